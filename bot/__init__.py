@@ -1,0 +1,1 @@
+"""Ouderlijn: the bot's composition root, configuration, command line and (later) channels."""

@@ -1,0 +1,35 @@
+"""The `ouderlijn` command line: one entry point, one sub-command group per concern."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import faq_commands
+from bot.config import ConfigError, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command group registered."""
+    parser = argparse.ArgumentParser(prog="ouderlijn", description="Ouderlijn helpline bot")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    faq_commands.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also used by the console script)."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "faq":
+        return faq_commands.run(args, settings)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

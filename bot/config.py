@@ -1,0 +1,69 @@
+"""Configuration from environment variables and an optional `ouderlijn.toml`.
+
+Environment wins over the file; the file wins over the defaults. Unknown keys are errors, so a
+typo in a threshold name never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from faq.knowledge import KnowledgeSources
+from faq.matcher import MatcherSettings
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    knowledge: KnowledgeSources
+    matcher: MatcherSettings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def _matcher_settings(table: Mapping[str, Any]) -> MatcherSettings:
+    known = {f.name: f.type for f in fields(MatcherSettings)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"[matcher] unknown key '{key}' (known: {', '.join(sorted(known))})")
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"[matcher] {key} must be a number")
+        values[key] = int(value) if known[key] in (int, "int") else float(value)
+    return replace(MatcherSettings(), **values)
+
+
+def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Settings for this process: OUDERLIJN_* variables, then ouderlijn.toml, then defaults."""
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    config_path = Path(env["OUDERLIJN_CONFIG"]) if "OUDERLIJN_CONFIG" in env else cwd / "ouderlijn.toml"
+    data = _read_toml(config_path) if config_path.exists() else {}
+    if "OUDERLIJN_CONFIG" in env and not config_path.exists():
+        raise ConfigError(f"OUDERLIJN_CONFIG points to {config_path}, which does not exist")
+    storage, faq_table = data.get("storage", {}), data.get("faq", {})
+    sources = KnowledgeSources()
+    content = env.get("OUDERLIJN_FAQ_DIR") or faq_table.get("content_dir")
+    lexicon = env.get("OUDERLIJN_LEXICON_DIR") or faq_table.get("lexicon_dir")
+    if content:
+        sources = replace(sources, content_dir=Path(content))
+    if lexicon:
+        sources = replace(sources, lexicon_dir=Path(lexicon))
+    db = env.get("OUDERLIJN_DB") or storage.get("db") or "ouderlijn.db"
+    return Settings(db_path=Path(db), knowledge=sources,
+                    matcher=_matcher_settings(data.get("matcher", {})))

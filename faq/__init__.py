@@ -1,0 +1,1 @@
+"""FAQ knowledge base: content as YAML data, strict validation, and a Dutch fuzzy matcher."""

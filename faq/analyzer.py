@@ -1,0 +1,122 @@
+"""Turn Dutch text into matching terms: chat spellings, synonyms, stop words, compounds,
+typos and stems, in that order, applied the same way to content and to parents' messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from faq.lexicon import MAX_PHRASE_WORDS, Lexicon
+from faq.textfold import tokens
+
+_LINKS = ("s", "en", "e")
+_MIN_PART = 4
+_MIN_COMPOUND = 8
+_MIN_TYPO_WORD = 5
+_CACHE_LIMIT = 50_000
+
+
+class Analyzer:
+    """Stateless-looking text analysis; keeps caches because parents repeat the same words."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = (),
+                 typo_cutoff: float = 80.0) -> None:
+        self.lexicon = lexicon
+        self.typo_cutoff = typo_cutoff
+        self._protected = lexicon.canonical
+        self._stemmer = snowballstemmer.stemmer("dutch")
+        self._stems: dict[str, str] = {}
+        self._resolved: dict[str, tuple[str, ...]] = {}
+        self.vocabulary: frozenset[str] = frozenset()
+        self._by_length: dict[int, list[str]] = {}
+        self.set_vocabulary(vocabulary)
+
+    def set_vocabulary(self, words: Iterable[str]) -> None:
+        """Words the content uses: targets for typo correction and compound splitting."""
+        self.vocabulary = frozenset(w for w in words if w not in self.lexicon.stopwords)
+        self._by_length = {}
+        for word in sorted(self.vocabulary):
+            self._by_length.setdefault(len(word), []).append(word)
+        self._resolved.clear()
+
+    def surface(self, text: str) -> list[str]:
+        """Folded words after chat spellings, phrase synonyms and stop-word removal."""
+        words = [w for token in tokens(text) for w in self.lexicon.chat.get(token, (token,))]
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(MAX_PHRASE_WORDS, len(words) - i), 1, -1):
+                canonical = self.lexicon.phrases.get(tuple(words[i:i + size]))
+                if canonical is not None:
+                    out.append(canonical)
+                    i += size
+                    break
+            else:
+                word = self.lexicon.single.get(words[i], words[i])
+                if word not in self.lexicon.stopwords:
+                    out.append(word)
+                i += 1
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """Matching terms of the text, in order; compounds add their parts after themselves."""
+        return [term for word in self.surface(text) for term in self.resolve(word)]
+
+    def resolve(self, word: str) -> tuple[str, ...]:
+        """Terms for one surface word: itself or its correction, plus compound parts, stemmed."""
+        cached = self._resolved.get(word)
+        if cached is not None:
+            return cached
+        if len(self._resolved) > _CACHE_LIMIT:
+            self._resolved.clear()
+        if word in self._protected or word.isdigit():
+            result: tuple[str, ...] = (word,)
+        else:
+            known = word if word in self.vocabulary else None
+            parts = self._split(word)
+            if known is None and not parts:
+                known = self._correct(word)
+            base = known or word
+            base = self.lexicon.single.get(base, base)
+            result = (self._stem(base), *[self._stem(p) for p in parts])
+        self._resolved[word] = result
+        return result
+
+    def _stem(self, word: str) -> str:
+        if word in self._protected:
+            return word
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = str(self._stemmer.stemWord(word))
+            self._stems[word] = stem
+        return stem
+
+    def _split(self, word: str) -> list[str]:
+        """Split a Dutch compound into two known words ("dyslexieonderzoek"); [] if it is none."""
+        if len(word) < _MIN_COMPOUND:
+            return []
+        vocab = self.vocabulary | self._protected
+        for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if tail not in vocab or tail in self.lexicon.stopwords:
+                continue
+            if head in vocab:
+                return [self.lexicon.single.get(head, head), self.lexicon.single.get(tail, tail)]
+            for link in _LINKS:
+                stripped = head[: -len(link)]
+                if head.endswith(link) and len(stripped) >= _MIN_PART and stripped in vocab:
+                    return [self.lexicon.single.get(stripped, stripped),
+                            self.lexicon.single.get(tail, tail)]
+        return []
+
+    def _correct(self, word: str) -> str | None:
+        """The closest content word for a probable typo, or None when nothing is close enough."""
+        if len(word) < _MIN_TYPO_WORD or not word.isalpha():
+            return None
+        candidates = [w for size in (len(word) - 1, len(word), len(word) + 1)
+                      for w in self._by_length.get(size, ())]
+        found = process.extractOne(word, candidates, scorer=fuzz.ratio,
+                                   score_cutoff=self.typo_cutoff)
+        return None if found is None else str(found[0])

@@ -1,0 +1,70 @@
+"""Term statistics of the FAQ: field-weighted BM25 postings and per-phrasing term sets."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from faq.analyzer import Analyzer
+from faq.model import FaqEntry
+
+# How much a term counts, by the field it appears in: the phrasings and keywords say what an
+# entry is about; the answer mostly says things around it.
+FIELD_WEIGHTS = {"title": 1.5, "keywords": 2.0, "questions": 1.0, "answer": 0.3}
+_K1 = 1.2
+_B = 0.5
+
+
+@dataclass(frozen=True)
+class IndexedEntry:
+    """An entry's analysed form: its terms by weight, and each phrasing as a set of terms."""
+
+    entry: FaqEntry
+    weights: dict[str, float]
+    phrasings: tuple[frozenset[str], ...]
+    phrasing_texts: tuple[str, ...]
+
+
+class FaqIndex:
+    """Inverted index over analysed entries; idf makes rare, telling words count more."""
+
+    def __init__(self, entries: list[FaqEntry], analyzer: Analyzer) -> None:
+        vocabulary = {w for e in entries for text in _texts(e) for w in analyzer.surface(text)}
+        vocabulary |= set(analyzer.lexicon.canonical)
+        analyzer.set_vocabulary(vocabulary)
+        self.analyzer = analyzer
+        self.items = [self._index_entry(e) for e in entries]
+        df: Counter[str] = Counter(t for item in self.items for t in item.weights)
+        n = max(len(self.items), 1)
+        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        lengths = [sum(item.weights.values()) for item in self.items]
+        average = sum(lengths) / n if lengths else 1.0
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for i, (item, length) in enumerate(zip(self.items, lengths, strict=True)):
+            norm = _K1 * (1 - _B + _B * length / average)
+            for term, tf in item.weights.items():
+                weight = self.idf[term] * tf * (_K1 + 1) / (tf + norm)
+                self.postings.setdefault(term, []).append((i, weight))
+
+    def _index_entry(self, entry: FaqEntry) -> IndexedEntry:
+        weights: Counter[str] = Counter()
+        fields = {"title": [entry.title], "keywords": list(entry.keywords),
+                  "questions": list(entry.questions), "answer": [entry.answer, *entry.steps]}
+        for field, texts in fields.items():
+            for text in texts:
+                for term in set(self.analyzer.terms(text)):
+                    weights[term] += FIELD_WEIGHTS[field]
+        phrasing_texts = [*entry.questions, *entry.keywords, entry.title]
+        phrasings = tuple(frozenset(self.analyzer.terms(q)) for q in phrasing_texts)
+        return IndexedEntry(entry, dict(weights), phrasings,
+                            tuple(" ".join(sorted(p)) for p in phrasings))
+
+    def term_idf(self, term: str) -> float:
+        """Inverse document frequency; unseen terms get the highest value."""
+        return self.idf.get(term, self.unknown_idf)
+
+
+def _texts(entry: FaqEntry) -> list[str]:
+    return [entry.title, entry.answer, *entry.questions, *entry.keywords, *entry.steps]

@@ -1,0 +1,227 @@
+"""Strict loading of the FAQ content files: every problem reported with file and line.
+
+The bot and `ouderlijn faq check` share this code, so a coordinator sees exactly the messages
+that would stop the bot from starting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.model import ContentError, ContentProblem, FaqEntry
+from faq.textfold import fold
+from faq.yamlsource import YamlNode, read_yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_CONTENT_DIR = PACKAGE_DIR / "content"
+DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue.yaml"
+
+_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_REQUIRED = ("id", "title", "questions", "keywords", "answer", "steps", "related", "sources")
+_TEXT_FIELDS = ("id", "title", "answer")
+_LIST_FIELDS = ("questions", "keywords", "steps", "related", "sources")
+_OPTIONAL = ("more", "offer_person")
+_KNOWN = set(_REQUIRED) | set(_OPTIONAL)
+
+
+@dataclass(frozen=True)
+class ContentLimits:
+    """Editorial limits that keep answers short enough to read on a phone."""
+
+    max_answer_chars: int = 700
+    max_step_chars: int = 200
+    max_title_chars: int = 60
+    min_questions: int = 5
+
+
+@dataclass(frozen=True)
+class FaqBase:
+    """The validated FAQ: entries in file order and an index by id."""
+
+    entries: tuple[FaqEntry, ...]
+
+    @property
+    def by_id(self) -> dict[str, FaqEntry]:
+        return {entry.id: entry for entry in self.entries}
+
+
+class _Collector:
+    """Gathers problems for one file so that validation never stops at the first error."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[ContentProblem] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(ContentProblem(self.path, line, message))
+
+
+def _text(node: YamlNode, name: str, out: _Collector) -> str | None:
+    if not isinstance(node.value, str) or not node.value.strip():
+        out.add(node.line, f"field '{name}' must be non-empty text")
+        return None
+    return node.value.strip()
+
+
+def _text_list(node: YamlNode, name: str, out: _Collector) -> tuple[str, ...] | None:
+    if not isinstance(node.value, list):
+        out.add(node.line, f"field '{name}' must be a list of texts")
+        return None
+    items: list[str] = []
+    for item in node.value:
+        value = _text(item, f"{name} item", out)
+        if value is not None:
+            items.append(value)
+    return tuple(items)
+
+
+def _entry_from_node(node: YamlNode, limits: ContentLimits, out: _Collector) -> FaqEntry | None:
+    """Validate one entry mapping field by field; None when it cannot be built."""
+    if not isinstance(node.value, dict):
+        out.add(node.line, "each entry must be a mapping with fields such as 'id' and 'answer'")
+        return None
+    fields = node.value
+    for key, line in node.duplicate_keys:
+        out.add(line, f"duplicate field '{key}'")
+    for key in fields:
+        if key not in _KNOWN:
+            out.add(node.key_lines[key], f"unknown field '{key}' (allowed: {', '.join(sorted(_KNOWN))})")
+    for key in _REQUIRED:
+        if key not in fields:
+            out.add(node.line, f"missing field '{key}'")
+    before = len(out.problems)
+    texts = {k: _text(fields[k], k, out) for k in _TEXT_FIELDS if k in fields}
+    lists = {k: _text_list(fields[k], k, out) for k in _LIST_FIELDS if k in fields}
+    entry_id, answer, title = texts.get("id"), texts.get("answer"), texts.get("title")
+    if entry_id is not None and not _ID_RE.match(entry_id):
+        out.add(fields["id"].line, f"id '{entry_id}' must be lower-case words joined by '-'")
+    if answer is not None and len(answer) > limits.max_answer_chars:
+        out.add(fields["answer"].line,
+                f"answer is {len(answer)} characters; the limit is {limits.max_answer_chars}")
+    if title is not None and len(title) > limits.max_title_chars:
+        out.add(fields["title"].line, f"title is longer than {limits.max_title_chars} characters")
+    questions = lists.get("questions")
+    if questions is not None and len(questions) < limits.min_questions:
+        out.add(fields["questions"].line,
+                f"{len(questions)} questions; write at least {limits.min_questions} phrasings")
+    for step in lists.get("steps") or ():
+        if len(step) > limits.max_step_chars:
+            out.add(fields["steps"].line, f"a step is longer than {limits.max_step_chars} characters")
+    more = fields.get("more")
+    if more is not None and not (isinstance(more.value, str) and more.value.startswith("https://")):
+        out.add(more.line, "field 'more' must be a link starting with https://")
+    offer = fields.get("offer_person")
+    if offer is not None and not isinstance(offer.value, bool):
+        out.add(offer.line, "field 'offer_person' must be true or false")
+    if len(out.problems) > before or any(k not in fields for k in _REQUIRED):
+        return None
+    assert entry_id and title and answer is not None
+    return FaqEntry(
+        id=entry_id, title=title, answer=answer,
+        questions=lists["questions"] or (), keywords=lists["keywords"] or (),
+        steps=lists["steps"] or (), related=lists["related"] or (), sources=lists["sources"] or (),
+        more=more.value if more is not None and isinstance(more.value, str) else None,
+        offer_person=bool(offer.value) if offer is not None else False,
+        source_file=out.path, line=node.line,
+    )
+
+
+def _entries_in_file(path: Path, limits: ContentLimits) -> tuple[list[FaqEntry], list[ContentProblem]]:
+    out = _Collector(str(path))
+    try:
+        root = read_yaml(path)
+    except ContentError as error:
+        return [], error.problems
+    if root is None or not isinstance(root.value, list):
+        out.add(root.line if root else 1, "the file must be a list of entries ('- id: ...')")
+        return [], out.problems
+    entries = [e for node in root.value if (e := _entry_from_node(node, limits, out)) is not None]
+    return entries, out.problems
+
+
+def _cross_checks(entries: Iterable[FaqEntry]) -> list[ContentProblem]:
+    """Checks that span entries: duplicate ids and phrasings, dangling related ids."""
+    problems: list[ContentProblem] = []
+    seen_ids: dict[str, FaqEntry] = {}
+    seen_questions: dict[str, FaqEntry] = {}
+    entries = list(entries)
+    for entry in entries:
+        if entry.id in seen_ids:
+            first = seen_ids[entry.id]
+            problems.append(ContentProblem(entry.source_file, entry.line,
+                            f"duplicate id '{entry.id}' (first at {first.source_file}:{first.line})"))
+        seen_ids.setdefault(entry.id, entry)
+        for question in entry.questions:
+            key = fold(question)
+            other = seen_questions.get(key)
+            if other is not None:
+                where = "this entry" if other is entry else f"entry '{other.id}'"
+                problems.append(ContentProblem(entry.source_file, entry.line,
+                                f"duplicate phrasing '{question}' (also in {where})"))
+            seen_questions.setdefault(key, entry)
+    for entry in entries:
+        for related in entry.related:
+            if related not in seen_ids:
+                problems.append(ContentProblem(entry.source_file, entry.line,
+                                f"related id '{related}' does not exist"))
+            elif related == entry.id:
+                problems.append(ContentProblem(entry.source_file, entry.line,
+                                "an entry cannot be related to itself"))
+    return problems
+
+
+def _catalogue_checks(entries: list[FaqEntry], catalogue: Path) -> list[ContentProblem]:
+    """Every catalogue id must exist, and handoff entries must offer a person."""
+    try:
+        root = read_yaml(catalogue)
+    except ContentError as error:
+        return error.problems
+    if root is None or not isinstance(root.value, dict) or "required_ids" not in root.value:
+        return [ContentProblem(str(catalogue), 1, "catalogue needs a 'required_ids' list")]
+    by_id = {entry.id: entry for entry in entries}
+    problems: list[ContentProblem] = []
+    required = root.value["required_ids"].value
+    for node in required if isinstance(required, list) else []:
+        if node.value not in by_id:
+            problems.append(ContentProblem(str(catalogue), node.line,
+                            f"catalogue id '{node.value}' has no FAQ entry"))
+    offer = root.value.get("must_offer_person")
+    for node in offer.value if offer is not None and isinstance(offer.value, list) else []:
+        entry = by_id.get(str(node.value))
+        if entry is not None and not entry.offer_person:
+            problems.append(ContentProblem(entry.source_file, entry.line,
+                            f"entry '{entry.id}' must have 'offer_person: true'"))
+    return problems
+
+
+def check_faq(content_dir: Path = DEFAULT_CONTENT_DIR, catalogue: Path | None = DEFAULT_CATALOGUE,
+              limits: ContentLimits | None = None) -> tuple[list[FaqEntry], list[ContentProblem]]:
+    """Load every *.yaml file under content_dir; return the valid entries and all problems."""
+    limits = limits or ContentLimits()
+    files = sorted(content_dir.glob("*.yaml")) if content_dir.is_dir() else []
+    if not files:
+        return [], [ContentProblem(str(content_dir), 0, "no FAQ content files (*.yaml) found")]
+    entries: list[FaqEntry] = []
+    problems: list[ContentProblem] = []
+    for path in files:
+        file_entries, file_problems = _entries_in_file(path, limits)
+        entries.extend(file_entries)
+        problems.extend(file_problems)
+    if any(p.message.startswith(("YAML syntax", "cannot read")) for p in problems):
+        return entries, sorted(problems)  # cross-file checks would only echo the missing file
+    problems.extend(_cross_checks(entries))
+    if catalogue is not None:
+        problems.extend(_catalogue_checks(entries, catalogue))
+    return entries, sorted(problems)
+
+
+def load_faq(content_dir: Path = DEFAULT_CONTENT_DIR, catalogue: Path | None = DEFAULT_CATALOGUE,
+             limits: ContentLimits | None = None) -> FaqBase:
+    """Load the FAQ for the bot, refusing content with any problem (raises ContentError)."""
+    entries, problems = check_faq(content_dir, catalogue, limits)
+    if problems:
+        raise ContentError(problems)
+    return FaqBase(tuple(entries))

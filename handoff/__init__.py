@@ -1,0 +1,1 @@
+"""Handoff to advisors and buddies: queue, routing and relay (issue #4)."""
