@@ -52,7 +52,9 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
     """Settings for this process: OUDERLIJN_* variables, then ouderlijn.toml, then defaults."""
     env = os.environ if env is None else env
     cwd = cwd or Path.cwd()
-    config_path = Path(env["OUDERLIJN_CONFIG"]) if "OUDERLIJN_CONFIG" in env else cwd / "ouderlijn.toml"
+    config_path = (
+        Path(env["OUDERLIJN_CONFIG"]) if "OUDERLIJN_CONFIG" in env else cwd / "ouderlijn.toml"
+    )
     data = _read_toml(config_path) if config_path.exists() else {}
     if "OUDERLIJN_CONFIG" in env and not config_path.exists():
         raise ConfigError(f"OUDERLIJN_CONFIG points to {config_path}, which does not exist")
@@ -65,5 +67,6 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
     if lexicon:
         sources = replace(sources, lexicon_dir=Path(lexicon))
     db = env.get("OUDERLIJN_DB") or storage.get("db") or "ouderlijn.db"
-    return Settings(db_path=Path(db), knowledge=sources,
-                    matcher=_matcher_settings(data.get("matcher", {})))
+    return Settings(
+        db_path=Path(db), knowledge=sources, matcher=_matcher_settings(data.get("matcher", {}))
+    )

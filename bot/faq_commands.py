@@ -44,8 +44,10 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
     if args.faq_command == "ask":
         return _ask(knowledge, args, out)
     if args.faq_command == "export":
-        rows = [{"id": e.id, "questions": list(e.questions), "answer": e.answer}
-                for e in knowledge.faq.entries]
+        rows = [
+            {"id": e.id, "questions": list(e.questions), "answer": e.answer}
+            for e in knowledge.faq.entries
+        ]
         json.dump(rows, out, ensure_ascii=False, indent=1)
         out.write("\n")
         return 0
@@ -69,7 +71,9 @@ def _check(settings: Settings, out: TextIO) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in FAQ content", file=out)
         return 1
-    print(f"ok: {len(entries)} entries, {sum(len(e.questions) for e in entries)} phrasings", file=out)
+    print(
+        f"ok: {len(entries)} entries, {sum(len(e.questions) for e in entries)} phrasings", file=out
+    )
     return 0
 
 
@@ -80,7 +84,9 @@ def _describe(result: MatchResult) -> list[str]:
         lines = [f"answer: {entry.id} — {entry.title}", "", entry.answer]
         lines += [f"  • {step}" for step in entry.steps]
     elif result.outcome is Outcome.SUGGESTIONS:
-        lines = ["suggestions (bedoelt u…):"] + [f"  - {e.id}: {e.title}" for e in result.suggestions]
+        lines = ["suggestions (bedoelt u…):"] + [
+            f"  - {e.id}: {e.title}" for e in result.suggestions
+        ]
     else:
         lines = ["nothing: no FAQ entry fits"]
     return [*lines, f"scores: {scores or '-'}", ""]

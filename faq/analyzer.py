@@ -21,8 +21,9 @@ _CACHE_LIMIT = 50_000
 class Analyzer:
     """Stateless-looking text analysis; keeps caches because parents repeat the same words."""
 
-    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = (),
-                 typo_cutoff: float = 80.0) -> None:
+    def __init__(
+        self, lexicon: Lexicon, vocabulary: Iterable[str] = (), typo_cutoff: float = 80.0
+    ) -> None:
         self.lexicon = lexicon
         self.typo_cutoff = typo_cutoff
         self._protected = lexicon.canonical
@@ -48,7 +49,7 @@ class Analyzer:
         i = 0
         while i < len(words):
             for size in range(min(MAX_PHRASE_WORDS, len(words) - i), 1, -1):
-                canonical = self.lexicon.phrases.get(tuple(words[i:i + size]))
+                canonical = self.lexicon.phrases.get(tuple(words[i : i + size]))
                 if canonical is not None:
                     out.append(canonical)
                     i += size
@@ -107,16 +108,22 @@ class Analyzer:
             for link in _LINKS:
                 stripped = head[: -len(link)]
                 if head.endswith(link) and len(stripped) >= _MIN_PART and stripped in vocab:
-                    return [self.lexicon.single.get(stripped, stripped),
-                            self.lexicon.single.get(tail, tail)]
+                    return [
+                        self.lexicon.single.get(stripped, stripped),
+                        self.lexicon.single.get(tail, tail),
+                    ]
         return []
 
     def _correct(self, word: str) -> str | None:
         """The closest content word for a probable typo, or None when nothing is close enough."""
         if len(word) < _MIN_TYPO_WORD or not word.isalpha():
             return None
-        candidates = [w for size in (len(word) - 1, len(word), len(word) + 1)
-                      for w in self._by_length.get(size, ())]
-        found = process.extractOne(word, candidates, scorer=fuzz.ratio,
-                                   score_cutoff=self.typo_cutoff)
+        candidates = [
+            w
+            for size in (len(word) - 1, len(word), len(word) + 1)
+            for w in self._by_length.get(size, ())
+        ]
+        found = process.extractOne(
+            word, candidates, scorer=fuzz.ratio, score_cutoff=self.typo_cutoff
+        )
         return None if found is None else str(found[0])

@@ -57,8 +57,11 @@ class EvalReport:
     def add(self, topic: str, result: MatchResult) -> None:
         """Count one labelled question and what the matcher made of it."""
         self.total += 1
-        ranked = result.answer.id if result.answer else (
-            result.suggestions[0].id if result.suggestions else NONE)
+        ranked = (
+            result.answer.id
+            if result.answer
+            else (result.suggestions[0].id if result.suggestions else NONE)
+        )
         offered = {result.answer.id} if result.answer else {e.id for e in result.suggestions}
         if ranked == topic:
             self.top1_correct += 1

@@ -24,6 +24,7 @@ class IndexedEntry:
     weights: dict[str, float]
     phrasings: tuple[frozenset[str], ...]
     phrasing_texts: tuple[str, ...]
+    salience: dict[str, float]
 
 
 class FaqIndex:
@@ -49,17 +50,24 @@ class FaqIndex:
                 self.postings.setdefault(term, []).append((i, weight))
 
     def _index_entry(self, entry: FaqEntry) -> IndexedEntry:
-        weights: Counter[str] = Counter()
-        fields = {"title": [entry.title], "keywords": list(entry.keywords),
-                  "questions": list(entry.questions), "answer": [entry.answer, *entry.steps]}
+        weights: dict[str, float] = {}
+        fields = {
+            "title": [entry.title],
+            "keywords": list(entry.keywords),
+            "questions": list(entry.questions),
+            "answer": [entry.answer, *entry.steps],
+        }
         for field, texts in fields.items():
             for text in texts:
                 for term in set(self.analyzer.terms(text)):
-                    weights[term] += FIELD_WEIGHTS[field]
+                    weights[term] = weights.get(term, 0.0) + FIELD_WEIGHTS[field]
         phrasing_texts = [*entry.questions, *entry.keywords, entry.title]
-        phrasings = tuple(frozenset(self.analyzer.terms(q)) for q in phrasing_texts)
-        return IndexedEntry(entry, dict(weights), phrasings,
-                            tuple(" ".join(sorted(p)) for p in phrasings))
+        phrasings = tuple(p for q in phrasing_texts if (p := frozenset(self.analyzer.terms(q))))
+        counts = Counter(t for p in phrasings for t in p)
+        salience = {t: c / len(phrasings) for t, c in counts.items()}
+        return IndexedEntry(
+            entry, dict(weights), phrasings, tuple(" ".join(sorted(p)) for p in phrasings), salience
+        )
 
     def term_idf(self, term: str) -> float:
         """Inverse document frequency; unseen terms get the highest value."""

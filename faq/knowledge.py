@@ -27,8 +27,9 @@ class Knowledge:
     matcher: Matcher
 
 
-def load_knowledge(sources: KnowledgeSources | None = None,
-                   settings: MatcherSettings | None = None) -> Knowledge:
+def load_knowledge(
+    sources: KnowledgeSources | None = None, settings: MatcherSettings | None = None
+) -> Knowledge:
     """Load and validate everything the matcher needs; raises ContentError with every problem."""
     sources = sources or KnowledgeSources()
     problems = []

@@ -28,7 +28,9 @@ class Lexicon:
         return frozenset(self.single.values()) | frozenset(self.phrases.values())
 
 
-def _mapping(node: YamlNode | None, path: Path, problems: list[ContentProblem]) -> dict[str, YamlNode]:
+def _mapping(
+    node: YamlNode | None, path: Path, problems: list[ContentProblem]
+) -> dict[str, YamlNode]:
     if node is None or not isinstance(node.value, dict):
         problems.append(ContentProblem(str(path), node.line if node else 1, "expected a mapping"))
         return {}
@@ -45,8 +47,9 @@ def _read(path: Path, problems: list[ContentProblem]) -> YamlNode | None:
         return None
 
 
-def _load_synonyms(path: Path, lexicon_chat: dict[str, tuple[str, ...]],
-                   problems: list[ContentProblem]) -> tuple[dict[str, str], dict[tuple[str, ...], str]]:
+def _load_synonyms(
+    path: Path, lexicon_chat: dict[str, tuple[str, ...]], problems: list[ContentProblem]
+) -> tuple[dict[str, str], dict[tuple[str, ...], str]]:
     single: dict[str, str] = {}
     phrases: dict[tuple[str, ...], str] = {}
     for canonical, node in _mapping(_read(path, problems), path, problems).items():
@@ -55,27 +58,32 @@ def _load_synonyms(path: Path, lexicon_chat: dict[str, tuple[str, ...]],
             continue
         head = tokens(canonical)
         if len(head) != 1:
-            problems.append(ContentProblem(str(path), node.line,
-                                           f"canonical term '{canonical}' must be one word"))
+            problems.append(
+                ContentProblem(
+                    str(path), node.line, f"canonical term '{canonical}' must be one word"
+                )
+            )
             continue
         for item in node.value:
             words = tuple(tokens(str(item.value)))
             if not words or len(words) > MAX_PHRASE_WORDS:
-                problems.append(ContentProblem(str(path), item.line,
-                                               f"variant '{item.value}' must have 1-{MAX_PHRASE_WORDS} words"))
+                problems.append(
+                    ContentProblem(
+                        str(path),
+                        item.line,
+                        f"variant '{item.value}' must have 1-{MAX_PHRASE_WORDS} words",
+                    )
+                )
                 continue
             words = tuple(w for word in words for w in lexicon_chat.get(word, (word,)))
-            table: dict[tuple[str, ...], str] = phrases
-            key: tuple[str, ...] = words
-            if len(words) == 1:
-                previous = single.get(words[0])
-            else:
-                previous = table.get(key)
+            previous = single.get(words[0]) if len(words) == 1 else phrases.get(words)
             if previous is not None and previous != head[0]:
-                problems.append(ContentProblem(str(path), item.line,
-                                               f"variant '{item.value}' is also listed under '{previous}'"))
-                continue
-            if len(words) == 1:
+                problems.append(
+                    ContentProblem(
+                        str(path), item.line, f"variant '{item.value}' is also listed under '{previous}'"
+                    )
+                )
+            elif len(words) == 1:
                 single[words[0]] = head[0]
             else:
                 phrases[words] = head[0]
@@ -90,8 +98,11 @@ def load_lexicon(directory: Path = DEFAULT_LEXICON_DIR) -> Lexicon:
     for key, node in _mapping(_read(chat_path, problems), chat_path, problems).items():
         words = tuple(tokens(str(node.value)))
         if len(tokens(key)) != 1 or not words:
-            problems.append(ContentProblem(str(chat_path), node.line,
-                                           f"chat form '{key}' must be one word with a meaning"))
+            problems.append(
+                ContentProblem(
+                    str(chat_path), node.line, f"chat form '{key}' must be one word with a meaning"
+                )
+            )
             continue
         chat[tokens(key)[0]] = words
     single, phrases = _load_synonyms(directory / "synonyms.yaml", chat, problems)
@@ -104,8 +115,9 @@ def load_lexicon(directory: Path = DEFAULT_LEXICON_DIR) -> Lexicon:
         problems.append(ContentProblem(str(stop_path), stop_node.line, "expected a list of words"))
     clash = stopwords & (set(single) | set(single.values()))
     for word in sorted(clash):
-        problems.append(ContentProblem(str(stop_path), 1,
-                                       f"'{word}' is both a stop word and a synonym"))
+        problems.append(
+            ContentProblem(str(stop_path), 1, f"'{word}' is both a stop word and a synonym")
+        )
     if problems:
         raise ContentError(problems)
     return Lexicon(chat=chat, single=single, phrases=phrases, stopwords=frozenset(stopwords))

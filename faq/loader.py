@@ -60,6 +60,8 @@ class _Collector:
 
 
 def _text(node: YamlNode, name: str, out: _Collector) -> str | None:
+    if isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return str(node.value)  # a bare number such as a year is fine as text
     if not isinstance(node.value, str) or not node.value.strip():
         out.add(node.line, f"field '{name}' must be non-empty text")
         return None
@@ -88,7 +90,9 @@ def _entry_from_node(node: YamlNode, limits: ContentLimits, out: _Collector) -> 
         out.add(line, f"duplicate field '{key}'")
     for key in fields:
         if key not in _KNOWN:
-            out.add(node.key_lines[key], f"unknown field '{key}' (allowed: {', '.join(sorted(_KNOWN))})")
+            out.add(
+                node.key_lines[key], f"unknown field '{key}' (allowed: {', '.join(sorted(_KNOWN))})"
+            )
     for key in _REQUIRED:
         if key not in fields:
             out.add(node.line, f"missing field '{key}'")
@@ -99,17 +103,23 @@ def _entry_from_node(node: YamlNode, limits: ContentLimits, out: _Collector) -> 
     if entry_id is not None and not _ID_RE.match(entry_id):
         out.add(fields["id"].line, f"id '{entry_id}' must be lower-case words joined by '-'")
     if answer is not None and len(answer) > limits.max_answer_chars:
-        out.add(fields["answer"].line,
-                f"answer is {len(answer)} characters; the limit is {limits.max_answer_chars}")
+        out.add(
+            fields["answer"].line,
+            f"answer is {len(answer)} characters; the limit is {limits.max_answer_chars}",
+        )
     if title is not None and len(title) > limits.max_title_chars:
         out.add(fields["title"].line, f"title is longer than {limits.max_title_chars} characters")
     questions = lists.get("questions")
     if questions is not None and len(questions) < limits.min_questions:
-        out.add(fields["questions"].line,
-                f"{len(questions)} questions; write at least {limits.min_questions} phrasings")
+        out.add(
+            fields["questions"].line,
+            f"{len(questions)} questions; write at least {limits.min_questions} phrasings",
+        )
     for step in lists.get("steps") or ():
         if len(step) > limits.max_step_chars:
-            out.add(fields["steps"].line, f"a step is longer than {limits.max_step_chars} characters")
+            out.add(
+                fields["steps"].line, f"a step is longer than {limits.max_step_chars} characters"
+            )
     more = fields.get("more")
     if more is not None and not (isinstance(more.value, str) and more.value.startswith("https://")):
         out.add(more.line, "field 'more' must be a link starting with https://")
@@ -120,16 +130,24 @@ def _entry_from_node(node: YamlNode, limits: ContentLimits, out: _Collector) -> 
         return None
     assert entry_id and title and answer is not None
     return FaqEntry(
-        id=entry_id, title=title, answer=answer,
-        questions=lists["questions"] or (), keywords=lists["keywords"] or (),
-        steps=lists["steps"] or (), related=lists["related"] or (), sources=lists["sources"] or (),
+        id=entry_id,
+        title=title,
+        answer=answer,
+        questions=lists["questions"] or (),
+        keywords=lists["keywords"] or (),
+        steps=lists["steps"] or (),
+        related=lists["related"] or (),
+        sources=lists["sources"] or (),
         more=more.value if more is not None and isinstance(more.value, str) else None,
         offer_person=bool(offer.value) if offer is not None else False,
-        source_file=out.path, line=node.line,
+        source_file=out.path,
+        line=node.line,
     )
 
 
-def _entries_in_file(path: Path, limits: ContentLimits) -> tuple[list[FaqEntry], list[ContentProblem]]:
+def _entries_in_file(
+    path: Path, limits: ContentLimits
+) -> tuple[list[FaqEntry], list[ContentProblem]]:
     out = _Collector(str(path))
     try:
         root = read_yaml(path)
@@ -151,25 +169,41 @@ def _cross_checks(entries: Iterable[FaqEntry]) -> list[ContentProblem]:
     for entry in entries:
         if entry.id in seen_ids:
             first = seen_ids[entry.id]
-            problems.append(ContentProblem(entry.source_file, entry.line,
-                            f"duplicate id '{entry.id}' (first at {first.source_file}:{first.line})"))
+            problems.append(
+                ContentProblem(
+                    entry.source_file,
+                    entry.line,
+                    f"duplicate id '{entry.id}' (first at {first.source_file}:{first.line})",
+                )
+            )
         seen_ids.setdefault(entry.id, entry)
         for question in entry.questions:
             key = fold(question)
             other = seen_questions.get(key)
             if other is not None:
                 where = "this entry" if other is entry else f"entry '{other.id}'"
-                problems.append(ContentProblem(entry.source_file, entry.line,
-                                f"duplicate phrasing '{question}' (also in {where})"))
+                problems.append(
+                    ContentProblem(
+                        entry.source_file,
+                        entry.line,
+                        f"duplicate phrasing '{question}' (also in {where})",
+                    )
+                )
             seen_questions.setdefault(key, entry)
     for entry in entries:
         for related in entry.related:
             if related not in seen_ids:
-                problems.append(ContentProblem(entry.source_file, entry.line,
-                                f"related id '{related}' does not exist"))
+                problems.append(
+                    ContentProblem(
+                        entry.source_file, entry.line, f"related id '{related}' does not exist"
+                    )
+                )
             elif related == entry.id:
-                problems.append(ContentProblem(entry.source_file, entry.line,
-                                "an entry cannot be related to itself"))
+                problems.append(
+                    ContentProblem(
+                        entry.source_file, entry.line, "an entry cannot be related to itself"
+                    )
+                )
     return problems
 
 
@@ -186,19 +220,30 @@ def _catalogue_checks(entries: list[FaqEntry], catalogue: Path) -> list[ContentP
     required = root.value["required_ids"].value
     for node in required if isinstance(required, list) else []:
         if node.value not in by_id:
-            problems.append(ContentProblem(str(catalogue), node.line,
-                            f"catalogue id '{node.value}' has no FAQ entry"))
+            problems.append(
+                ContentProblem(
+                    str(catalogue), node.line, f"catalogue id '{node.value}' has no FAQ entry"
+                )
+            )
     offer = root.value.get("must_offer_person")
     for node in offer.value if offer is not None and isinstance(offer.value, list) else []:
         entry = by_id.get(str(node.value))
         if entry is not None and not entry.offer_person:
-            problems.append(ContentProblem(entry.source_file, entry.line,
-                            f"entry '{entry.id}' must have 'offer_person: true'"))
+            problems.append(
+                ContentProblem(
+                    entry.source_file,
+                    entry.line,
+                    f"entry '{entry.id}' must have 'offer_person: true'",
+                )
+            )
     return problems
 
 
-def check_faq(content_dir: Path = DEFAULT_CONTENT_DIR, catalogue: Path | None = DEFAULT_CATALOGUE,
-              limits: ContentLimits | None = None) -> tuple[list[FaqEntry], list[ContentProblem]]:
+def check_faq(
+    content_dir: Path = DEFAULT_CONTENT_DIR,
+    catalogue: Path | None = DEFAULT_CATALOGUE,
+    limits: ContentLimits | None = None,
+) -> tuple[list[FaqEntry], list[ContentProblem]]:
     """Load every *.yaml file under content_dir; return the valid entries and all problems."""
     limits = limits or ContentLimits()
     files = sorted(content_dir.glob("*.yaml")) if content_dir.is_dir() else []
@@ -218,8 +263,11 @@ def check_faq(content_dir: Path = DEFAULT_CONTENT_DIR, catalogue: Path | None = 
     return entries, sorted(problems)
 
 
-def load_faq(content_dir: Path = DEFAULT_CONTENT_DIR, catalogue: Path | None = DEFAULT_CATALOGUE,
-             limits: ContentLimits | None = None) -> FaqBase:
+def load_faq(
+    content_dir: Path = DEFAULT_CONTENT_DIR,
+    catalogue: Path | None = DEFAULT_CATALOGUE,
+    limits: ContentLimits | None = None,
+) -> FaqBase:
     """Load the FAQ for the bot, refusing content with any problem (raises ContentError)."""
     entries, problems = check_faq(content_dir, catalogue, limits)
     if problems:

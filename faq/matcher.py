@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -34,6 +35,13 @@ class MatcherSettings:
     unknown_word_weight: float = 0.5
     typo_cutoff: float = 80.0
     max_terms: int = 400
+    answer_only_weight: float = 0.5
+    evidence_scale: float = 1.5
+    weight_recall: float = 0.3
+    weight_precision: float = 0.25
+    weight_evidence: float = 0.3
+    weight_fuzzy: float = 0.0
+    weight_bm25: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -63,14 +71,20 @@ class MatchResult:
 class Matcher:
     """Scores every plausible entry for a message and decides answer/suggestions/nothing."""
 
-    def __init__(self, faq: FaqBase, lexicon: Lexicon,
-                 settings: MatcherSettings | None = None) -> None:
+    def __init__(
+        self, faq: FaqBase, lexicon: Lexicon, settings: MatcherSettings | None = None
+    ) -> None:
         self.settings = settings or MatcherSettings()
-        self.index = FaqIndex(list(faq.entries), Analyzer(lexicon, typo_cutoff=self.settings.typo_cutoff))
+        self.index = FaqIndex(
+            list(faq.entries), Analyzer(lexicon, typo_cutoff=self.settings.typo_cutoff)
+        )
 
     def match(self, text: str) -> MatchResult:
         """Match one parent message; never raises on odd input (empty, emoji, huge)."""
-        ranked = self.rank(text)
+        return self.decide(self.rank(text))
+
+    def decide(self, ranked: list[Scored]) -> MatchResult:
+        """Turn ranked candidates into an answer, suggestions or nothing, by the thresholds."""
         s = self.settings
         scores = {r.entry.id: round(r.score, 3) for r in ranked[:5]}
         if not ranked or ranked[0].score < s.suggest_threshold:
@@ -95,22 +109,45 @@ class Matcher:
                 bm25[i] = bm25.get(i, 0.0) + weight
         if not bm25:
             return []
-        idf = {t: index.idf[t] if t in index.idf
-               else index.unknown_idf * self.settings.unknown_word_weight for t in terms}
+        idf = {
+            t: index.idf[t]
+            if t in index.idf
+            else index.unknown_idf * self.settings.unknown_word_weight
+            for t in terms
+        }
         query_mass = sum(idf.values())
         query = frozenset(terms)
         query_text = " ".join(sorted(query))
         best = heapq.nlargest(self.settings.candidates, bm25.items(), key=lambda kv: kv[1])
         top_bm25 = best[0][1]
+        w = self.settings
         scored = []
         for i, raw in best:
             item = index.items[i]
-            coverage = sum(idf[t] for t in query if t in item.weights) / query_mass
-            phrasing = max(
-                (sum(idf[t] for t in p & query) / sum(index.term_idf(t) for t in p)
-                 for p in item.phrasings if p), default=0.0)
+            explained = sum(
+                idf[t] * (1.0 if t in item.salience else w.answer_only_weight)
+                for t in query
+                if t in item.weights
+            )
+            precision = explained / query_mass
+            recall = (
+                max(
+                    sum(idf[t] for t in p & query) / sum(index.term_idf(t) for t in p)
+                    for p in item.phrasings
+                )
+                if item.phrasings
+                else 0.0
+            )
+            salient_mass = sum(idf[t] * item.salience.get(t, 0.0) for t in query)
+            evidence = 1.0 - math.exp(-salient_mass / w.evidence_scale)
             fuzzy = max(fuzz.token_set_ratio(query_text, p) for p in item.phrasing_texts) / 100
-            score = 0.35 * phrasing + 0.3 * coverage + 0.15 * fuzzy + 0.2 * raw / top_bm25
-            scored.append(Scored(item.entry, min(score, 1.0)))
+            score = (
+                w.weight_recall * recall
+                + w.weight_precision * precision
+                + w.weight_evidence * evidence
+                + w.weight_fuzzy * fuzzy
+                + w.weight_bm25 * raw / top_bm25
+            )
+            scored.append(Scored(item.entry, score))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored

@@ -6,14 +6,14 @@ textstat is an optional dependency (the `test` extra); without it the check says
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from types import ModuleType
 
 from faq.model import ContentProblem, FaqEntry
 
 MIN_FLESCH_DOUMA = 60.0
 
 
-def _textstat() -> Any | None:
+def _textstat() -> ModuleType | None:
     try:
         module = importlib.import_module("textstat")
     except ImportError:
@@ -33,8 +33,9 @@ def flesch_douma(text: str) -> float | None:
     return None if module is None else float(module.flesch_reading_ease(text))
 
 
-def readability_problems(entries: list[FaqEntry],
-                         minimum: float = MIN_FLESCH_DOUMA) -> list[ContentProblem] | None:
+def readability_problems(
+    entries: list[FaqEntry], minimum: float = MIN_FLESCH_DOUMA
+) -> list[ContentProblem] | None:
     """One problem per entry whose answer reads too hard; None when the check cannot run."""
     if _textstat() is None:
         return None
@@ -42,7 +43,12 @@ def readability_problems(entries: list[FaqEntry],
     for entry in entries:
         score = flesch_douma(readable_text(entry))
         if score is not None and score < minimum:
-            problems.append(ContentProblem(entry.source_file, entry.line,
-                            f"answer of '{entry.id}' reads too hard: Flesch-Douma {score:.0f} "
-                            f"(minimum {minimum:.0f}); use shorter sentences and words"))
+            problems.append(
+                ContentProblem(
+                    entry.source_file,
+                    entry.line,
+                    f"answer of '{entry.id}' reads too hard: Flesch-Douma {score:.0f} "
+                    f"(minimum {minimum:.0f}); use shorter sentences and words",
+                )
+            )
     return problems

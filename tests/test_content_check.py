@@ -63,15 +63,27 @@ def test_yaml_syntax_error_has_line(tmp_path):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("  keywords: [een]", "  keywords: [een]\n  colour: blue"), "a.yaml:5: unknown field 'colour'"),
+        (
+            ("  keywords: [een]", "  keywords: [een]\n  colour: blue"),
+            "a.yaml:5: unknown field 'colour'",
+        ),
         (("  sources: [Bron]\n- id: tweede", "- id: tweede"), "a.yaml:1: missing field 'sources'"),
         (("- id: tweede", "- id: eerste"), "duplicate id 'eerste'"),
         (("ander vijf]", "ander vijf, 'Vraag een?']"), "duplicate phrasing 'Vraag een?'"),
         (("related: [tweede]", "related: [derde]"), "a.yaml:1: related id 'derde' does not exist"),
-        (("answer: Dit is het antwoord.", "answer: ''"), "a.yaml:5: field 'answer' must be non-empty"),
-        (("answer: Dit is het antwoord.", "answer: " + "lang " * 200), "answer is 999 characters; the limit is 700"),
+        (
+            ("answer: Dit is het antwoord.", "answer: ''"),
+            "a.yaml:5: field 'answer' must be non-empty",
+        ),
+        (
+            ("answer: Dit is het antwoord.", "answer: " + "lang " * 200),
+            "answer is 999 characters; the limit is 700",
+        ),
         (("vraag vier, vraag vijf]", "vraag vier]"), "a.yaml:3: 4 questions"),
-        (("  keywords: [een]", "  keywords: [een]\n  keywords: [twee]"), "a.yaml:5: duplicate field 'keywords'"),
+        (
+            ("  keywords: [een]", "  keywords: [een]\n  keywords: [twee]"),
+            "a.yaml:5: duplicate field 'keywords'",
+        ),
         (("id: eerste", "id: Eerste Vraag"), "must be lower-case words"),
         (("  offer_person: true", "  offer_person: misschien"), "must be true or false"),
         (("  offer_person: true\n", ""), "entry 'tweede' must have 'offer_person: true'"),
@@ -92,8 +104,9 @@ def test_missing_catalogue_id_points_at_catalogue_line(tmp_path):
 
 def test_top_level_must_be_a_list(tmp_path):
     found = problems_for(tmp_path, "id: eerste\n")
-    assert found == [f"{tmp_path}/content/a.yaml:1: the file must be a list of entries ('- id: ...')"] or \
-        any("must be a list of entries" in p for p in found)
+    assert found == [
+        f"{tmp_path}/content/a.yaml:1: the file must be a list of entries ('- id: ...')"
+    ] or any("must be a list of entries" in p for p in found)
 
 
 def test_empty_content_dir_is_an_error(tmp_path):
@@ -110,7 +123,9 @@ def test_not_utf8_is_reported(tmp_path):
 
 
 def test_load_faq_raises_with_all_problems(tmp_path):
-    broken = GOOD.replace("related: [tweede]", "related: [derde]").replace("- id: tweede", "- id: eerste")
+    broken = GOOD.replace("related: [tweede]", "related: [derde]").replace(
+        "- id: tweede", "- id: eerste"
+    )
     with pytest.raises(ContentError) as caught:
         load_faq(*write(tmp_path, broken))
     message = str(caught.value)

@@ -1,0 +1,143 @@
+"""Matcher benchmark: latency (median, p99) with the shipped FAQ and with 5,000 synthetic
+entries, memory of the index, a 10,000-character message, and plain baselines on the dev set.
+
+Run: .venv/bin/python bench/bench_matcher.py [--eval ../shared/eval/faq_dev.tsv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.baselines import best_top1, bm25_ranker, wratio_ranker
+from faq.evaluate import Labelled, evaluate, read_labelled
+from faq.knowledge import load_knowledge
+from faq.lexicon import load_lexicon
+from faq.loader import FaqBase
+from faq.matcher import Matcher
+from faq.model import FaqEntry
+
+DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "faq_dev.tsv"
+
+
+def latencies(match: Callable[[str], object], questions: Sequence[str], rounds: int) -> list[float]:
+    """Seconds per call, each question matched `rounds` times (first round warms caches)."""
+    for q in questions:
+        match(q)
+    samples = []
+    for _ in range(rounds):
+        for q in questions:
+            start = time.perf_counter()
+            match(q)
+            samples.append(time.perf_counter() - start)
+    return samples
+
+
+def summary(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"median {statistics.median(ordered) * 1000:.3f} ms, p99 {p99 * 1000:.3f} ms (n={len(ordered)})"
+
+
+def synthetic_entries(real: Sequence[FaqEntry], count: int, seed: int = 7) -> list[FaqEntry]:
+    """Entries built from the real vocabulary plus invented words, shaped like real ones."""
+    rng = random.Random(seed)
+    words = sorted({w for e in real for q in e.questions for w in q.lower().split() if w.isalpha()})
+    letters = "abcdefghijklmnoprstuvwz"
+    invented = [
+        "".join(rng.choice(letters) for _ in range(rng.randint(5, 11))) for _ in range(20_000)
+    ]
+
+    def sentence() -> str:
+        picks = rng.sample(words, rng.randint(3, 7)) + rng.sample(invented, rng.randint(1, 3))
+        rng.shuffle(picks)
+        return " ".join(picks)
+
+    return [
+        FaqEntry(
+            id=f"synthetisch-{i}",
+            title=sentence()[:60],
+            questions=tuple(sentence() for _ in range(8)),
+            keywords=tuple(rng.sample(invented, 3)),
+            answer=" ".join(sentence() for _ in range(6)),
+            steps=(sentence(),),
+            related=(),
+            sources=("bench",),
+        )
+        for i in range(count)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--synthetic", type=int, default=5000)
+    args = parser.parse_args()
+    data: list[Labelled] = read_labelled(args.eval) if args.eval.exists() else []
+    questions = [d.question for d in data] or ["wat is een opp", "mijn kind zit thuis"]
+
+    start = time.perf_counter()
+    knowledge = load_knowledge()
+    print(
+        f"load + index shipped FAQ ({len(knowledge.faq.entries)} entries): "
+        f"{(time.perf_counter() - start) * 1000:.0f} ms"
+    )
+    print(
+        "shipped content:   ", summary(latencies(knowledge.matcher.match, questions, args.rounds))
+    )
+
+    long_message = (" ".join(questions) * 20)[:10_000]
+    print("10,000-char message:", summary(latencies(knowledge.matcher.match, [long_message], 20)))
+
+    real = list(knowledge.faq.entries)
+    big = FaqBase(tuple(real + synthetic_entries(real, args.synthetic)))
+    tracemalloc.start()
+    start = time.perf_counter()
+    big_matcher = Matcher(big, load_lexicon(), knowledge.matcher.settings)
+    build = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    current, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"index of {len(big.entries)} entries: built in {build:.1f} s, "
+        f"{current / 2**20:.1f} MiB held, {peak / 2**20:.1f} MiB peak while building"
+    )
+    print(f"{len(big.entries)} entries:     ", summary(latencies(big_matcher.match, questions, 3)))
+    if data:
+        big_report = evaluate(big_matcher.match, data)
+        print(f"  dev top-1 with the synthetic entries mixed in: {big_report.top1:.3f}")
+
+    if data:
+        ours = evaluate(knowledge.matcher.match, data)
+        print(f"\nTop-1 on {args.eval.name} ({len(data)} questions):")
+        print(
+            f"  ouderlijn matcher:   {ours.top1:.3f} "
+            f"(confident wrong {ours.confident_wrong_rate:.1%})"
+        )
+        for name, ranker in (
+            ("plain BM25", bm25_ranker(real)),
+            ("plain WRatio", wratio_ranker(real)),
+        ):
+            top1, cut = best_top1(ranker, data)
+            print(
+                f"  {name:<19}  {top1:.3f} (best abstention threshold {cut:.2f}); "
+                f"ours is {(ours.top1 - top1) * 100:+.1f} points"
+            )
+        no_typo = Matcher(
+            knowledge.faq, load_lexicon(), replace(knowledge.matcher.settings, typo_cutoff=101)
+        )
+        print(f"  ablation, no typo correction: {evaluate(no_typo.match, data).top1:.3f}")
+
+
+if __name__ == "__main__":
+    main()
