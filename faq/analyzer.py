@@ -118,9 +118,10 @@ class Analyzer:
         """The closest content word for a probable typo, or None when nothing is close enough."""
         if len(word) < _MIN_TYPO_WORD or not word.isalpha():
             return None
+        spread = 1 if len(word) < 10 else 2
         candidates = [
             w
-            for size in (len(word) - 1, len(word), len(word) + 1)
+            for size in range(len(word) - spread, len(word) + spread + 1)
             for w in self._by_length.get(size, ())
         ]
         found = process.extractOne(

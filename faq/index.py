@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from faq.analyzer import Analyzer
 from faq.model import FaqEntry
@@ -25,6 +25,7 @@ class IndexedEntry:
     phrasings: tuple[frozenset[str], ...]
     phrasing_texts: tuple[str, ...]
     salience: dict[str, float]
+    phrasing_mass: tuple[float, ...] = ()
 
 
 class FaqIndex:
@@ -32,7 +33,7 @@ class FaqIndex:
 
     def __init__(self, entries: list[FaqEntry], analyzer: Analyzer) -> None:
         vocabulary = {w for e in entries for text in _texts(e) for w in analyzer.surface(text)}
-        vocabulary |= set(analyzer.lexicon.canonical)
+        vocabulary |= set(analyzer.lexicon.canonical) | set(analyzer.lexicon.single)
         analyzer.set_vocabulary(vocabulary)
         self.analyzer = analyzer
         self.items = [self._index_entry(e) for e in entries]
@@ -40,6 +41,10 @@ class FaqIndex:
         n = max(len(self.items), 1)
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.items = [
+            replace(item, phrasing_mass=tuple(sum(self.idf[t] for t in p) for p in item.phrasings))
+            for item in self.items
+        ]
         lengths = [sum(item.weights.values()) for item in self.items]
         average = sum(lengths) / n if lengths else 1.0
         self.postings: dict[str, list[tuple[int, float]]] = {}

@@ -80,7 +80,9 @@ def _load_synonyms(
             if previous is not None and previous != head[0]:
                 problems.append(
                     ContentProblem(
-                        str(path), item.line, f"variant '{item.value}' is also listed under '{previous}'"
+                        str(path),
+                        item.line,
+                        f"variant '{item.value}' is also listed under '{previous}'",
                     )
                 )
             elif len(words) == 1:

@@ -10,7 +10,7 @@ from enum import Enum
 from rapidfuzz import fuzz
 
 from faq.analyzer import Analyzer
-from faq.index import FaqIndex
+from faq.index import FaqIndex, IndexedEntry
 from faq.lexicon import Lexicon
 from faq.loader import FaqBase
 from faq.model import FaqEntry
@@ -26,9 +26,9 @@ class Outcome(Enum):
 class MatcherSettings:
     """Thresholds and weights; defaults are tuned on the dev set, overridable in configuration."""
 
-    answer_threshold: float = 0.55
-    answer_margin: float = 0.08
-    suggest_threshold: float = 0.30
+    answer_threshold: float = 0.60
+    answer_margin: float = 0.05
+    suggest_threshold: float = 0.40
     suggest_window: float = 0.20
     max_suggestions: int = 3
     candidates: int = 25
@@ -36,12 +36,26 @@ class MatcherSettings:
     typo_cutoff: float = 80.0
     max_terms: int = 400
     answer_only_weight: float = 0.5
-    evidence_scale: float = 1.5
-    weight_recall: float = 0.3
-    weight_precision: float = 0.25
+    evidence_scale: float = 4.0
+    weight_recall: float = 0.2
+    weight_precision: float = 0.3
     weight_evidence: float = 0.3
     weight_fuzzy: float = 0.0
-    weight_bm25: float = 0.15
+    weight_bm25: float = 0.1
+    information_scale: float = 0.7
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Evidence that an entry fits: phrasing recall, message precision, salient evidence,
+    an optional rapidfuzz token-set similarity, and how much the matched words say at all
+    (a message of only common words like "school" cannot give a confident answer)."""
+
+    recall: float
+    precision: float
+    evidence: float
+    fuzzy: float
+    information: float
 
 
 @dataclass(frozen=True)
@@ -99,55 +113,67 @@ class Matcher:
 
     def rank(self, text: str) -> list[Scored]:
         """Candidate entries, best first, with a confidence between 0 and 1."""
-        index = self.index
-        terms = list(dict.fromkeys(index.analyzer.terms(text)))[: self.settings.max_terms]
-        if not terms:
-            return []
+        index, w = self.index, self.settings
+        terms = list(dict.fromkeys(index.analyzer.terms(text)))[: w.max_terms]
         bm25: dict[int, float] = {}
         for term in terms:
             for i, weight in index.postings.get(term, ()):
                 bm25[i] = bm25.get(i, 0.0) + weight
         if not bm25:
             return []
-        idf = {
-            t: index.idf[t]
-            if t in index.idf
-            else index.unknown_idf * self.settings.unknown_word_weight
-            for t in terms
-        }
-        query_mass = sum(idf.values())
-        query = frozenset(terms)
-        query_text = " ".join(sorted(query))
-        best = heapq.nlargest(self.settings.candidates, bm25.items(), key=lambda kv: kv[1])
+        unknown = index.unknown_idf * w.unknown_word_weight
+        idf = {t: index.idf.get(t, unknown) for t in terms}
+        best = heapq.nlargest(w.candidates, bm25.items(), key=lambda kv: kv[1])
         top_bm25 = best[0][1]
-        w = self.settings
+        query_text = " ".join(sorted(idf)) if w.weight_fuzzy else ""
+        total_weight = (
+            w.weight_recall
+            + w.weight_precision
+            + w.weight_evidence
+            + w.weight_fuzzy
+            + w.weight_bm25
+        )
         scored = []
         for i, raw in best:
-            item = index.items[i]
-            explained = sum(
-                idf[t] * (1.0 if t in item.salience else w.answer_only_weight)
-                for t in query
-                if t in item.weights
-            )
-            precision = explained / query_mass
-            recall = (
-                max(
-                    sum(idf[t] for t in p & query) / sum(index.term_idf(t) for t in p)
-                    for p in item.phrasings
-                )
-                if item.phrasings
-                else 0.0
-            )
-            salient_mass = sum(idf[t] * item.salience.get(t, 0.0) for t in query)
-            evidence = 1.0 - math.exp(-salient_mass / w.evidence_scale)
-            fuzzy = max(fuzz.token_set_ratio(query_text, p) for p in item.phrasing_texts) / 100
+            signals = self._signals(index.items[i], idf, query_text)
             score = (
-                w.weight_recall * recall
-                + w.weight_precision * precision
-                + w.weight_evidence * evidence
-                + w.weight_fuzzy * fuzzy
+                w.weight_recall * signals.recall
+                + w.weight_precision * signals.precision
+                + w.weight_evidence * signals.evidence
+                + w.weight_fuzzy * signals.fuzzy
                 + w.weight_bm25 * raw / top_bm25
-            )
-            scored.append(Scored(item.entry, score))
+            ) / total_weight
+            score *= signals.information
+            scored.append(Scored(index.items[i].entry, score))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
+
+    def _signals(self, item: IndexedEntry, idf: dict[str, float], query_text: str) -> Signals:
+        """How well one entry fits the query terms (idf-weighted), each signal in [0, 1]."""
+        w = self.settings
+        query_mass = sum(idf.values())
+        explained = sum(
+            weight * (1.0 if t in item.salience else w.answer_only_weight)
+            for t, weight in idf.items()
+            if t in item.weights
+        )
+        recall = max(
+            (
+                sum(idf.get(t, 0.0) for t in p) / mass
+                for p, mass in zip(item.phrasings, item.phrasing_mass, strict=True)
+            ),
+            default=0.0,
+        )
+        salient = sum(weight * item.salience.get(t, 0.0) for t, weight in idf.items())
+        fuzzy = (
+            max(fuzz.token_set_ratio(query_text, p) for p in item.phrasing_texts) / 100
+            if query_text
+            else 0.0
+        )
+        return Signals(
+            recall=recall,
+            precision=explained / query_mass,
+            evidence=1.0 - math.exp(-salient / w.evidence_scale),
+            fuzzy=fuzzy,
+            information=1.0 - math.exp(-explained / w.information_scale),
+        )
