@@ -10,6 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from rapidfuzz import fuzz, process
 
@@ -21,30 +22,53 @@ _WORD = re.compile(r"\w+")
 Ranker = Callable[[str], tuple[FaqEntry | None, float]]
 
 
-def bm25_ranker(entries: Sequence[FaqEntry], k1: float = 1.2, b: float = 0.75) -> Ranker:
-    """Okapi BM25 with one document per entry (title, keywords, phrasings), plain tokens."""
+def _bm25(docs: list[Counter[str]], k1: float, b: float) -> Callable[[str], list[float]]:
+    """Okapi BM25 scores of a query against every document, plain lower-cased word tokens."""
+    n = len(docs)
+    df = Counter(t for d in docs for t in d)
+    idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+    lengths = [sum(d.values()) for d in docs]
+    avg = sum(lengths) / n
+
+    def scores(text: str) -> list[float]:
+        terms = set(_WORD.findall(text.lower()))
+        return [
+            sum(
+                idf[t] * d[t] * (k1 + 1) / (d[t] + k1 * (1 - b + b * size / avg))
+                for t in terms
+                if t in d
+            )
+            for d, size in zip(docs, lengths, strict=True)
+        ]
+
+    return scores
+
+
+def bm25_phrasing_ranker(entries: Sequence[FaqEntry], k1: float = 1.2, b: float = 0.75) -> Ranker:
+    """Plain BM25 with one document per phrasing; the entry of the best phrasing wins."""
+    owners = [e for e in entries for _ in e.questions]
+    scores = _bm25([Counter(_WORD.findall(q.lower())) for e in entries for q in e.questions], k1, b)
+
+    def rank(text: str) -> tuple[FaqEntry | None, float]:
+        values = scores(text)
+        best = max(range(len(values)), key=values.__getitem__)
+        return (owners[best], values[best]) if values[best] > 0 else (None, 0.0)
+
+    return rank
+
+
+def bm25_entry_ranker(entries: Sequence[FaqEntry], k1: float = 1.2, b: float = 0.75) -> Ranker:
+    """A stronger BM25: one document per entry (title, keywords and all phrasings)."""
     docs = [
         Counter(_WORD.findall(" ".join([e.title, *e.keywords, *e.questions]).lower()))
         for e in entries
     ]
-    n = len(docs)
-    df = Counter(t for d in docs for t in d)
-    idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-    avg = sum(sum(d.values()) for d in docs) / n
+    scores = _bm25(docs, k1, b)
 
     def rank(text: str) -> tuple[FaqEntry | None, float]:
-        terms = set(_WORD.findall(text.lower()))
-        best, best_score = None, 0.0
-        for entry, doc in zip(entries, docs, strict=True):
-            length = sum(doc.values())
-            score = sum(
-                idf[t] * doc[t] * (k1 + 1) / (doc[t] + k1 * (1 - b + b * length / avg))
-                for t in terms
-                if t in doc
-            )
-            if score > best_score:
-                best, best_score = entry, score
-        return best, best_score
+        values = scores(text)
+        best = max(range(len(values)), key=values.__getitem__)
+        return (entries[best], values[best]) if values[best] > 0 else (None, 0.0)
 
     return rank
 
@@ -56,25 +80,38 @@ def wratio_ranker(entries: Sequence[FaqEntry]) -> Ranker:
 
     def rank(text: str) -> tuple[FaqEntry | None, float]:
         found = process.extractOne(text.lower(), choices, scorer=fuzz.WRatio)
-        return (None, 0.0) if found is None else (phrasings[found[2]][1], float(found[1]))
+        if found is None or found[1] == 0:
+            return None, 0.0
+        return phrasings[found[2]][1], float(found[1])
 
     return rank
 
 
+def plain_top1(rank: Ranker, data: list[Labelled]) -> float:
+    """Top-1 accuracy when the ranker always answers its best entry (abstains only on no match)."""
+    ranked = {item.question: rank(item.question) for item in data}
+    return evaluate(lambda q: _decide(ranked[q], 0.0), data).top1
+
+
 def best_top1(rank: Ranker, data: list[Labelled]) -> tuple[float, float]:
     """Top-1 accuracy of a ranker at its best abstention threshold, and that threshold."""
-    ranked = [rank(item.question) for item in data]
+    ranked = {item.question: rank(item.question) for item in data}
     best = (0.0, 0.0)
-    for threshold in sorted({score for _, score in ranked} | {0.0}):
-
-        def decide(i: int, cut: float = threshold) -> MatchResult:
-            entry, score = ranked[i]
-            if entry is None or score < cut:
-                return MatchResult(Outcome.NOTHING)
-            return MatchResult(Outcome.ANSWER, answer=entry)
-
-        lookup = {item.question: i for i, item in enumerate(data)}
-        report = evaluate(lambda q: decide(lookup[q]), data)
+    for threshold in sorted({score for _, score in ranked.values()} | {0.0}):
+        report = evaluate(partial(_decide_for, ranked, threshold), data)
         if report.top1 > best[0]:
             best = (report.top1, threshold)
     return best
+
+
+def _decide_for(
+    ranked: dict[str, tuple[FaqEntry | None, float]], cut: float, question: str
+) -> MatchResult:
+    return _decide(ranked[question], cut)
+
+
+def _decide(ranked: tuple[FaqEntry | None, float], cut: float) -> MatchResult:
+    entry, score = ranked
+    if entry is None or score < cut:
+        return MatchResult(Outcome.NOTHING)
+    return MatchResult(Outcome.ANSWER, answer=entry)

@@ -31,12 +31,14 @@ class Analyzer:
         self._stems: dict[str, str] = {}
         self._resolved: dict[str, tuple[str, ...]] = {}
         self.vocabulary: frozenset[str] = frozenset()
+        self._parts: frozenset[str] = frozenset()
         self._by_length: dict[int, list[str]] = {}
         self.set_vocabulary(vocabulary)
 
     def set_vocabulary(self, words: Iterable[str]) -> None:
         """Words the content uses: targets for typo correction and compound splitting."""
         self.vocabulary = frozenset(w for w in words if w not in self.lexicon.stopwords)
+        self._parts = self.vocabulary | self._protected
         self._by_length = {}
         for word in sorted(self.vocabulary):
             self._by_length.setdefault(len(word), []).append(word)
@@ -63,7 +65,11 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Matching terms of the text, in order; compounds add their parts after themselves."""
-        return [term for word in self.surface(text) for term in self.resolve(word)]
+        return self.terms_of(self.surface(text))
+
+    def terms_of(self, words: list[str]) -> list[str]:
+        """Matching terms for words that already went through `surface`."""
+        return [term for word in words for term in self.resolve(word)]
 
     def resolve(self, word: str) -> tuple[str, ...]:
         """Terms for one surface word: itself or its correction, plus compound parts, stemmed."""
@@ -98,7 +104,7 @@ class Analyzer:
         """Split a Dutch compound into two known words ("dyslexieonderzoek"); [] if it is none."""
         if len(word) < _MIN_COMPOUND:
             return []
-        vocab = self.vocabulary | self._protected
+        vocab = self._parts
         for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
             if tail not in vocab or tail in self.lexicon.stopwords:

@@ -23,7 +23,6 @@ class IndexedEntry:
     entry: FaqEntry
     weights: dict[str, float]
     phrasings: tuple[frozenset[str], ...]
-    phrasing_texts: tuple[str, ...]
     salience: dict[str, float]
     phrasing_mass: tuple[float, ...] = ()
 
@@ -32,18 +31,23 @@ class FaqIndex:
     """Inverted index over analysed entries; idf makes rare, telling words count more."""
 
     def __init__(self, entries: list[FaqEntry], analyzer: Analyzer) -> None:
-        vocabulary = {w for e in entries for text in _texts(e) for w in analyzer.surface(text)}
+        surfaces = [_surface_fields(e, analyzer) for e in entries]
+        vocabulary = {
+            w for fields in surfaces for texts in fields.values() for t in texts for w in t
+        }
         vocabulary |= set(analyzer.lexicon.canonical) | set(analyzer.lexicon.single)
         analyzer.set_vocabulary(vocabulary)
         self.analyzer = analyzer
-        self.items = [self._index_entry(e) for e in entries]
-        df: Counter[str] = Counter(t for item in self.items for t in item.weights)
-        n = max(len(self.items), 1)
+        items = [
+            _index_entry(e, fields, analyzer) for e, fields in zip(entries, surfaces, strict=True)
+        ]
+        df: Counter[str] = Counter(t for item in items for t in item.weights)
+        n = max(len(items), 1)
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self.items = [
             replace(item, phrasing_mass=tuple(sum(self.idf[t] for t in p) for p in item.phrasings))
-            for item in self.items
+            for item in items
         ]
         lengths = [sum(item.weights.values()) for item in self.items]
         average = sum(lengths) / n if lengths else 1.0
@@ -54,30 +58,35 @@ class FaqIndex:
                 weight = self.idf[term] * tf * (_K1 + 1) / (tf + norm)
                 self.postings.setdefault(term, []).append((i, weight))
 
-    def _index_entry(self, entry: FaqEntry) -> IndexedEntry:
-        weights: dict[str, float] = {}
-        fields = {
-            "title": [entry.title],
-            "keywords": list(entry.keywords),
-            "questions": list(entry.questions),
-            "answer": [entry.answer, *entry.steps],
-        }
-        for field, texts in fields.items():
-            for text in texts:
-                for term in set(self.analyzer.terms(text)):
-                    weights[term] = weights.get(term, 0.0) + FIELD_WEIGHTS[field]
-        phrasing_texts = [*entry.questions, *entry.keywords, entry.title]
-        phrasings = tuple(p for q in phrasing_texts if (p := frozenset(self.analyzer.terms(q))))
-        counts = Counter(t for p in phrasings for t in p)
-        salience = {t: c / len(phrasings) for t, c in counts.items()}
-        return IndexedEntry(
-            entry, dict(weights), phrasings, tuple(" ".join(sorted(p)) for p in phrasings), salience
-        )
-
     def term_idf(self, term: str) -> float:
         """Inverse document frequency; unseen terms get the highest value."""
         return self.idf.get(term, self.unknown_idf)
 
 
-def _texts(entry: FaqEntry) -> list[str]:
-    return [entry.title, entry.answer, *entry.questions, *entry.keywords, *entry.steps]
+def _surface_fields(entry: FaqEntry, analyzer: Analyzer) -> dict[str, list[list[str]]]:
+    """Each field's texts as surface words (done once; the vocabulary is built from them)."""
+    fields = {
+        "title": [entry.title],
+        "keywords": list(entry.keywords),
+        "questions": list(entry.questions),
+        "answer": [entry.answer, *entry.steps],
+    }
+    return {name: [analyzer.surface(text) for text in texts] for name, texts in fields.items()}
+
+
+def _index_entry(
+    entry: FaqEntry, fields: dict[str, list[list[str]]], analyzer: Analyzer
+) -> IndexedEntry:
+    """Field-weighted term counts, phrasing term sets and term salience for one entry."""
+    weights: dict[str, float] = {}
+    phrasings: list[frozenset[str]] = []
+    for name, texts in fields.items():
+        for words in texts:
+            terms = frozenset(analyzer.terms_of(words))
+            for term in terms:
+                weights[term] = weights.get(term, 0.0) + FIELD_WEIGHTS[name]
+            if name != "answer" and terms:
+                phrasings.append(terms)
+    counts = Counter(t for p in phrasings for t in p)
+    salience = {t: c / len(phrasings) for t, c in counts.items()}
+    return IndexedEntry(entry, weights, tuple(phrasings), salience)

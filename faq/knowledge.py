@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.lexicon import DEFAULT_LEXICON_DIR, load_lexicon
@@ -18,7 +18,7 @@ class KnowledgeSources:
     content_dir: Path = DEFAULT_CONTENT_DIR
     catalogue: Path | None = DEFAULT_CATALOGUE
     lexicon_dir: Path = DEFAULT_LEXICON_DIR
-    limits: ContentLimits = ContentLimits()
+    limits: ContentLimits = field(default_factory=ContentLimits)
 
 
 @dataclass(frozen=True)

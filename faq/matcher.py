@@ -7,8 +7,6 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
-from rapidfuzz import fuzz
-
 from faq.analyzer import Analyzer
 from faq.index import FaqIndex, IndexedEntry
 from faq.lexicon import Lexicon
@@ -40,7 +38,6 @@ class MatcherSettings:
     weight_recall: float = 0.2
     weight_precision: float = 0.3
     weight_evidence: float = 0.3
-    weight_fuzzy: float = 0.0
     weight_bm25: float = 0.1
     information_scale: float = 0.7
 
@@ -48,13 +45,12 @@ class MatcherSettings:
 @dataclass(frozen=True)
 class Signals:
     """Evidence that an entry fits: phrasing recall, message precision, salient evidence,
-    an optional rapidfuzz token-set similarity, and how much the matched words say at all
+    and how much the matched words say at all
     (a message of only common words like "school" cannot give a confident answer)."""
 
     recall: float
     precision: float
     evidence: float
-    fuzzy: float
     information: float
 
 
@@ -125,22 +121,14 @@ class Matcher:
         idf = {t: index.idf.get(t, unknown) for t in terms}
         best = heapq.nlargest(w.candidates, bm25.items(), key=lambda kv: kv[1])
         top_bm25 = best[0][1]
-        query_text = " ".join(sorted(idf)) if w.weight_fuzzy else ""
-        total_weight = (
-            w.weight_recall
-            + w.weight_precision
-            + w.weight_evidence
-            + w.weight_fuzzy
-            + w.weight_bm25
-        )
+        total_weight = w.weight_recall + w.weight_precision + w.weight_evidence + w.weight_bm25
         scored = []
         for i, raw in best:
-            signals = self._signals(index.items[i], idf, query_text)
+            signals = self._signals(index.items[i], idf)
             score = (
                 w.weight_recall * signals.recall
                 + w.weight_precision * signals.precision
                 + w.weight_evidence * signals.evidence
-                + w.weight_fuzzy * signals.fuzzy
                 + w.weight_bm25 * raw / top_bm25
             ) / total_weight
             score *= signals.information
@@ -148,7 +136,7 @@ class Matcher:
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def _signals(self, item: IndexedEntry, idf: dict[str, float], query_text: str) -> Signals:
+    def _signals(self, item: IndexedEntry, idf: dict[str, float]) -> Signals:
         """How well one entry fits the query terms (idf-weighted), each signal in [0, 1]."""
         w = self.settings
         query_mass = sum(idf.values())
@@ -165,15 +153,9 @@ class Matcher:
             default=0.0,
         )
         salient = sum(weight * item.salience.get(t, 0.0) for t, weight in idf.items())
-        fuzzy = (
-            max(fuzz.token_set_ratio(query_text, p) for p in item.phrasing_texts) / 100
-            if query_text
-            else 0.0
-        )
         return Signals(
             recall=recall,
             precision=explained / query_mass,
             evidence=1.0 - math.exp(-salient / w.evidence_scale),
-            fuzzy=fuzzy,
             information=1.0 - math.exp(-explained / w.information_scale),
         )

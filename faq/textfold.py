@@ -22,6 +22,8 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": 
 
 def strip_accents(text: str) -> str:
     """Remove diacritics ("één" -> "een", "geïnteresseerd" -> "geinteresseerd")."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
