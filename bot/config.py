@@ -42,9 +42,15 @@ def _matcher_settings(table: Mapping[str, Any]) -> MatcherSettings:
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"[matcher] unknown key '{key}' (known: {', '.join(sorted(known))})")
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        kind = known[key]
+        if kind in (str, "str"):
+            if not isinstance(value, str):
+                raise ConfigError(f"[matcher] {key} must be text")
+            values[key] = value
+        elif not isinstance(value, int | float) or isinstance(value, bool):
             raise ConfigError(f"[matcher] {key} must be a number")
-        values[key] = int(value) if known[key] in (int, "int") else float(value)
+        else:
+            values[key] = int(value) if kind in (int, "int") else float(value)
     return replace(MatcherSettings(), **values)
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import snowballstemmer
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
+from faq.dutch_words import is_dutch_word
 from faq.lexicon import MAX_PHRASE_WORDS, Lexicon
 from faq.textfold import tokens
 
@@ -22,12 +24,16 @@ class Analyzer:
     """Stateless-looking text analysis; keeps caches because parents repeat the same words."""
 
     def __init__(
-        self, lexicon: Lexicon, vocabulary: Iterable[str] = (), typo_cutoff: float = 80.0
+        self,
+        lexicon: Lexicon,
+        vocabulary: Iterable[str] = (),
+        max_typo_edits: int = 3,
+        stemmer: str = "dutch_porter",
     ) -> None:
         self.lexicon = lexicon
-        self.typo_cutoff = typo_cutoff
+        self.max_typo_edits = max_typo_edits
         self._protected = lexicon.canonical
-        self._stemmer = snowballstemmer.stemmer("dutch")
+        self._stemmer = snowballstemmer.stemmer(stemmer)
         self._stems: dict[str, str] = {}
         self._resolved: dict[str, tuple[str, ...]] = {}
         self.vocabulary: frozenset[str] = frozenset()
@@ -121,16 +127,20 @@ class Analyzer:
         return []
 
     def _correct(self, word: str) -> str | None:
-        """The closest content word for a probable typo, or None when nothing is close enough."""
-        if len(word) < _MIN_TYPO_WORD or not word.isalpha():
+        """The closest content word for a probable typo, or None when nothing is close enough.
+
+        Edits allowed grow with length (one for 5-7 letters, two for 8-12, three beyond), counted
+        as optimal string alignment so that a swapped pair of letters is one edit.
+        """
+        if len(word) < _MIN_TYPO_WORD or not word.isalpha() or is_dutch_word(word):
             return None
-        spread = 1 if len(word) < 10 else 2
+        edits = min(self.max_typo_edits, 1 if len(word) < 8 else 2 if len(word) <= 12 else 3)
+        if edits <= 0:
+            return None
         candidates = [
             w
-            for size in range(len(word) - spread, len(word) + spread + 1)
+            for size in range(len(word) - edits, len(word) + edits + 1)
             for w in self._by_length.get(size, ())
         ]
-        found = process.extractOne(
-            word, candidates, scorer=fuzz.ratio, score_cutoff=self.typo_cutoff
-        )
+        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=edits)
         return None if found is None else str(found[0])

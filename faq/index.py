@@ -12,6 +12,7 @@ from faq.model import FaqEntry
 # How much a term counts, by the field it appears in: the phrasings and keywords say what an
 # entry is about; the answer mostly says things around it.
 FIELD_WEIGHTS = {"title": 1.5, "keywords": 2.0, "questions": 1.0, "answer": 0.3}
+PHRASING_FIELDS = ("title", "keywords", "questions")
 _K1 = 1.2
 _B = 0.5
 
@@ -85,7 +86,7 @@ def _index_entry(
             terms = frozenset(analyzer.terms_of(words))
             for term in terms:
                 weights[term] = weights.get(term, 0.0) + FIELD_WEIGHTS[name]
-            if name != "answer" and terms:
+            if name in PHRASING_FIELDS and terms:
                 phrasings.append(terms)
     counts = Counter(t for p in phrasings for t in p)
     salience = {t: c / len(phrasings) for t, c in counts.items()}

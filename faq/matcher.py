@@ -24,19 +24,20 @@ class Outcome(Enum):
 class MatcherSettings:
     """Thresholds and weights; defaults are tuned on the dev set, overridable in configuration."""
 
-    answer_threshold: float = 0.60
+    answer_threshold: float = 0.55
     answer_margin: float = 0.05
     suggest_threshold: float = 0.40
     suggest_window: float = 0.20
     max_suggestions: int = 3
     candidates: int = 25
-    unknown_word_weight: float = 0.5
-    typo_cutoff: float = 80.0
+    unknown_word_weight: float = 1.0
+    max_typo_edits: int = 3
+    stemmer: str = "dutch_porter"
     max_terms: int = 400
     answer_only_weight: float = 0.5
     evidence_scale: float = 4.0
     weight_recall: float = 0.2
-    weight_precision: float = 0.3
+    weight_precision: float = 0.2
     weight_evidence: float = 0.3
     weight_bm25: float = 0.1
     information_scale: float = 0.7
@@ -86,7 +87,10 @@ class Matcher:
     ) -> None:
         self.settings = settings or MatcherSettings()
         self.index = FaqIndex(
-            list(faq.entries), Analyzer(lexicon, typo_cutoff=self.settings.typo_cutoff)
+            list(faq.entries),
+            Analyzer(
+                lexicon, max_typo_edits=self.settings.max_typo_edits, stemmer=self.settings.stemmer
+            ),
         )
 
     def match(self, text: str) -> MatchResult:

@@ -108,3 +108,14 @@ def test_inflections_share_a_stem(analyzer):
 def test_long_message_is_analysed_with_bounded_caches(analyzer):
     text = ("Mijn zoon heeft dyslexie en ik weet niet meer wat ik moet doen. " * 160)[:10_000]
     assert "dyslexie" in analyzer.terms(text)
+
+
+def test_real_dutch_words_are_not_corrected_into_content_words():
+    analyzer = Analyzer(load_lexicon(), ["lager", "robot", "geschorst"])
+    assert analyzer.terms("later groot geschopt") == analyzer.terms("later groot geschopt")
+    assert not {"lager", "robot"} & set(analyzer.terms("later groot"))
+    assert analyzer.resolve("geschopt") != analyzer.resolve("geschorst")
+
+
+def test_swapped_letters_count_as_one_typo(analyzer):
+    assert analyzer.terms("leerpilcht") == analyzer.terms("leerplicht")
