@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import faq_commands
+from bot import chat_command, content_commands, faq_commands
 from bot.config import ConfigError, load_settings
 
 
@@ -15,6 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ouderlijn", description="Ouderlijn helpline bot")
     subparsers = parser.add_subparsers(dest="command", required=True)
     faq_commands.add_parser(subparsers)
+    content_commands.add_parsers(subparsers)
+    chat_command.add_parser(subparsers)
     return parser
 
 
@@ -28,6 +30,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "faq":
         return faq_commands.run(args, settings)
+    if args.command == "tree":
+        return content_commands.run_tree(args)
+    if args.command == "safety":
+        return content_commands.run_safety(args)
+    if args.command == "chat":
+        return chat_command.run(args, settings)
     return 2
 
 

@@ -22,10 +22,21 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class HelplineSettings:
+    """What the bot tells parents about the people behind it."""
+
+    opening_hours: str = "werkdagen van 9.00 tot 17.00 uur"
+    contact: str = "zie de website van uw hulplijn"
+    retention_days: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     db_path: Path
     knowledge: KnowledgeSources
     matcher: MatcherSettings
+    helpline: HelplineSettings = HelplineSettings()
+    language: str = "nl"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -74,5 +85,28 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         sources = replace(sources, lexicon_dir=Path(lexicon))
     db = env.get("OUDERLIJN_DB") or storage.get("db") or "ouderlijn.db"
     return Settings(
-        db_path=Path(db), knowledge=sources, matcher=_matcher_settings(data.get("matcher", {}))
+        db_path=Path(db),
+        knowledge=sources,
+        matcher=_matcher_settings(data.get("matcher", {})),
+        helpline=_helpline_settings(data.get("helpline", {}), env),
+    )
+
+
+def _helpline_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> HelplineSettings:
+    known = {"opening_hours", "contact", "retention_days"}
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"[helpline] unknown key '{key}' (known: {', '.join(sorted(known))})")
+    days = env.get("OUDERLIJN_RETENTION_DAYS", table.get("retention_days", 30))
+    try:
+        retention = int(days)
+    except (TypeError, ValueError):
+        raise ConfigError("retention_days must be a whole number of days") from None
+    if retention < 1:
+        raise ConfigError("retention_days must be at least 1")
+    defaults = HelplineSettings()
+    return HelplineSettings(
+        opening_hours=str(table.get("opening_hours", defaults.opening_hours)),
+        contact=str(table.get("contact", defaults.contact)),
+        retention_days=retention,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from faq.analyzer import Analyzer
 from faq.model import FaqEntry
@@ -26,6 +26,7 @@ class IndexedEntry:
     phrasings: tuple[frozenset[str], ...]
     salience: dict[str, float]
     phrasing_mass: tuple[float, ...] = ()
+    term_phrasings: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class FaqIndex:
@@ -90,4 +91,14 @@ def _index_entry(
                 phrasings.append(terms)
     counts = Counter(t for p in phrasings for t in p)
     salience = {t: c / len(phrasings) for t, c in counts.items()}
-    return IndexedEntry(entry, weights, tuple(phrasings), salience)
+    term_phrasings: dict[str, list[int]] = {}
+    for i, phrasing in enumerate(phrasings):
+        for term in phrasing:
+            term_phrasings.setdefault(term, []).append(i)
+    return IndexedEntry(
+        entry,
+        weights,
+        tuple(phrasings),
+        salience,
+        term_phrasings={t: tuple(ps) for t, ps in term_phrasings.items()},
+    )

@@ -143,20 +143,18 @@ class Matcher:
     def _signals(self, item: IndexedEntry, idf: dict[str, float]) -> Signals:
         """How well one entry fits the query terms (idf-weighted), each signal in [0, 1]."""
         w = self.settings
+        explained = salient = 0.0
+        hits: dict[int, float] = {}
+        for term, weight in idf.items():
+            if term not in item.weights:
+                continue
+            salience = item.salience.get(term, 0.0)
+            explained += weight if salience else weight * w.answer_only_weight
+            salient += weight * salience
+            for p in item.term_phrasings.get(term, ()):
+                hits[p] = hits.get(p, 0.0) + weight
+        recall = max((mass / item.phrasing_mass[p] for p, mass in hits.items()), default=0.0)
         query_mass = sum(idf.values())
-        explained = sum(
-            weight * (1.0 if t in item.salience else w.answer_only_weight)
-            for t, weight in idf.items()
-            if t in item.weights
-        )
-        recall = max(
-            (
-                sum(idf.get(t, 0.0) for t in p) / mass
-                for p, mass in zip(item.phrasings, item.phrasing_mass, strict=True)
-            ),
-            default=0.0,
-        )
-        salient = sum(weight * item.salience.get(t, 0.0) for t, weight in idf.items())
         return Signals(
             recall=recall,
             precision=explained / query_mass,

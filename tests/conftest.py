@@ -14,3 +14,31 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return load_knowledge()
+
+
+@pytest.fixture
+async def store(tmp_path):
+    from bot.storage import AsyncStore
+
+    opened = await AsyncStore.open(tmp_path / "ouderlijn.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(scope="session")
+def content():
+    """Tree, crisis check and texts: immutable, loaded once."""
+    from bot.core.safety import CrisisCheck
+    from bot.core.texts import load_texts
+    from faq.decision_tree import load_tree
+
+    return load_tree(), CrisisCheck.load(), load_texts("nl")
+
+
+@pytest.fixture
+def engine(knowledge, content, store):
+    from bot.core.engine import Engine
+    from tests.fakes import FakeClock
+
+    tree, safety, texts = content
+    return Engine(knowledge, tree, safety, texts, store, clock=FakeClock())

@@ -1,0 +1,90 @@
+"""Engine benchmark: inbound FAQ questions per second through engine + SQLite store, and the
+median and p99 latency per message, on one event loop (one core for the engine).
+
+Run from the project root: .venv/bin/python -m bench.bench_engine [--messages 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.core.engine import Engine
+from bot.core.messages import Inbound
+from bot.core.safety import CrisisCheck
+from bot.core.texts import load_texts
+from bot.storage import AsyncStore
+from faq.decision_tree import load_tree
+from faq.knowledge import load_knowledge
+
+QUESTIONS = [
+    "wat is een opp",
+    "mijn zoon is geschorst mag dat",
+    "hoe maak ik bezwaar tegen de tlv",
+    "wanneer is mijn kind leerplichtig",
+    "wat doet het samenwerkingsverband",
+    "mijn dochter zit al weken thuis",
+    "bestaat het rugzakje nog",
+    "wat is passend onderwijs",
+    "hoe krijg ik extra hulp op school voor mijn kind met adhd",
+    "wat doet een ib er",
+]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+async def run(messages: int, parents: int, concurrency: int) -> None:
+    knowledge = load_knowledge()
+    tree = load_tree(faq_ids=set(knowledge.faq.by_id))
+    with tempfile.TemporaryDirectory() as folder:
+        store = await AsyncStore.open(Path(folder) / "bench.db")
+        engine = Engine(knowledge, tree, CrisisCheck.load(), load_texts(), store)
+        latencies: list[float] = []
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(messages):
+            queue.put_nowait(i)
+
+        async def worker() -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                inbound = Inbound(
+                    f"ouder-{i % parents}",
+                    "bench",
+                    datetime.now(UTC),
+                    text=QUESTIONS[i % len(QUESTIONS)],
+                )
+                start = time.perf_counter()
+                await engine.handle(inbound)
+                latencies.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+        await store.close()
+    print(
+        f"{messages} FAQ messages from {parents} parents, {concurrency} at a time: "
+        f"{messages / elapsed:,.0f} messages/s; latency median "
+        f"{statistics.median(latencies) * 1000:.2f} ms, p99 "
+        f"{percentile(latencies, 0.99) * 1000:.2f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--parents", type=int, default=200)
+    args = parser.parse_args()
+    for concurrency in (1, 50):
+        asyncio.run(run(args.messages, args.parents, concurrency))
+
+
+if __name__ == "__main__":
+    main()

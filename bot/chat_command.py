@@ -1,0 +1,40 @@
+"""`ouderlijn chat`: the terminal channel on the configured SQLite file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.app import open_engine
+from bot.channels.terminal import TerminalChat
+from bot.config import Settings
+from faq.model import ContentError
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = subparsers.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument(
+        "--as",
+        dest="conversation",
+        default="terminal:local",
+        help="conversation name (a pseudonym), to try several parents",
+    )
+
+
+async def _chat(settings: Settings, conversation: str) -> None:
+    async with open_engine(settings) as engine:
+        chat = TerminalChat(engine, sys.stdout, conversation, echo=not sys.stdin.isatty())
+        await chat.run(sys.stdin)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chat until end of input; content problems stop it with file:line messages."""
+    try:
+        asyncio.run(_chat(settings, args.conversation))
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print()
+    return 0

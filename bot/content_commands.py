@@ -1,0 +1,74 @@
+"""`ouderlijn tree check|diagram` and `ouderlijn safety check [--json]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.safety import CrisisCheck
+from faq.decision_tree import DEFAULT_TREE, check_tree
+from faq.loader import check_faq
+from faq.model import ContentError
+from faq.tree_diagram import to_mermaid
+
+DEFAULT_DIAGRAM = DEFAULT_TREE.with_suffix(".mmd")
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the `tree` and `safety` command groups."""
+    tree = subparsers.add_parser("tree", help="the decision tree 'School lukt niet, wat nu?'")
+    tree_commands = tree.add_subparsers(dest="tree_command", required=True)
+    for name, text in (("check", "validate the tree"), ("diagram", "write the Mermaid diagram")):
+        sub = tree_commands.add_parser(name, help=text)
+        sub.add_argument("--file", type=Path, default=DEFAULT_TREE)
+    tree_commands.choices["diagram"].add_argument(
+        "--output", type=Path, default=None, help="default: beside the tree (.mmd); '-' = stdout"
+    )
+    safety = subparsers.add_parser("safety", help="the crisis check")
+    safety_commands = safety.add_subparsers(dest="safety_command", required=True)
+    check = safety_commands.add_parser("check", help="classify messages from stdin, one per line")
+    check.add_argument("--json", action="store_true", help='print {"crisis": true|false} per line')
+
+
+def run_tree(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Validate the tree against the shipped FAQ ids, or write its diagram."""
+    entries, _ = check_faq()
+    tree, problems = check_tree(args.file, {e.id for e in entries})
+    for problem in problems:
+        print(problem, file=out)
+    if problems or tree is None:
+        print(f"{len(problems)} problem(s) in the decision tree", file=out)
+        return 1
+    if args.tree_command == "check":
+        leaves = sum(1 for node in tree.nodes.values() if node.is_leaf)
+        print(f"ok: {len(tree.nodes)} nodes, {leaves} leaves", file=out)
+        return 0
+    diagram = to_mermaid(tree)
+    target = args.output or args.file.with_suffix(".mmd")
+    if str(target) == "-":
+        out.write(diagram)
+    else:
+        target.write_text(diagram, encoding="utf-8")
+        print(f"wrote {target}", file=out)
+    return 0
+
+
+def run_safety(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Classify stdin lines with exactly the engine's crisis check."""
+    try:
+        check = CrisisCheck.load()
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 2
+    for line in sys.stdin:
+        crisis = check.is_crisis(line.rstrip("\n"))
+        out.write(
+            json.dumps({"crisis": crisis}) + "\n"
+            if args.json
+            else f"{'CRISIS' if crisis else 'ok    '}  {line}"
+        )
+        out.flush()
+    return 0

@@ -1,0 +1,31 @@
+"""Button ids and typed choices: "2" or "terug" or "langer dan 4 weken" count as a press."""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz, process
+
+from bot.core.messages import Button
+from faq.textfold import fold
+
+# Button id prefixes: short and stable, so they fit Telegram's 64-byte callback data.
+MENU = "m:"  # m:ask, m:tree, m:person, m:menu
+FAQ = "f:"  # f:<faq id>
+FEEDBACK = "fb:"  # fb:y:<faq id>, fb:n:<faq id>
+TREE = "t:"  # t:<node id>, t:back, t:restart, t:resume
+TYPED_CHOICE_CUTOFF = 88.0
+
+
+def typed_choice(text: str, shown: list[Button]) -> Button | None:
+    """The shown button a typed message means: its number, or a close match of its label."""
+    stripped = text.strip().rstrip(".)")
+    if stripped.isdigit():
+        index = int(stripped) - 1
+        return shown[index] if 0 <= index < len(shown) else None
+    typed = fold(text)
+    if not typed or len(typed) > 80:
+        return None
+    labels = {b.id: fold(b.label) for b in shown}
+    found = process.extractOne(typed, labels, scorer=fuzz.ratio, score_cutoff=TYPED_CHOICE_CUTOFF)
+    if found is None:
+        return None
+    return next(b for b in shown if b.id == found[2])

@@ -1,0 +1,290 @@
+"""The crisis check: every parent message passes it before anything else (DESIGN.md, Safety).
+
+It looks for a child or parent talking about suicide, self-harm or wanting to die, and for
+abuse, violence or threats at home or at school. The phrases live in a YAML data file
+(`bot/core/data/crisis_nl.yaml`, its shape is documented at the top of that file) as named
+rule groups: `patterns` that signal a crisis and `unless` expressions for everyday speech
+("ik schrik me dood", "dood graag") that neutralise a match when they cover its key.
+
+Matching runs on folded text (faq.textfold.fold). The check favours recall: a missed crisis is
+worse than a rare false alarm. It never logs or keeps message text, and never raises on input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faq.model import ContentError, ContentProblem
+from faq.textfold import fold
+from faq.yamlsource import YamlNode, read_yaml
+
+DEFAULT_CRISIS_FILE = Path(__file__).resolve().parent / "data" / "crisis_nl.yaml"
+
+# An unless expression may start at most this many characters before the key it covers and
+# end at most this many after it; longer everyday expressions are not supported.
+UNLESS_REACH = 300
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_REFERENCE_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_TOP_KEYS = ("define", "groups")
+_GROUP_KEYS = ("name", "patterns", "unless")
+# Neutral folded text: a pattern that matches it with zero width would match every message.
+_NEUTRAL_SAMPLE = "de ouder vraagt iets over school 12"
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """One named kind of crisis: patterns that signal it, everyday expressions that do not."""
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+    any_pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        combined = "|".join(f"(?:{p.pattern})" for p in self.patterns)
+        object.__setattr__(self, "any_pattern", re.compile(combined))
+
+    def hit(self, folded: str) -> bool:
+        """Whether a pattern matches folded text with a key that no unless expression covers."""
+        if self.any_pattern.search(folded) is None:
+            return False
+        if not self.unless:
+            return True
+        return any(self._uncovered_match(pattern, folded) for pattern in self.patterns)
+
+    def _uncovered_match(self, pattern: re.Pattern[str], folded: str) -> bool:
+        """Whether some match of one pattern (at any start) has a key left uncovered."""
+        pos = 0
+        while (match := pattern.search(folded, pos)) is not None:
+            start, end = match.span()
+            if pattern.groups and match.start(1) >= 0:
+                start, end = match.span(1)
+            if not self._covered(folded, start, end):
+                return True
+            pos = match.start() + 1
+        return False
+
+    def _covered(self, folded: str, start: int, end: int) -> bool:
+        """Whether an unless expression spans the whole key folded[start:end]."""
+        low = max(0, start - UNLESS_REACH)
+        high = min(len(folded), end + UNLESS_REACH)
+        for expression in self.unless:
+            pos = low
+            while (match := expression.search(folded, pos, high)) is not None:
+                if match.start() > start:
+                    break
+                # A match that ends at a cut-off window edge may be an artefact of the cut.
+                if match.end() >= end and (match.end() < high or high == len(folded)):
+                    return True
+                pos = match.start() + 1
+        return False
+
+
+class CrisisCheck:
+    """Detects crisis messages with the rule groups of a crisis data file."""
+
+    def __init__(self, groups: Sequence[RuleGroup]) -> None:
+        self.groups = tuple(groups)
+        combined = "|".join(f"(?:{p.pattern})" for g in self.groups for p in g.patterns)
+        self._any = re.compile(combined) if combined else None
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_CRISIS_FILE) -> CrisisCheck:
+        """Load and validate a crisis data file; raise ContentError listing file:line problems."""
+        return cls(_load_groups(path))
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """Names of the rule groups, in file order."""
+        return tuple(group.name for group in self.groups)
+
+    def is_crisis(self, text: str) -> bool:
+        """Whether the message signals a crisis (suicide, self-harm, abuse, violence)."""
+        folded = _safe_fold(text)
+        if not folded or self._any is None or self._any.search(folded) is None:
+            return False
+        return any(group.hit(folded) for group in self.groups)
+
+    def matches(self, text: str) -> list[str]:
+        """Names of the rule groups that fire on the message (for tests and debugging)."""
+        folded = _safe_fold(text)
+        if not folded or self._any is None or self._any.search(folded) is None:
+            return []
+        return [group.name for group in self.groups if group.hit(folded)]
+
+
+def _safe_fold(text: object) -> str:
+    """Folded text, or "" for anything that is not a string."""
+    return fold(text) if isinstance(text, str) else ""
+
+
+class _Problems:
+    """Collects the problems of one file so that validation reports all of them at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self.items: list[ContentProblem] = []
+
+    def add(self, line: int, message: str) -> None:
+        """Record one problem at a line."""
+        self.items.append(ContentProblem(self.path, line, message))
+
+    def check_keys(self, node: YamlNode, allowed: Iterable[str], what: str) -> None:
+        """Report duplicate and unknown keys of a mapping node."""
+        assert isinstance(node.value, dict)
+        allowed = tuple(allowed)
+        for key, line in node.duplicate_keys:
+            self.add(line, f"duplicate key '{key}' in {what}")
+        for key in node.value:
+            if key not in allowed:
+                self.add(
+                    node.key_lines[key],
+                    f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})",
+                )
+
+
+def _text(node: YamlNode, what: str, out: _Problems) -> str | None:
+    """The node's non-empty text, or None after reporting a problem."""
+    if not isinstance(node.value, str) or not node.value.strip():
+        out.add(node.line, f"{what} must be non-empty text")
+        return None
+    return node.value.strip()
+
+
+def _expand(raw: str, line: int, defines: dict[str, str], out: _Problems) -> str | None:
+    """Replace {name} references with their define; report unknown names."""
+    missing = sorted({m.group(1) for m in _REFERENCE_RE.finditer(raw)} - defines.keys())
+    if missing:
+        out.add(line, f"unknown define(s) {', '.join(missing)} (add them under 'define')")
+        return None
+    return _REFERENCE_RE.sub(lambda m: defines[m.group(1)], raw)
+
+
+def _read_defines(node: YamlNode | None, out: _Problems) -> dict[str, str]:
+    """Named regex fragments; a define may use the defines above it."""
+    defines: dict[str, str] = {}
+    if node is None:
+        return defines
+    if not isinstance(node.value, dict) or not node.value:
+        out.add(node.line, "'define' must be a non-empty mapping of name: regex fragment")
+        return defines
+    out.check_keys(node, node.value.keys(), "'define'")
+    for name, child in node.value.items():
+        line = node.key_lines[name]
+        if not _NAME_RE.match(name):
+            out.add(line, f"define name '{name}' must be lower case letters, digits and '_'")
+        raw = _text(child, f"define '{name}'", out)
+        expanded = None if raw is None else _expand(raw, child.line, defines, out)
+        if expanded is not None:
+            defines[name] = expanded
+    return defines
+
+
+def _compile(
+    node: YamlNode, what: str, defines: dict[str, str], out: _Problems
+) -> re.Pattern[str] | None:
+    """Compile one regex item of a list, reporting every way it can be unusable."""
+    raw = _text(node, what, out)
+    source = None if raw is None else _expand(raw, node.line, defines, out)
+    if source is None:
+        return None
+    if not source.isascii():
+        out.add(
+            node.line, f"{what} has accents or other non-ASCII text; matching runs on folded text"
+        )
+        return None
+    try:
+        compiled = re.compile(source)
+    except re.error as error:
+        out.add(node.line, f"invalid regex in {what}: {error.msg} at position {error.pos}")
+        return None
+    if compiled.groups > 1:
+        out.add(
+            node.line,
+            f"{what} has {compiled.groups} capturing groups; use (?:...) and at most one key group",
+        )
+        return None
+    for sample in ("", _NEUTRAL_SAMPLE):
+        match = compiled.search(sample)
+        if match is not None and match.end() == match.start():
+            out.add(node.line, f"{what} matches empty text, so it would match every message")
+            return None
+    return compiled
+
+
+def _regex_list(
+    node: YamlNode | None, key: str, defines: dict[str, str], out: _Problems
+) -> tuple[re.Pattern[str], ...] | None:
+    """The compiled items of a group's 'patterns' or 'unless' list."""
+    if node is None:
+        return ()
+    if not isinstance(node.value, list) or not node.value:
+        out.add(node.line, f"'{key}' must be a non-empty list of regexes")
+        return None
+    compiled = [_compile(item, f"'{key}' item", defines, out) for item in node.value]
+    valid = tuple(p for p in compiled if p is not None)
+    return valid if len(valid) == len(compiled) else None
+
+
+def _read_group(
+    node: YamlNode, defines: dict[str, str], seen: dict[str, int], out: _Problems
+) -> RuleGroup | None:
+    """Validate one group mapping; None when it cannot be built."""
+    if not isinstance(node.value, dict):
+        out.add(node.line, "each group must be a mapping with 'name' and 'patterns'")
+        return None
+    fields = node.value
+    out.check_keys(node, _GROUP_KEYS, "a group")
+    name: str | None = None
+    if "name" not in fields:
+        out.add(node.line, "group is missing 'name'")
+    else:
+        name = _text(fields["name"], "'name'", out)
+        if name is not None and not _NAME_RE.match(name):
+            out.add(
+                fields["name"].line,
+                f"group name '{name}' must be lower case letters, digits and '_'",
+            )
+        elif name is not None and name in seen:
+            out.add(
+                fields["name"].line, f"duplicate group name '{name}' (first at line {seen[name]})"
+            )
+        elif name is not None:
+            seen[name] = fields["name"].line
+    if "patterns" not in fields:
+        out.add(node.line, "group is missing 'patterns'")
+    patterns = _regex_list(fields.get("patterns"), "patterns", defines, out)
+    unless = _regex_list(fields.get("unless"), "unless", defines, out)
+    if name is None or not patterns or unless is None:
+        return None
+    return RuleGroup(name, patterns, unless)
+
+
+def _load_groups(path: Path) -> list[RuleGroup]:
+    """Read and validate a crisis data file; raise ContentError with every problem found."""
+    out = _Problems(path)
+    root = read_yaml(path)
+    if root is None or not isinstance(root.value, dict):
+        out.add(root.line if root else 1, "the file must be a mapping with 'groups' (and 'define')")
+        raise ContentError(out.items)
+    out.check_keys(root, _TOP_KEYS, "the file")
+    defines = _read_defines(root.value.get("define"), out)
+    groups_node = root.value.get("groups")
+    groups: list[RuleGroup] = []
+    if groups_node is None:
+        out.add(root.line, "missing 'groups'")
+    elif not isinstance(groups_node.value, list) or not groups_node.value:
+        out.add(groups_node.line, "'groups' must be a non-empty list of groups")
+    else:
+        seen: dict[str, int] = {}
+        for item in groups_node.value:
+            group = _read_group(item, defines, seen, out)
+            if group is not None:
+                groups.append(group)
+    if out.items:
+        raise ContentError(out.items)
+    return groups

@@ -1,0 +1,29 @@
+"""Storage for the conversation engine: SQLite via sqlite-utils, no channel libraries."""
+
+from bot.storage.aio import AsyncStore
+from bot.storage.model import (
+    ConversationState,
+    Direction,
+    Event,
+    SchemaTooNewError,
+    StorageBusy,
+    StorageError,
+    TranscriptLine,
+    hour_bucket,
+)
+from bot.storage.schema import SCHEMA_VERSION
+from bot.storage.sqlite import Store
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AsyncStore",
+    "ConversationState",
+    "Direction",
+    "Event",
+    "SchemaTooNewError",
+    "StorageBusy",
+    "StorageError",
+    "Store",
+    "TranscriptLine",
+    "hour_bucket",
+]

@@ -1,0 +1,186 @@
+"""AsyncStore: the Store on one dedicated thread, so the event loop never waits on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine, Generator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from bot.storage.model import ConversationState, Event, TranscriptLine
+from bot.storage.sqlite import Store, Turn
+
+T = TypeVar("T")
+
+
+class AsyncStore:
+    """Async mirror of Store; every call, opening and closing included, runs on one thread."""
+
+    def __init__(self, store: Store, executor: ThreadPoolExecutor) -> None:
+        """Wrap a Store that was created on `executor`'s only thread (use `open`)."""
+        self._store = store
+        self._executor = executor
+        self._closed = False
+        self._pending: list[tuple[Turn, asyncio.Future[None]]] = []
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int = 1000,
+        busy_retries: int = 3,
+        retry_backoff_s: float = 0.05,
+    ) -> OpeningStore:
+        """`store = await AsyncStore.open(path)` or `async with AsyncStore.open(path) as store:`."""
+        factory = functools.partial(
+            Store,
+            path,
+            busy_timeout_ms=busy_timeout_ms,
+            busy_retries=busy_retries,
+            retry_backoff_s=retry_backoff_s,
+        )
+        return OpeningStore(functools.partial(cls._start, factory))
+
+    @classmethod
+    async def _start(cls, factory: Callable[[], Store]) -> AsyncStore:
+        """Start the storage thread and create the Store on it."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ouderlijn-storage")
+        created = executor.submit(factory)
+        try:
+            store = await asyncio.wrap_future(created)
+        except BaseException:
+            executor.submit(_close_if_created, created)  # e.g. the opener was cancelled
+            executor.shutdown(wait=False)
+            raise
+        return cls(store, executor)
+
+    async def _run(self, call: Callable[[], T]) -> T:
+        """Queue `call` on the storage thread and await its result."""
+        if self._closed:
+            raise RuntimeError("AsyncStore is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the database was migrated to."""
+        return self._store.schema_version
+
+    async def load(self, conversation_id: str) -> ConversationState | None:
+        """See Store.load."""
+        return await self._run(functools.partial(self._store.load, conversation_id))
+
+    async def commit_turn(
+        self,
+        state: ConversationState,
+        lines: Sequence[TranscriptLine],
+        events: Sequence[Event],
+    ) -> None:
+        """See Store.commit_turn; raises StorageBusy when the database stays locked."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._pending.append(((state, tuple(lines), tuple(events)), done))
+        if len(self._pending) == 1:  # first of a new group: one flush takes everything queued
+            loop.run_in_executor(self._executor, self._flush, loop)
+        await done
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the storage thread: commit every queued turn in one transaction (group commit).
+
+        If the group fails, each turn is retried alone so one bad turn cannot sink the others.
+        """
+        batch, self._pending = self._pending, []
+        try:
+            self._store.commit_turns([turn for turn, _ in batch])
+            outcomes: list[BaseException | None] = [None] * len(batch)
+        except Exception as group_error:
+            outcomes = (
+                [group_error]
+                if len(batch) == 1
+                else [_attempt(self._store, turn) for turn, _ in batch]
+            )
+        for (_, done), outcome in zip(batch, outcomes, strict=True):
+            loop.call_soon_threadsafe(_settle, done, outcome)
+
+    async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
+        """See Store.transcript."""
+        return await self._run(functools.partial(self._store.transcript, conversation_id))
+
+    async def events(self) -> list[Event]:
+        """See Store.events."""
+        return await self._run(self._store.events)
+
+    async def purge_transcripts(self, older_than: datetime) -> int:
+        """See Store.purge_transcripts."""
+        return await self._run(functools.partial(self._store.purge_transcripts, older_than))
+
+    async def forget(self, conversation_id: str) -> None:
+        """See Store.forget."""
+        await self._run(functools.partial(self._store.forget, conversation_id))
+
+    async def close(self) -> None:
+        """Close the Store on its thread (after calls already queued), then stop the thread."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._store.close)
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+def _attempt(store: Store, turn: Turn) -> BaseException | None:
+    """Commit one turn alone; the error instead of raising it."""
+    try:
+        store.commit_turns([turn])
+    except Exception as error:
+        return error
+    return None
+
+
+def _settle(done: asyncio.Future[None], outcome: BaseException | None) -> None:
+    """Resolve a waiting commit on the event loop (unless its caller went away)."""
+    if done.cancelled():
+        return
+    if outcome is None:
+        done.set_result(None)
+    else:
+        done.set_exception(outcome)
+
+
+def _close_if_created(created: Future[Store]) -> None:
+    """On the storage thread: close a Store nobody will use (its opener went away)."""
+    if not created.cancelled() and created.exception() is None:
+        created.result().close()
+
+
+class OpeningStore:
+    """What `AsyncStore.open` returns: awaitable, or an async context manager that closes."""
+
+    def __init__(self, start: Callable[[], Coroutine[Any, Any, AsyncStore]]) -> None:
+        """Remember how to open; nothing happens until awaited or entered."""
+        self._start = start
+        self._store: AsyncStore | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncStore]:
+        """Open the store; the caller must `await store.close()`."""
+        return self._start().__await__()
+
+    async def __aenter__(self) -> AsyncStore:
+        """Open the store for the `async with` block."""
+        self._store = await self._start()
+        return self._store
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the store, after the calls already queued."""
+        if self._store is not None:
+            await self._store.close()

@@ -1,0 +1,97 @@
+"""Versioned schema migrations: PRAGMA user_version counts the migrations applied."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlite_utils import Database
+
+from bot.storage.model import SchemaTooNewError
+
+Migration = Callable[[Database], None]
+
+
+def _v1_initial(db: Database) -> None:
+    """Conversations, transcript lines and anonymous events."""
+    db.table("conversations").create(
+        {
+            "conversation_id": str,
+            "channel": str,
+            "state": str,
+            "node": str,
+            "path": str,
+            "crisis": int,
+            "data": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="conversation_id",
+        not_null=["channel", "state", "path", "crisis", "data", "created_at", "updated_at"],
+    )
+    transcript = db.table("transcript").create(
+        {"id": int, "conversation_id": str, "at": str, "direction": str, "text": str},
+        pk="id",
+        not_null=["conversation_id", "at", "direction", "text"],
+    )
+    transcript.create_index(["conversation_id"])
+    transcript.create_index(["at"])
+    db.table("events").create(
+        {"id": int, "kind": str, "topic": str, "outcome": str, "hour": str},
+        pk="id",
+        not_null=["kind", "hour"],
+    )
+
+
+# Append only: never edit or reorder a migration that has shipped.
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(db: Database) -> int:
+    """The schema version recorded in the database file."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT: take the write lock up front so busy_timeout applies."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _refuse_newer(found: int) -> None:
+    """A database migrated by newer code must not be touched by this one."""
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"database schema version {found} is newer than this code knows "
+            f"({SCHEMA_VERSION}); upgrade Ouderlijn or restore a matching backup"
+        )
+
+
+def migrate(db: Database) -> int:
+    """Apply pending migrations, each in its own transaction; return the resulting version."""
+    _refuse_newer(user_version(db))
+    for version in range(user_version(db) + 1, SCHEMA_VERSION + 1):
+        with write_transaction(db):
+            found = user_version(db)  # re-read under the write lock: another process may
+            _refuse_newer(found)  # have migrated meanwhile
+            if found >= version:
+                continue
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version:d}")
+    return user_version(db)
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """True for SQLITE_BUSY / SQLITE_LOCKED ('database is locked'), however extended."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return True
+    return "locked" in str(exc)

@@ -1,0 +1,261 @@
+"""The synchronous SQLite store (sqlite-utils); use it from one thread only."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from sqlite_utils import Database
+
+from bot.storage.model import (
+    ConversationState,
+    Direction,
+    Event,
+    StorageBusy,
+    TranscriptLine,
+    require_aware,
+)
+from bot.storage.schema import is_busy, migrate, write_transaction
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def to_text(when: datetime) -> str:
+    """An aware datetime as a fixed-width UTC ISO string, so text order is time order."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_text(text: str) -> datetime:
+    """The aware UTC datetime stored by `to_text`."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _state_row(state: ConversationState) -> dict[str, Any]:
+    """The conversations row for a state; raises before any write if data is not JSON."""
+    return {
+        "conversation_id": state.conversation_id,
+        "channel": state.channel,
+        "state": state.state,
+        "node": state.node,
+        "path": json.dumps(list(state.path), ensure_ascii=False),
+        "crisis": int(state.crisis),
+        "data": json.dumps(state.data, ensure_ascii=False, sort_keys=True, allow_nan=False),
+        "created_at": to_text(state.created_at),
+        "updated_at": to_text(state.updated_at),
+    }
+
+
+Turn = tuple[ConversationState, Sequence[TranscriptLine], Sequence[Event]]
+
+_UPSERT_STATE = (
+    "INSERT INTO conversations (conversation_id, channel, state, node, path, crisis, data, "
+    "created_at, updated_at) VALUES (:conversation_id, :channel, :state, :node, :path, :crisis, "
+    ":data, :created_at, :updated_at) ON CONFLICT (conversation_id) DO UPDATE SET "
+    "channel = excluded.channel, state = excluded.state, node = excluded.node, "
+    "path = excluded.path, crisis = excluded.crisis, data = excluded.data, "
+    "updated_at = excluded.updated_at"
+)
+_INSERT_LINE = (
+    "INSERT INTO transcript (conversation_id, at, direction, text) "
+    "VALUES (:conversation_id, :at, :direction, :text)"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (kind, topic, outcome, hour) VALUES (:kind, :topic, :outcome, :hour)"
+)
+
+
+def _turn_rows(
+    state: ConversationState, lines: Sequence[TranscriptLine], events: Sequence[Event]
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows for one turn; raises before any write if something cannot be stored."""
+    line_rows = [
+        {
+            "conversation_id": line.conversation_id,
+            "at": to_text(line.at),
+            "direction": line.direction,
+            "text": line.text,
+        }
+        for line in lines
+    ]
+    event_rows = [
+        {"kind": e.kind, "topic": e.topic, "outcome": e.outcome, "hour": e.hour} for e in events
+    ]
+    return _state_row(state), line_rows, event_rows
+
+
+def _state_from_row(row: dict[str, Any]) -> ConversationState:
+    """Rebuild a state from its conversations row."""
+    return ConversationState(
+        conversation_id=row["conversation_id"],
+        channel=row["channel"],
+        state=row["state"],
+        node=row["node"],
+        path=tuple(json.loads(row["path"])),
+        crisis=bool(row["crisis"]),
+        data=cast(dict[str, object], json.loads(row["data"])),
+        created_at=from_text(row["created_at"]),
+        updated_at=from_text(row["updated_at"]),
+    )
+
+
+class Store:
+    """Conversations, transcripts and events in one SQLite database, over one connection."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int = 1000,
+        busy_retries: int = 3,
+        retry_backoff_s: float = 0.05,
+    ) -> None:
+        """Open (or create) the database, set the pragmas and run pending migrations."""
+        self._memory = str(path) == ":memory:"
+        self._retries = max(1, busy_retries)
+        self._backoff = retry_backoff_s
+        self._db = Database(str(path) if self._memory else Path(path), execute_plugins=False)
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA secure_delete = ON")
+            if not self._memory:
+                self._retry(self._db.enable_wal)
+            self.schema_version = self._retry(lambda: migrate(self._db))
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _retry(self, work: Callable[[], T]) -> T:
+        """Run `work`, retrying with backoff while the database is locked; then StorageBusy."""
+        for attempt in range(1, self._retries + 1):
+            try:
+                return work()
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                if attempt == self._retries:
+                    log.warning("storage busy: giving up after %d attempts", attempt)
+                    raise StorageBusy("the database is locked; try again shortly") from exc
+                log.info("storage busy: retrying (attempt %d of %d)", attempt, self._retries)
+                time.sleep(self._backoff * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(self, work: Callable[[], T]) -> T:
+        """Run `work` in one write transaction, all or nothing, with busy retries."""
+
+        def attempt() -> T:
+            with write_transaction(self._db):
+                return work()
+
+        return self._retry(attempt)
+
+    def load(self, conversation_id: str) -> ConversationState | None:
+        """The stored state of a conversation, or None if there is none."""
+        rows = self._retry(
+            lambda: list(
+                self._db.table("conversations").rows_where(
+                    "conversation_id = ?", [conversation_id], limit=1
+                )
+            )
+        )
+        return _state_from_row(rows[0]) if rows else None
+
+    def commit_turn(
+        self,
+        state: ConversationState,
+        lines: Sequence[TranscriptLine],
+        events: Sequence[Event],
+    ) -> None:
+        """Store a turn atomically: upsert the state, append transcript lines and events."""
+        self.commit_turns([(state, lines, events)])
+
+    def commit_turns(self, turns: Sequence[Turn]) -> None:
+        """Store several turns in ONE transaction (group commit): all of them or none.
+
+        Prepared statements, not sqlite-utils' introspecting upsert: this is the hot path.
+        """
+        rows = [_turn_rows(*turn) for turn in turns]
+
+        def work() -> None:
+            conn = self._db.conn
+            for state_row, line_rows, event_rows in rows:
+                conn.execute(_UPSERT_STATE, state_row)
+                if line_rows:
+                    conn.executemany(_INSERT_LINE, line_rows)
+                if event_rows:
+                    conn.executemany(_INSERT_EVENT, event_rows)
+
+        self._write(work)
+
+    def transcript(self, conversation_id: str) -> list[TranscriptLine]:
+        """All kept lines of a conversation, in the order they were stored."""
+        rows = self._retry(
+            lambda: list(
+                self._db.table("transcript").rows_where(
+                    "conversation_id = ?", [conversation_id], order_by="id"
+                )
+            )
+        )
+        return [
+            TranscriptLine(
+                row["conversation_id"],
+                from_text(row["at"]),
+                cast(Direction, row["direction"]),
+                row["text"],
+            )
+            for row in rows
+        ]
+
+    def events(self) -> list[Event]:
+        """All anonymous events, oldest first."""
+        rows = self._retry(
+            lambda: list(
+                self._db.table("events").rows_where(
+                    select="kind, topic, outcome, hour", order_by="id"
+                )
+            )
+        )
+        return [Event(row["kind"], row["topic"], row["outcome"], row["hour"]) for row in rows]
+
+    def purge_transcripts(self, older_than: datetime) -> int:
+        """Delete transcript lines from before `older_than` (retention); return how many."""
+        require_aware("older_than", older_than)
+        cutoff = to_text(older_than)
+        deleted = self._write(
+            lambda: self._db.execute("DELETE FROM transcript WHERE at < ?", [cutoff]).rowcount
+        )
+        if deleted:
+            self._checkpoint()
+        return deleted
+
+    def forget(self, conversation_id: str) -> None:
+        """Delete a conversation and its transcript (a parent's own request)."""
+
+        def work() -> None:
+            self._db.table("transcript").delete_where("conversation_id = ?", [conversation_id])
+            self._db.table("conversations").delete_where("conversation_id = ?", [conversation_id])
+
+        self._write(work)
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Best effort: fold the WAL into the file and truncate it, so deleted text is gone."""
+        if self._memory:
+            return
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+        self._db.close()

@@ -1,0 +1,185 @@
+"""Conversations with the engine, read as transcripts: menu, FAQ, feedback, commands, edge cases."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core.engine import Engine
+from tests.fakes import FakeParent
+
+
+async def test_start_gives_welcome_privacy_line_and_menu(engine: Engine):
+    parent = FakeParent(engine)
+    replies = await parent.says("/start")
+    assert "chatbot, geen mens" in replies[0].text
+    assert "andere naam" in replies[0].text and "30 dagen" in replies[0].text
+    assert parent.labels == ["Vraag stellen", "School lukt niet — wat nu?", "Praat met een mens"]
+
+
+async def test_first_message_is_a_question_welcome_then_answer(engine: Engine):
+    parent = FakeParent(engine)
+    replies = await parent.says("wat is een opp eigenlijk")
+    assert "Welkom" in replies[0].text
+    assert "OPP" in replies[1].text and "Heeft dit geholpen?" in replies[1].text
+    assert "👍 Ja" in parent.labels and "Praat met een mens" in parent.labels
+
+
+async def test_ask_button_then_question(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.presses("Vraag stellen")
+    assert "Wat is uw vraag?" in parent.last
+    await parent.says("mijn zoon is geschorst, mag dat")
+    assert "Heeft dit geholpen?" in parent.last
+    assert "👎 Nee" in parent.labels
+
+
+async def test_answer_offers_related_entries_that_open(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("wat is een tlv")
+    related = [b for b in parent.keyboard if b.id.startswith("f:")]
+    assert 1 <= len(related) <= 3
+    await parent.presses(related[0].label)
+    assert parent.last.startswith(related[0].label)
+
+
+async def test_suggestions_can_be_chosen(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.says("wat kost dat")
+    assert "Bedoelt u" in parent.last
+    suggestion = next(b for b in parent.keyboard if b.id.startswith("f:"))
+    await parent.presses(suggestion.label)
+    assert "Heeft dit geholpen?" in parent.last
+
+
+async def test_no_match_is_honest_and_offers_tree_and_person(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.says("wie wint het songfestival dit jaar")
+    assert "Dat weet ik helaas niet" in parent.last
+    assert {"School lukt niet — wat nu?", "Praat met een mens"} <= set(parent.labels)
+
+
+async def test_feedback_yes_and_no(engine: Engine, store):
+    parent = FakeParent(engine)
+    await parent.says("wat is passend onderwijs")
+    await parent.presses("👍 Ja")
+    assert "Fijn dat het heeft geholpen" in parent.last
+    await parent.says("wat is een thuiszitter")
+    await parent.presses("👎 Nee")
+    assert "Jammer" in parent.last and "Praat met een mens" in parent.labels
+    outcomes = [(e.kind, e.topic, e.outcome) for e in await store.events()]
+    assert ("feedback", "passend-onderwijs", "helped") in outcomes
+    assert ("feedback", "thuiszitten", "not_helped") in outcomes
+
+
+async def test_feedback_on_an_old_answer_is_stale(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("wat is passend onderwijs")
+    old = parent.button("👍 Ja").id
+    await parent.says("wat is een tlv")
+    await parent.presses_id(old)
+    assert "Deze keuze is verlopen" in parent.received[-2].text
+
+
+async def test_person_request_says_how_to_reach_people(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.presses("Praat met een mens")
+    assert "werkdagen" in parent.last
+
+
+async def test_answers_fill_in_placeholders(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/privacy")
+    assert "{" not in parent.last and "30 dagen" in parent.last
+
+
+async def test_commands_work_in_every_state_with_dutch_aliases(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/begin")
+    await parent.presses("School lukt niet")
+    await parent.says("/hulp")
+    assert "/vergeet" in parent.received[-1].text
+    await parent.says("/menu")
+    assert parent.labels[0] == "Vraag stellen"
+    await parent.says("/onzin")
+    assert "commando ken ik niet" in parent.last
+
+
+async def test_stop_ends_the_tree(engine: Engine, store):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.presses("School lukt niet")
+    await parent.says("/stop")
+    assert "gestopt" in parent.last
+    state = await store.load("ouder-1")
+    assert state is not None and state.state == "menu" and state.path == ()
+
+
+async def test_forget_deletes_everything(engine: Engine, store):
+    parent = FakeParent(engine)
+    await parent.says("mijn dochter wordt gepest")
+    await parent.says("/vergeet")
+    assert "gewist" in parent.last
+    assert await store.load("ouder-1") is None
+    assert await store.transcript("ouder-1") == []
+
+
+async def test_stickers_and_photos_get_a_friendly_text_only_answer(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.sends("sticker")
+    assert "alleen tekst" in parent.last and parent.labels[0] == "Vraag stellen"
+
+
+async def test_empty_emoji_and_huge_messages(engine: Engine, store):
+    parent = FakeParent(engine)
+    await parent.says("   ")
+    assert "alleen tekst" in parent.last
+    await parent.says("🙏🙏🙏")
+    assert "Dat weet ik helaas niet" in parent.last
+    huge = "Mijn zoon zit al weken thuis en school doet niets. " * 200
+    replies = await parent.says(huge)
+    assert any("erg lang" in r.text for r in replies)
+    lines = await store.transcript("ouder-1")
+    assert any(line.text == huge.strip() or line.text == huge for line in lines), "nothing is lost"
+
+
+async def test_unknown_button_id_is_stale_not_an_error(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.presses_id("x:iets-van-vroeger")
+    assert "Deze keuze is verlopen" in parent.received[-2].text
+    assert parent.labels[0] == "Vraag stellen"
+
+
+async def test_typed_number_or_label_presses_the_button(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.says("2")
+    assert "Ik stel een paar korte vragen" in parent.received[-2].text
+    await parent.says("mijn kind zit (bijna) thuis")
+    assert "Hoe lang" in parent.last
+
+
+async def test_messages_of_one_parent_are_handled_in_order(engine: Engine, store):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    texts = [f"vraag nummer {i} over de tlv" for i in range(20)]
+    await asyncio.gather(*(parent.says(t) for t in texts))
+    incoming = [line.text for line in await store.transcript("ouder-1") if line.direction == "in"]
+    assert sorted(incoming[1:]) == sorted(texts) and len(incoming) == 21
+
+
+async def test_no_log_line_contains_message_text(engine: Engine, caplog):
+    caplog.set_level(logging.DEBUG)
+    parent = FakeParent(engine)
+    secret = "Mijn dochter Sanne de Vries 0612345678 wordt gepest"
+    await parent.says(secret)
+    await parent.says("ik wil niet meer leven")
+    await parent.says("/vergeet")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for fragment in ("Sanne", "0612345678", "gepest", "leven"):
+        assert fragment not in logged

@@ -1,0 +1,58 @@
+"""The locale file: complete, strict, plain Dutch."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.core.texts import BUTTON_KEYS, TEXT_KEYS, load_texts
+from faq.model import ContentError
+from faq.readability import MIN_FLESCH_DOUMA, flesch_douma
+
+TEXTS = load_texts("nl")
+
+
+def test_every_key_is_there():
+    assert set(TEXTS.sentences) == TEXT_KEYS and set(TEXTS.buttons) == BUTTON_KEYS
+    assert TEXTS.commands["vergeet"] == "forget" and TEXTS.commands["hulp"] == "help"
+
+
+@pytest.mark.parametrize(
+    "key",
+    sorted(
+        TEXT_KEYS
+        - {"faq_more", "faq_steps", "tree_steps", "tree_read_more", "faq_feedback", "menu"}
+    ),
+)
+def test_sentences_are_plain_dutch_with_u(key):
+    text = TEXTS.sentences[key]
+    assert not re.search(r"\b(je|jij|jouw|jullie)\b", text, re.IGNORECASE)
+    score = flesch_douma(text)
+    assert score is not None and score >= MIN_FLESCH_DOUMA, (key, score)
+
+
+def test_crisis_text_has_every_number():
+    for number in ("112", "113", "0800-0113", "0800-2000", "0800-0432"):
+        assert number in TEXTS.sentences["crisis"]
+
+
+def test_missing_and_unknown_keys_are_reported_with_lines(tmp_path):
+    source = tmp_path / "xx.yaml"
+    original = (load_texts.__globals__["LOCALE_DIR"] / "nl.yaml").read_text(encoding="utf-8")
+    broken = original.replace("welcome:", "welkom:", 1).replace(
+        "  menu: Menu\n", "  menu: Menu\n  extra: X\n"
+    )
+    source.write_text(broken, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_texts("xx", tmp_path)
+    message = str(caught.value)
+    assert "unknown text key 'welkom'" in message and "missing text key 'welcome'" in message
+    assert "unknown button key 'extra'" in message
+    assert str(source) in message
+
+
+def test_invalid_yaml_is_reported(tmp_path):
+    (tmp_path / "xx.yaml").write_text("welcome: [kapot\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"xx\.yaml:2: YAML syntax"):
+        load_texts("xx", tmp_path)
