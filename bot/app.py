@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.core.engine import Engine, EngineSettings
@@ -14,6 +18,8 @@ from bot.storage import AsyncStore
 from faq.decision_tree import load_tree
 from faq.knowledge import load_knowledge
 
+log = logging.getLogger(__name__)
+
 
 def helpline_from(settings: Settings) -> Helpline:
     """The facts the bot tells parents, from configuration."""
@@ -21,6 +27,25 @@ def helpline_from(settings: Settings) -> Helpline:
     return Helpline(
         openingstijden=h.opening_hours, contact=h.contact, bewaartermijn=f"{h.retention_days} dagen"
     )
+
+
+RETENTION_CHECK_SECONDS = 3600.0
+
+
+async def purge_old_transcripts(store: AsyncStore, days: int) -> None:
+    """Delete transcript lines older than the retention period."""
+    removed = await store.purge_transcripts(datetime.now(UTC) - timedelta(days=days))
+    if removed:
+        log.info("retention: removed %d transcript lines", removed)
+
+
+async def keep_retention(
+    store: AsyncStore, days: int, every: float = RETENTION_CHECK_SECONDS
+) -> None:
+    """Purge every hour while the bot runs (the first purge happens at start)."""
+    while True:
+        await asyncio.sleep(every)
+        await purge_old_transcripts(store, days)
 
 
 @asynccontextmanager
@@ -31,9 +56,14 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
     safety = CrisisCheck.load()
     texts = load_texts(settings.language)
     store = await AsyncStore.open(settings.db_path)
+    await purge_old_transcripts(store, settings.helpline.retention_days)
+    retention = asyncio.create_task(keep_retention(store, settings.helpline.retention_days))
     try:
         yield Engine(
             knowledge, tree, safety, texts, store, EngineSettings(helpline=helpline_from(settings))
         )
     finally:
+        retention.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retention
         await store.close()

@@ -27,6 +27,8 @@ DEFAULT_CRISIS_FILE = Path(__file__).resolve().parent / "data" / "crisis_nl.yaml
 # end at most this many after it; longer everyday expressions are not supported.
 UNLESS_REACH = 300
 
+# Every pattern and unless expression starts at the start of a word: "\\b(?=\\w)(?:...)".
+_ANCHOR = r"\b(?=\w)(?:"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _REFERENCE_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _TOP_KEYS = ("define", "groups")
@@ -45,8 +47,7 @@ class RuleGroup:
     any_pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        combined = "|".join(f"(?:{p.pattern})" for p in self.patterns)
-        object.__setattr__(self, "any_pattern", re.compile(combined))
+        object.__setattr__(self, "any_pattern", combine(self.patterns))
 
     def hit(self, folded: str) -> bool:
         """Whether a pattern matches folded text with a key that no unless expression covers."""
@@ -89,8 +90,8 @@ class CrisisCheck:
 
     def __init__(self, groups: Sequence[RuleGroup]) -> None:
         self.groups = tuple(groups)
-        combined = "|".join(f"(?:{p.pattern})" for g in self.groups for p in g.patterns)
-        self._any = re.compile(combined) if combined else None
+        patterns = [pattern for group in self.groups for pattern in group.patterns]
+        self._any = combine(patterns) if patterns else None
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CRISIS_FILE) -> CrisisCheck:
@@ -115,6 +116,39 @@ class CrisisCheck:
         if not folded or self._any is None or self._any.search(folded) is None:
             return []
         return [group.name for group in self.groups if group.hit(folded)]
+
+
+def anchored(source: str) -> str:
+    """The regex tried only at the start of a word, as every crisis pattern is."""
+    return f"{_ANCHOR}{source})"
+
+
+def combine(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
+    """One regex that matches wherever any of the patterns matches (a fast pre-check).
+
+    Anchored patterns share one word-start anchor, which lets Python's regex engine skip
+    alternatives by their first letter: about twice as fast as one pattern after another.
+    """
+    bodies: list[str] = []
+    others: list[str] = []
+    for pattern in patterns:
+        source = pattern.pattern
+        body = source[len(_ANCHOR) : -1]
+        if anchored(body) == source and _compiles(body):
+            bodies.append(body)
+        else:
+            others.append(f"(?:{source})")
+    parts = [anchored("|".join(f"(?:{body})" for body in bodies))] if bodies else []
+    return re.compile("|".join(parts + others))
+
+
+def _compiles(source: str) -> bool:
+    """Whether the text is a complete regex on its own."""
+    try:
+        re.compile(source)
+    except re.error:
+        return False
+    return True
 
 
 def _safe_fold(text: object) -> str:
@@ -198,7 +232,9 @@ def _compile(
         )
         return None
     try:
-        compiled = re.compile(source)
+        compiled = re.compile(source)  # alone first, so that error positions fit the item
+        if compiled.groups <= 1:
+            compiled = re.compile(anchored(source))
     except re.error as error:
         out.add(node.line, f"invalid regex in {what}: {error.msg} at position {error.pos}")
         return None
