@@ -12,7 +12,7 @@ from pathlib import Path
 
 from faq.model import ContentError, ContentProblem
 from faq.tree_checks import graph_problems
-from faq.yamlsource import YamlNode, read_yaml
+from faq.yamlsource import ProblemList, YamlNode, read_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_TREE = PACKAGE_DIR / "tree" / "school-lukt-niet.yaml"
@@ -78,34 +78,12 @@ class DecisionTree:
         return [n.id for n in self.nodes.values() if any(c.next == node_id for c in n.choices)]
 
 
-class _Collector:
-    """Gathers problems for the tree file so that validation never stops at the first error."""
+class _Collector(ProblemList):
+    """Problems of the tree file, plus the FAQ ids that leaves may refer to."""
 
     def __init__(self, path: str, faq_ids: set[str] | None) -> None:
-        self.path = path
+        super().__init__(path)
         self.faq_ids = faq_ids
-        self.problems: list[ContentProblem] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.problems.append(ContentProblem(self.path, line, message))
-
-
-def _fields(
-    node: YamlNode, what: str, allowed: tuple[str, ...], out: _Collector
-) -> dict[str, YamlNode]:
-    """The fields of a mapping; reports a non-mapping, duplicate and unknown fields."""
-    if not isinstance(node.value, dict):
-        out.add(node.line, f"{what} must be a mapping with fields ({', '.join(allowed)})")
-        return {}
-    for key, line in node.duplicate_keys:
-        out.add(line, f"duplicate field '{key}' in {what}")
-    for key in node.value:
-        if key not in allowed:
-            out.add(
-                node.key_lines[key],
-                f"unknown field '{key}' in {what} (allowed: {', '.join(allowed)})",
-            )
-    return node.value
 
 
 def _require(
@@ -153,7 +131,7 @@ def _choice(item: YamlNode, what: str, out: _Collector) -> Choice | None:
     if not isinstance(item.value, dict):
         out.add(item.line, f"a choice of {what} must be a mapping with 'label' and 'next'")
         return None
-    fields = _fields(item, f"a choice of {what}", _CHOICE_FIELDS, out)
+    fields = out.fields(item, _CHOICE_FIELDS, f"a choice of {what}")
     _require(fields, _CHOICE_FIELDS, item.line, f"choice of {what}", out)
     label = _text(fields.get("label"), "choice label", out)
     if len(label) > MAX_LABEL_CHARS:
@@ -210,7 +188,7 @@ def _node(node_id: str, line: int, raw: YamlNode, out: _Collector) -> TreeNode:
     """Validate one node field by field; always returns a (possibly partial) node."""
     what = f"node '{node_id}'"
     _check_id(node_id, line, "node id", out)
-    fields = _fields(raw, what, _NODE_FIELDS, out)
+    fields = out.fields(raw, _NODE_FIELDS, what)
     if not isinstance(raw.value, dict):
         return TreeNode(node_id, "", (), (), (), None, line)
     _require(fields, ("text",), line, what, out)
@@ -250,7 +228,7 @@ def _tree(root: YamlNode | None, out: _Collector) -> DecisionTree | None:
     if root is None or not isinstance(root.value, dict):
         out.add(root.line if root else 1, "the file must be a mapping with id, title, start, nodes")
         return None
-    fields = _fields(root, "the tree", _TOP_FIELDS, out)
+    fields = out.fields(root, _TOP_FIELDS, "the tree")
     _require(fields, _TOP_FIELDS, root.line, "the tree", out)
     tree_id = _text(fields.get("id"), "id", out)
     if tree_id:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from faq.model import ContentError, ContentProblem, FaqEntry
 from faq.textfold import fold
-from faq.yamlsource import YamlNode, read_yaml
+from faq.yamlsource import ProblemList, YamlNode, read_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONTENT_DIR = PACKAGE_DIR / "content"
@@ -48,18 +48,7 @@ class FaqBase:
         return {entry.id: entry for entry in self.entries}
 
 
-class _Collector:
-    """Gathers problems for one file so that validation never stops at the first error."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[ContentProblem] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.problems.append(ContentProblem(self.path, line, message))
-
-
-def _text(node: YamlNode, name: str, out: _Collector) -> str | None:
+def _text(node: YamlNode, name: str, out: ProblemList) -> str | None:
     if isinstance(node.value, int | float) and not isinstance(node.value, bool):
         return str(node.value)  # a bare number such as a year is fine as text
     if not isinstance(node.value, str) or not node.value.strip():
@@ -68,7 +57,7 @@ def _text(node: YamlNode, name: str, out: _Collector) -> str | None:
     return node.value.strip()
 
 
-def _text_list(node: YamlNode, name: str, out: _Collector) -> tuple[str, ...] | None:
+def _text_list(node: YamlNode, name: str, out: ProblemList) -> tuple[str, ...] | None:
     if not isinstance(node.value, list):
         out.add(node.line, f"field '{name}' must be a list of texts")
         return None
@@ -80,19 +69,12 @@ def _text_list(node: YamlNode, name: str, out: _Collector) -> tuple[str, ...] | 
     return tuple(items)
 
 
-def _entry_from_node(node: YamlNode, limits: ContentLimits, out: _Collector) -> FaqEntry | None:
+def _entry_from_node(node: YamlNode, limits: ContentLimits, out: ProblemList) -> FaqEntry | None:
     """Validate one entry mapping field by field; None when it cannot be built."""
     if not isinstance(node.value, dict):
         out.add(node.line, "each entry must be a mapping with fields such as 'id' and 'answer'")
         return None
-    fields = node.value
-    for key, line in node.duplicate_keys:
-        out.add(line, f"duplicate field '{key}'")
-    for key in fields:
-        if key not in _KNOWN:
-            out.add(
-                node.key_lines[key], f"unknown field '{key}' (allowed: {', '.join(sorted(_KNOWN))})"
-            )
+    fields = out.fields(node, sorted(_KNOWN), "an entry")
     for key in _REQUIRED:
         if key not in fields:
             out.add(node.line, f"missing field '{key}'")
@@ -148,7 +130,7 @@ def _entry_from_node(node: YamlNode, limits: ContentLimits, out: _Collector) -> 
 def _entries_in_file(
     path: Path, limits: ContentLimits
 ) -> tuple[list[FaqEntry], list[ContentProblem]]:
-    out = _Collector(str(path))
+    out = ProblemList(str(path))
     try:
         root = read_yaml(path)
     except ContentError as error:

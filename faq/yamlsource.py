@@ -6,6 +6,7 @@ both reported. Shared by every content file (FAQ entries, lexicon, later the dec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,3 +80,30 @@ def read_yaml(path: Path) -> YamlNode | None:
     except (OSError, UnicodeDecodeError) as error:
         raise ContentError([ContentProblem(str(path), 1, f"cannot read file: {error}")]) from None
     return parse_yaml(text, str(path))
+
+
+class ProblemList:
+    """Collects every problem of one content file, so validation never stops at the first."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[ContentProblem] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(ContentProblem(self.path, line, message))
+
+    def fields(self, node: YamlNode, allowed: Iterable[str], what: str) -> dict[str, YamlNode]:
+        """The fields of a mapping node; reports a non-mapping, duplicate and unknown fields."""
+        allowed = tuple(allowed)
+        if not isinstance(node.value, dict):
+            self.add(node.line, f"{what} must be a mapping with fields ({', '.join(allowed)})")
+            return {}
+        for key, line in node.duplicate_keys:
+            self.add(line, f"duplicate field '{key}' in {what}")
+        for key in node.value:
+            if key not in allowed:
+                self.add(
+                    node.key_lines[key],
+                    f"unknown field '{key}' in {what} (allowed: {', '.join(allowed)})",
+                )
+        return node.value
