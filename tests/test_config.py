@@ -43,3 +43,18 @@ def test_bad_toml(tmp_path, toml, message):
 def test_missing_explicit_config_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(env={"OUDERLIJN_CONFIG": str(tmp_path / "weg.toml")}, cwd=tmp_path)
+
+
+def test_example_config_is_valid(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "ouderlijn.example.toml"
+    settings = load_settings(env={"OUDERLIJN_CONFIG": str(example)}, cwd=tmp_path)
+    assert settings.helpline.retention_days == 30
+    assert "0800" in settings.helpline.contact
+
+
+def test_helpline_settings_are_checked(tmp_path):
+    (tmp_path / "ouderlijn.toml").write_text("[helpline]\nretention_days = 0\n")
+    with pytest.raises(ConfigError, match="at least 1"):
+        load_settings(env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="whole number"):
+        load_settings(env={"OUDERLIJN_RETENTION_DAYS": "veel"}, cwd=tmp_path)

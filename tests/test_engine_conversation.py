@@ -183,3 +183,27 @@ async def test_no_log_line_contains_message_text(engine: Engine, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for fragment in ("Sanne", "0612345678", "gepest", "leven"):
         assert fragment not in logged
+
+
+async def test_locked_database_gets_a_friendly_answer_and_nothing_breaks(
+    knowledge, content, tmp_path
+):
+    import sqlite3
+
+    from bot.storage import AsyncStore
+    from tests.fakes import FakeClock
+
+    tree, safety, texts = content
+    path = tmp_path / "op-slot.db"
+    store = await AsyncStore.open(path, busy_timeout_ms=20, busy_retries=2, retry_backoff_s=0.01)
+    parent = FakeParent(Engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
+    await parent.says("/start")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    replies = await parent.says("wat is een opp")
+    assert len(replies) == 1 and "over een minuutje opnieuw" in replies[0].text
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    await parent.says("wat is een opp")
+    assert "Wat is een OPP?" in parent.last
+    await store.close()

@@ -29,6 +29,9 @@ UNLESS_REACH = 300
 
 # Every pattern and unless expression starts at the start of a word: "\\b(?=\\w)(?:...)".
 _ANCHOR = r"\b(?=\w)(?:"
+# A leading group of plain words: "(?:slaat|sloeg|schopt)" (not followed by a quantifier).
+_LEADING_WORDS = re.compile(r"\(\?:([a-z0-9 ]+(?:\|[a-z0-9 ]+)*)\)(?![?*+{])")
+_BACKREFERENCE_RE = re.compile(r"\\[1-9]|\(\?P=")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _REFERENCE_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _TOP_KEYS = ("define", "groups")
@@ -126,20 +129,64 @@ def anchored(source: str) -> str:
 def combine(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
     """One regex that matches wherever any of the patterns matches (a fast pre-check).
 
-    Anchored patterns share one word-start anchor, which lets Python's regex engine skip
-    alternatives by their first letter: about twice as fast as one pattern after another.
+    Python's regex engine tries every alternative at every position, but skips an alternative
+    in one step when it starts with a plain letter. So anchored patterns are regrouped under
+    their first letter ("s(?:laat ...|loeg ...)"); only the rest is tried one by one. The result
+    is only used to ask "does anything match?", for which this regrouping is exact.
     """
-    bodies: list[str] = []
+    buckets: dict[str, list[str]] = {}
     others: list[str] = []
     for pattern in patterns:
         source = pattern.pattern
         body = source[len(_ANCHOR) : -1]
-        if anchored(body) == source and _compiles(body):
-            bodies.append(body)
-        else:
+        split = _by_first_letter(body) if anchored(body) == source and _compiles(body) else None
+        if split is None:
             others.append(f"(?:{source})")
-    parts = [anchored("|".join(f"(?:{body})" for body in bodies))] if bodies else []
+            continue
+        for letter, rest in split:
+            buckets.setdefault(letter, []).append(f"(?:{rest})")
+    regrouped = [f"{letter}(?:{'|'.join(rests)})" for letter, rests in sorted(buckets.items())]
+    parts = [anchored("|".join(regrouped))] if regrouped else []
     return re.compile("|".join(parts + others))
+
+
+def _by_first_letter(body: str) -> list[tuple[str, str]] | None:
+    """(first letter, rest) pairs that match exactly what body matches; None when unsure."""
+    if _has_top_level_bar(body) or "(?#" in body or "(?x" in body:
+        return None
+    if re.match(r"[a-z0-9](?![?*+{])", body):
+        return [(body[0], body[1:])]
+    words = _LEADING_WORDS.match(body)
+    if words is None:
+        return None
+    tails: dict[str, list[str]] = {}
+    for word in words.group(1).split("|"):
+        tails.setdefault(word[0], []).append(word[1:])
+    rest = body[words.end() :]
+    return [(letter, f"(?:{'|'.join(ends)}){rest}") for letter, ends in tails.items()]
+
+
+def _has_top_level_bar(source: str) -> bool:
+    """Whether the regex has a '|' outside any group (then it cannot be split by first letter)."""
+    depth, index, in_class = 0, 0, False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 1
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 1 if source[index + 1 : index + 2] == "^" else 0
+            index += 1 if source[index + 1 : index + 2] == "]" else 0
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+        index += 1
+    return False
 
 
 def _compiles(source: str) -> bool:
@@ -225,6 +272,9 @@ def _compile(
     raw = _text(node, what, out)
     source = None if raw is None else _expand(raw, node.line, defines, out)
     if source is None:
+        return None
+    if _BACKREFERENCE_RE.search(source):
+        out.add(node.line, f"{what} uses a backreference; patterns are combined, so they cannot")
         return None
     if not source.isascii():
         out.add(
