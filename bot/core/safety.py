@@ -32,6 +32,8 @@ _ANCHOR = r"\b(?=\w)(?:"
 # A leading group of plain words: "(?:slaat|sloeg|schopt)" (not followed by a quantifier).
 _LEADING_WORDS = re.compile(r"\(\?:([a-z0-9 ]+(?:\|[a-z0-9 ]+)*)\)(?![?*+{])")
 _BACKREFERENCE_RE = re.compile(r"\\[1-9]|\(\?P=")
+# Sentence ends: runs of "!" and "?", and a single "." (two or more dots are an ellipsis).
+_SENTENCE_END = re.compile(r"[!?]+|(?<!\.)\.(?!\.)")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _REFERENCE_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _TOP_KEYS = ("define", "groups")
@@ -108,14 +110,14 @@ class CrisisCheck:
 
     def is_crisis(self, text: str) -> bool:
         """Whether the message signals a crisis (suicide, self-harm, abuse, violence)."""
-        folded = _safe_fold(text)
+        folded = fold_message(text)
         if not folded or self._any is None or self._any.search(folded) is None:
             return False
         return any(group.hit(folded) for group in self.groups)
 
     def matches(self, text: str) -> list[str]:
         """Names of the rule groups that fire on the message (for tests and debugging)."""
-        folded = _safe_fold(text)
+        folded = fold_message(text)
         if not folded or self._any is None or self._any.search(folded) is None:
             return []
         return [group.name for group in self.groups if group.hit(folded)]
@@ -198,9 +200,17 @@ def _compiles(source: str) -> bool:
     return True
 
 
-def _safe_fold(text: object) -> str:
-    """Folded text, or "" for anything that is not a string."""
-    return fold(text) if isinstance(text, str) else ""
+def fold_message(text: object) -> str:
+    """The message as the rules see it: folded sentences joined by " . " ("" for non-text).
+
+    Folding removes punctuation, so sentence ends are kept as " . ": an everyday expression
+    must not be made of two sentences ("ik wil dood. Graag advies" is not "dood graag").
+    An ellipsis ("ik wil... dood") does not end a sentence.
+    """
+    if not isinstance(text, str):
+        return ""
+    sentences = (fold(part) for part in _SENTENCE_END.split(text))
+    return " . ".join(sentence for sentence in sentences if sentence)
 
 
 class _Problems:
