@@ -412,8 +412,8 @@ def test_unknown_keys_are_reported_with_lines(tmp_path):
         "    unless:", "    severity: high\n    unless:"
     )
     found = problems(tmp_path, text)
-    assert any(":3: unknown key 'version'" in p for p in found), found
-    assert any(":8: unknown key 'severity'" in p for p in found), found
+    assert any(":3: unknown field 'version'" in p for p in found), found
+    assert any(":8: unknown field 'severity'" in p for p in found), found
 
 
 def test_invalid_regex_is_reported_with_its_line(tmp_path):
@@ -462,7 +462,7 @@ def test_unknown_define_duplicates_and_dangerous_patterns(tmp_path):
     assert any(":5: " in p and "matches empty text" in p for p in found), found
     assert any(":6: " in p and "2 capturing groups" in p for p in found), found
     assert any(":7: " in p and "non-ASCII" in p for p in found), found
-    assert any(":9: duplicate key 'name'" in p for p in found), found
+    assert any(":9: duplicate field 'name'" in p for p in found), found
 
 
 def test_duplicate_group_names(tmp_path):

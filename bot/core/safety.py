@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faq.model import ContentError, ContentProblem
+from faq.model import ContentError
 from faq.textfold import fold
-from faq.yamlsource import YamlNode, read_yaml
+from faq.yamlsource import ProblemList, YamlNode, read_yaml
 
 DEFAULT_CRISIS_FILE = Path(__file__).resolve().parent / "data" / "crisis_nl.yaml"
 
@@ -213,32 +213,7 @@ def fold_message(text: object) -> str:
     return " . ".join(sentence for sentence in sentences if sentence)
 
 
-class _Problems:
-    """Collects the problems of one file so that validation reports all of them at once."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = str(path)
-        self.items: list[ContentProblem] = []
-
-    def add(self, line: int, message: str) -> None:
-        """Record one problem at a line."""
-        self.items.append(ContentProblem(self.path, line, message))
-
-    def check_keys(self, node: YamlNode, allowed: Iterable[str], what: str) -> None:
-        """Report duplicate and unknown keys of a mapping node."""
-        assert isinstance(node.value, dict)
-        allowed = tuple(allowed)
-        for key, line in node.duplicate_keys:
-            self.add(line, f"duplicate key '{key}' in {what}")
-        for key in node.value:
-            if key not in allowed:
-                self.add(
-                    node.key_lines[key],
-                    f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})",
-                )
-
-
-def _text(node: YamlNode, what: str, out: _Problems) -> str | None:
+def _text(node: YamlNode, what: str, out: ProblemList) -> str | None:
     """The node's non-empty text, or None after reporting a problem."""
     if not isinstance(node.value, str) or not node.value.strip():
         out.add(node.line, f"{what} must be non-empty text")
@@ -246,7 +221,7 @@ def _text(node: YamlNode, what: str, out: _Problems) -> str | None:
     return node.value.strip()
 
 
-def _expand(raw: str, line: int, defines: dict[str, str], out: _Problems) -> str | None:
+def _expand(raw: str, line: int, defines: dict[str, str], out: ProblemList) -> str | None:
     """Replace {name} references with their define; report unknown names."""
     missing = sorted({m.group(1) for m in _REFERENCE_RE.finditer(raw)} - defines.keys())
     if missing:
@@ -255,7 +230,7 @@ def _expand(raw: str, line: int, defines: dict[str, str], out: _Problems) -> str
     return _REFERENCE_RE.sub(lambda m: defines[m.group(1)], raw)
 
 
-def _read_defines(node: YamlNode | None, out: _Problems) -> dict[str, str]:
+def _read_defines(node: YamlNode | None, out: ProblemList) -> dict[str, str]:
     """Named regex fragments; a define may use the defines above it."""
     defines: dict[str, str] = {}
     if node is None:
@@ -263,7 +238,7 @@ def _read_defines(node: YamlNode | None, out: _Problems) -> dict[str, str]:
     if not isinstance(node.value, dict) or not node.value:
         out.add(node.line, "'define' must be a non-empty mapping of name: regex fragment")
         return defines
-    out.check_keys(node, node.value.keys(), "'define'")
+    out.fields(node, node.value.keys(), "'define'")
     for name, child in node.value.items():
         line = node.key_lines[name]
         if not _NAME_RE.match(name):
@@ -276,7 +251,7 @@ def _read_defines(node: YamlNode | None, out: _Problems) -> dict[str, str]:
 
 
 def _compile(
-    node: YamlNode, what: str, defines: dict[str, str], out: _Problems
+    node: YamlNode, what: str, defines: dict[str, str], out: ProblemList
 ) -> re.Pattern[str] | None:
     """Compile one regex item of a list, reporting every way it can be unusable."""
     raw = _text(node, what, out)
@@ -313,7 +288,7 @@ def _compile(
 
 
 def _regex_list(
-    node: YamlNode | None, key: str, defines: dict[str, str], out: _Problems
+    node: YamlNode | None, key: str, defines: dict[str, str], out: ProblemList
 ) -> tuple[re.Pattern[str], ...] | None:
     """The compiled items of a group's 'patterns' or 'unless' list."""
     if node is None:
@@ -327,14 +302,14 @@ def _regex_list(
 
 
 def _read_group(
-    node: YamlNode, defines: dict[str, str], seen: dict[str, int], out: _Problems
+    node: YamlNode, defines: dict[str, str], seen: dict[str, int], out: ProblemList
 ) -> RuleGroup | None:
     """Validate one group mapping; None when it cannot be built."""
     if not isinstance(node.value, dict):
         out.add(node.line, "each group must be a mapping with 'name' and 'patterns'")
         return None
     fields = node.value
-    out.check_keys(node, _GROUP_KEYS, "a group")
+    out.fields(node, _GROUP_KEYS, "a group")
     name: str | None = None
     if "name" not in fields:
         out.add(node.line, "group is missing 'name'")
@@ -362,12 +337,12 @@ def _read_group(
 
 def _load_groups(path: Path) -> list[RuleGroup]:
     """Read and validate a crisis data file; raise ContentError with every problem found."""
-    out = _Problems(path)
+    out = ProblemList(str(path))
     root = read_yaml(path)
     if root is None or not isinstance(root.value, dict):
         out.add(root.line if root else 1, "the file must be a mapping with 'groups' (and 'define')")
-        raise ContentError(out.items)
-    out.check_keys(root, _TOP_KEYS, "the file")
+        raise ContentError(out.problems)
+    out.fields(root, _TOP_KEYS, "the file")
     defines = _read_defines(root.value.get("define"), out)
     groups_node = root.value.get("groups")
     groups: list[RuleGroup] = []
@@ -381,6 +356,6 @@ def _load_groups(path: Path) -> list[RuleGroup]:
             group = _read_group(item, defines, seen, out)
             if group is not None:
                 groups.append(group)
-    if out.items:
-        raise ContentError(out.items)
+    if out.problems:
+        raise ContentError(out.problems)
     return groups
