@@ -164,6 +164,16 @@ async def test_typed_number_or_label_presses_the_button(engine: Engine):
     assert "Hoe lang" in parent.last
 
 
+async def test_typed_emoji_presses_the_feedback_button(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("wat is een opp")
+    await parent.says("👍")
+    assert "Fijn dat het heeft geholpen" in parent.last
+    await parent.says("wat is een tlv")
+    await parent.says("nee")
+    assert "Jammer" in parent.last
+
+
 async def test_messages_of_one_parent_are_handled_in_order(engine: Engine, store):
     parent = FakeParent(engine)
     await parent.says("/start")

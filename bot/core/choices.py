@@ -22,7 +22,10 @@ def typed_choice(text: str, shown: list[Button]) -> Button | None:
         index = int(stripped) - 1
         return shown[index] if 0 <= index < len(shown) else None
     typed = fold(text)
-    if not typed or len(typed) > 80:
+    if not typed:  # emoji only: "👍" presses "👍 Ja"
+        symbols = text.strip()
+        return next((b for b in shown if symbols and b.label.startswith(symbols)), None)
+    if len(typed) > 80:
         return None
     labels = {b.id: fold(b.label) for b in shown}
     found = process.extractOne(typed, labels, scorer=fuzz.ratio, score_cutoff=TYPED_CHOICE_CUTOFF)
