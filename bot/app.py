@@ -25,7 +25,7 @@ def helpline_from(settings: Settings) -> Helpline:
     """The facts the bot tells parents, from configuration."""
     h = settings.helpline
     return Helpline(
-        openingstijden=h.opening_hours, contact=h.contact, bewaartermijn=f"{h.retention_days} dagen"
+        opening_hours=h.opening_hours, contact=h.contact, retention_days=h.retention_days
     )
 
 

@@ -25,8 +25,8 @@ class ConfigError(Exception):
 class HelplineSettings:
     """What the bot tells parents about the people behind it."""
 
-    opening_hours: str = "werkdagen van 9.00 tot 17.00 uur"
-    contact: str = "zie de website van uw hulplijn"
+    opening_hours: str | None = None  # None: the locale's default wording
+    contact: str | None = None
     retention_days: int = 30
 
 
@@ -104,9 +104,9 @@ def _helpline_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> Help
         raise ConfigError("retention_days must be a whole number of days") from None
     if retention < 1:
         raise ConfigError("retention_days must be at least 1")
-    defaults = HelplineSettings()
+    hours, contact = table.get("opening_hours"), table.get("contact")
     return HelplineSettings(
-        opening_hours=str(table.get("opening_hours", defaults.opening_hours)),
-        contact=str(table.get("contact", defaults.contact)),
+        opening_hours=None if hours is None else str(hours),
+        contact=None if contact is None else str(contact),
         retention_days=retention,
     )

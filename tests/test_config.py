@@ -49,7 +49,7 @@ def test_example_config_is_valid(tmp_path):
     example = Path(__file__).resolve().parents[1] / "ouderlijn.example.toml"
     settings = load_settings(env={"OUDERLIJN_CONFIG": str(example)}, cwd=tmp_path)
     assert settings.helpline.retention_days == 30
-    assert "0800" in settings.helpline.contact
+    assert settings.helpline.contact is not None and "0800" in settings.helpline.contact
 
 
 def test_helpline_settings_are_checked(tmp_path):

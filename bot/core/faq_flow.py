@@ -18,20 +18,19 @@ MAX_RELATED = 3
 
 @dataclass(frozen=True)
 class Helpline:
-    """Facts about the helpline that answers mention: filled into {placeholders}."""
+    """Facts about the helpline from configuration; None means the locale's default wording."""
 
-    openingstijden: str = "werkdagen van 9.00 tot 17.00 uur"
-    bewaartermijn: str = "30 dagen"
-    contact: str = "zie de website van uw hulplijn"
+    opening_hours: str | None = None
+    contact: str | None = None
+    retention_days: int = 30
 
-    def fill(self, text: str) -> str:
-        """Replace known {placeholders}; unknown ones stay visible rather than crash."""
-        values = {
-            "openingstijden": self.openingstijden,
-            "bewaartermijn": self.bewaartermijn,
-            "contact": self.contact,
+    def values(self, texts: Texts) -> dict[str, str]:
+        """The {placeholder} values that answers and sentences mention."""
+        return {
+            "openingstijden": self.opening_hours or texts.say("default_opening_hours"),
+            "contact": self.contact or texts.say("default_contact"),
+            "bewaartermijn": texts.say("retention_period", days=str(self.retention_days)),
         }
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 class FaqFlow:
@@ -40,7 +39,11 @@ class FaqFlow:
     def __init__(self, texts: Texts, entries: dict[str, FaqEntry], helpline: Helpline) -> None:
         self.texts = texts
         self.entries = entries
-        self.helpline = helpline
+        self.facts = helpline.values(texts)
+
+    def fill(self, text: str) -> str:
+        """Replace known {placeholders}; unknown ones stay visible rather than crash."""
+        return _PLACEHOLDER.sub(lambda m: self.facts.get(m.group(1), m.group(0)), text)
 
     def menu_buttons(self) -> list[Button]:
         t = self.texts
@@ -55,7 +58,7 @@ class FaqFlow:
         session.reply(
             t.say("welcome")
             + "\n\n"
-            + t.say("privacy_line", bewaartermijn=self.helpline.bewaartermijn)
+            + t.say("privacy_line", bewaartermijn=self.facts["bewaartermijn"])
         )
 
     def menu(self, session: Session, text: str | None = None) -> None:
@@ -70,8 +73,8 @@ class FaqFlow:
         text = (
             t.say(
                 "person_intro",
-                openingstijden=self.helpline.openingstijden,
-                contact=self.helpline.contact,
+                openingstijden=self.facts["openingstijden"],
+                contact=self.facts["contact"],
             )
             + "\n"
             + t.say("person_soon")
@@ -108,9 +111,9 @@ class FaqFlow:
     def answer(self, session: Session, entry: FaqEntry) -> None:
         """The entry's answer and steps, then related entries, feedback and a person."""
         t = self.texts
-        parts = [f"{entry.title}\n\n{self.helpline.fill(entry.answer)}"]
+        parts = [f"{entry.title}\n\n{self.fill(entry.answer)}"]
         if entry.steps:
-            steps = "\n".join(f"• {self.helpline.fill(step)}" for step in entry.steps)
+            steps = "\n".join(f"• {self.fill(step)}" for step in entry.steps)
             parts.append(f"{t.say('faq_steps')}\n{steps}")
         if entry.more:
             parts.append(t.say("faq_more", link=entry.more))

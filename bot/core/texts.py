@@ -42,6 +42,9 @@ TEXT_KEYS = frozenset(
         "person_soon",
         "crisis",
         "crisis_person",
+        "default_opening_hours",
+        "default_contact",
+        "retention_period",
     }
 )
 BUTTON_KEYS = frozenset(
