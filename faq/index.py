@@ -60,10 +60,6 @@ class FaqIndex:
                 weight = self.idf[term] * tf * (_K1 + 1) / (tf + norm)
                 self.postings.setdefault(term, []).append((i, weight))
 
-    def term_idf(self, term: str) -> float:
-        """Inverse document frequency; unseen terms get the highest value."""
-        return self.idf.get(term, self.unknown_idf)
-
 
 def _surface_fields(entry: FaqEntry, analyzer: Analyzer) -> dict[str, list[list[str]]]:
     """Each field's texts as surface words (done once; the vocabulary is built from them)."""

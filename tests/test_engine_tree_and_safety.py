@@ -175,3 +175,16 @@ async def test_everyday_speech_is_not_a_crisis(engine, everyday):
     parent = FakeParent(engine)
     await parent.says(everyday)
     assert "112" not in parent.last
+
+
+async def test_the_route_is_kept_for_a_volunteer(engine, store):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.presses("School lukt niet")
+    path = PATHS[0]
+    for label in path:
+        await parent.presses(label)
+    stored = await store.load("ouder-1")
+    assert stored is not None and stored.path[-1] == leaf_of(path)
+    lines = engine.tree.summary(list(stored.path))
+    assert [line.split(" → ")[1] for line in lines] == list(path)

@@ -4,7 +4,6 @@ script on stdin for tests (`ouderlijn chat < gesprek.txt`). Buttons print as num
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
@@ -73,7 +72,3 @@ class TerminalChat:
             if not line.strip():
                 continue
             self.show(await self.engine.handle(self.to_inbound(line)))
-
-
-def interactive() -> bool:
-    return sys.stdin.isatty()
