@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from faq.model import ContentError, ContentProblem, FaqEntry
@@ -43,8 +44,9 @@ class FaqBase:
 
     entries: tuple[FaqEntry, ...]
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, FaqEntry]:
+        """Entries by id, built once."""
         return {entry.id: entry for entry in self.entries}
 
 

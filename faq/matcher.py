@@ -123,12 +123,13 @@ class Matcher:
             return []
         unknown = index.unknown_idf * w.unknown_word_weight
         idf = {t: index.idf.get(t, unknown) for t in terms}
+        query_mass = sum(idf.values())
         best = heapq.nlargest(w.candidates, bm25.items(), key=lambda kv: kv[1])
         top_bm25 = best[0][1]
         total_weight = w.weight_recall + w.weight_precision + w.weight_evidence + w.weight_bm25
         scored = []
         for i, raw in best:
-            signals = self._signals(index.items[i], idf)
+            signals = self._signals(index.items[i], idf, query_mass)
             score = (
                 w.weight_recall * signals.recall
                 + w.weight_precision * signals.precision
@@ -140,7 +141,7 @@ class Matcher:
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def _signals(self, item: IndexedEntry, idf: dict[str, float]) -> Signals:
+    def _signals(self, item: IndexedEntry, idf: dict[str, float], query_mass: float) -> Signals:
         """How well one entry fits the query terms (idf-weighted), each signal in [0, 1]."""
         w = self.settings
         explained = salient = 0.0
@@ -154,7 +155,6 @@ class Matcher:
             for p in item.term_phrasings.get(term, ()):
                 hits[p] = hits.get(p, 0.0) + weight
         recall = max((mass / item.phrasing_mass[p] for p, mass in hits.items()), default=0.0)
-        query_mass = sum(idf.values())
         return Signals(
             recall=recall,
             precision=explained / query_mass,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable, Coroutine, Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -26,6 +27,7 @@ class AsyncStore:
         self._executor = executor
         self._closed = False
         self._pending: list[tuple[Turn, asyncio.Future[None]]] = []
+        self._pending_lock = threading.Lock()  # shared by the event loop and the storage thread
 
     @classmethod
     def open(
@@ -81,10 +83,14 @@ class AsyncStore:
         events: Sequence[Event],
     ) -> None:
         """See Store.commit_turn; raises StorageBusy when the database stays locked."""
+        if self._closed:
+            raise RuntimeError("AsyncStore is closed")
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        self._pending.append(((state, tuple(lines), tuple(events)), done))
-        if len(self._pending) == 1:  # first of a new group: one flush takes everything queued
+        with self._pending_lock:
+            self._pending.append(((state, tuple(lines), tuple(events)), done))
+            first = len(self._pending) == 1
+        if first:  # first of a new group: one flush takes everything queued
             loop.run_in_executor(self._executor, self._flush, loop)
         await done
 
@@ -93,7 +99,8 @@ class AsyncStore:
 
         If the group fails, each turn is retried alone so one bad turn cannot sink the others.
         """
-        batch, self._pending = self._pending, []
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
         try:
             self._store.commit_turns([turn for turn, _ in batch])
             outcomes: list[BaseException | None] = [None] * len(batch)
