@@ -84,13 +84,6 @@ async def test_feedback_on_an_old_answer_is_stale(engine: Engine):
     assert "Deze keuze is verlopen" in parent.received[-2].text
 
 
-async def test_person_request_says_how_to_reach_people(engine: Engine):
-    parent = FakeParent(engine)
-    await parent.says("/start")
-    await parent.presses("Praat met een mens")
-    assert "werkdagen" in parent.last
-
-
 async def test_answers_fill_in_placeholders(engine: Engine):
     parent = FakeParent(engine)
     await parent.says("/privacy")

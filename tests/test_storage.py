@@ -72,8 +72,8 @@ def store(path):
 def test_migrations_create_tables_and_set_user_version(store, path):
     con = raw(path)
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
-    assert {"conversations", "transcript", "events"} <= tables
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    assert {"conversations", "transcript", "events", "volunteers", "handoffs", "outbox"} <= tables
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     indexes = {r[0] for r in con.execute("select name from sqlite_master where type='index'")}
     assert "idx_transcript_conversation_id" in indexes
     assert store.schema_version == SCHEMA_VERSION
@@ -95,31 +95,33 @@ def test_reopening_is_idempotent(path):
 
 def test_a_later_migration_runs_once_and_a_failing_one_leaves_no_trace(path, monkeypatch):
     Store(path).close()
+    shipped = schema.MIGRATIONS
+    later = len(shipped) + 1
 
-    def v2_broken(db):
-        db.table("handoffs").create({"id": int, "topic": str}, pk="id")
+    def broken(db):
+        db.table("later").create({"id": int, "topic": str}, pk="id")
         raise RuntimeError("half-way")
 
-    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, v2_broken))
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "MIGRATIONS", (*shipped, broken))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", later)
     with pytest.raises(RuntimeError, match="half-way"):
         Store(path)
     con = raw(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
-    assert not con.execute("select 1 from sqlite_master where name='handoffs'").fetchall()
+    assert con.execute("PRAGMA user_version").fetchone()[0] == later - 1
+    assert not con.execute("select 1 from sqlite_master where name='later'").fetchall()
 
     calls = []
 
-    def v2(db):
+    def works(db):
         calls.append(1)
-        db.table("handoffs").create({"id": int, "topic": str}, pk="id")
+        db.table("later").create({"id": int, "topic": str}, pk="id")
 
-    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS[:1], v2))
+    monkeypatch.setattr(schema, "MIGRATIONS", (*shipped, works))
     for _ in range(2):
         Store(path).close()
     assert calls == [1]
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 2
-    assert con.execute("select 1 from sqlite_master where name='handoffs'").fetchall()
+    assert con.execute("PRAGMA user_version").fetchone()[0] == later
+    assert con.execute("select 1 from sqlite_master where name='later'").fetchall()
     con.close()
 
 
@@ -128,7 +130,7 @@ def test_newer_database_is_refused_with_a_clear_error(path):
     con = raw(path)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(SchemaTooNewError, match=r"version 99 is newer.*\(1\)"):
+    with pytest.raises(SchemaTooNewError, match=r"version 99 is newer.*\(2\)"):
         Store(path)
 
 

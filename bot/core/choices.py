@@ -12,6 +12,10 @@ MENU = "m:"  # m:ask, m:tree, m:person, m:menu
 FAQ = "f:"  # f:<faq id>
 FEEDBACK = "fb:"  # fb:y:<faq id>, fb:n:<faq id>
 TREE = "t:"  # t:<node id>, t:back, t:restart, t:resume
+HANDOFF = (
+    "h:"  # parent: h:role:<role>, h:topic:<id>, h:leave, h:anyone:<n>, h:fb:y:<n>, h:reopen:<n>
+)
+VOLUNTEER = "v:"  # volunteer: v:claim:<n>, v:switch:<n>, v:pass:<target>, v:close:<outcome>, ...
 TYPED_CHOICE_CUTOFF = 88.0
 
 

@@ -1,41 +1,79 @@
 """The conversation engine: one inbound message in, addressed outbound messages out.
 
-Order of work for every parent message: crisis check first, then commands, then buttons (or
-typed text that names a shown button), then free text through the FAQ matcher. The engine
-imports no channel library; state lives in the store and survives restarts.
+A message from a linked volunteer goes to the volunteer desk; a parent's message goes through
+the parent flow (crisis check first), or, during a handoff, to the parent desk. Replies to the
+sender are returned; messages for anyone else go to the outbox in the same transaction and a
+courier delivers them. The engine imports no channel library; state lives in the store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple, TypeVar
 
-from bot.core.choices import FAQ, FEEDBACK, MENU, TREE, typed_choice
+from sqlite_utils import Database
+
 from bot.core.faq_flow import FaqFlow, Helpline
-from bot.core.messages import Button, Inbound, Outbound
+from bot.core.handoff_notices import Notices
+from bot.core.messages import Inbound, Outbound
+from bot.core.parent_desk import ParentDesk
+from bot.core.parent_flow import ParentFlow
+from bot.core.person_flow import PersonFlow
+from bot.core.person_intent import PersonIntent
+from bot.core.queue_watch import QueueWatch
 from bot.core.safety import CrisisCheck
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
-from bot.storage import AsyncStore, StorageBusy, TranscriptLine
+from bot.core.volunteer_desk import VolunteerDesk
+from bot.storage import (
+    AsyncStore,
+    ConversationState,
+    StorageBusy,
+    TranscriptLine,
+    load_state,
+    write_turn,
+)
 from faq.decision_tree import DecisionTree
 from faq.knowledge import Knowledge
+from handoff import queue, registry
+from handoff.model import Handoff, Volunteer
+from handoff.settings import HandoffSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_LINK_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
 class EngineSettings:
     helpline: Helpline = field(default_factory=Helpline)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
     max_message_chars: int = 4_000
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Context(NamedTuple):
+    """What the engine reads before handling a message from one address."""
+
+    state: ConversationState | None
+    volunteer: Volunteer | None
+    handoff: Handoff | None  # the conversation's latest handoff, open or closed
+
+
+def load_context(db: Database, address: str) -> Context:
+    return Context(
+        load_state(db, address), registry.at_address(db, address), queue.latest_for(db, address)
+    )
 
 
 class Engine:
@@ -50,16 +88,33 @@ class Engine:
         store: AsyncStore,
         settings: EngineSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
+        intent: PersonIntent | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
-        self.matcher = knowledge.matcher
         self.safety = safety
         self.texts = texts
         self.store = store
         self.clock = clock
+        self.on_outbox: Callable[[], None] = lambda: None  # the courier sets this to wake up
         entries = knowledge.faq.by_id
+        handoff = self.settings.handoff
         self.faq = FaqFlow(texts, entries, self.settings.helpline)
         self.tree = TreeFlow(tree, texts, entries)
+        self.notices = Notices(texts, handoff)
+        self.desk = ParentDesk(texts, self.notices, handoff, self.tree, entries)
+        self.volunteers = VolunteerDesk(texts, self.notices, self.desk.closing_buttons)
+        self.watch = QueueWatch(self.notices, self.desk, handoff)
+        self.parents = ParentFlow(
+            texts,
+            safety,
+            knowledge.matcher,
+            self.faq,
+            self.tree,
+            PersonFlow(texts),
+            intent or PersonIntent.load(),
+            self.desk,
+            self.settings.max_message_chars,
+        )
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -89,174 +144,169 @@ class Engine:
             else:
                 session = Session.resume(stored, now)
                 session.reply(self.texts.say("welcome_back"))
-                self._show_current(session)
+                if session.state != "handoff":
+                    self.parents.show_current(session)
             return await self._commit(session, None)
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Handle one parent message and return the replies (already stored)."""
-        async with self._conversation_lock(inbound.conversation_id):
+        """Handle one message and return the replies to its sender (already stored)."""
+        address = inbound.conversation_id
+        async with self._conversation_lock(address):
             try:
-                stored = await self.store.load(inbound.conversation_id)
+                ctx = await self.store.read(functools.partial(load_context, address=address))
+                if ctx.volunteer is not None:
+                    return await self._volunteer_turn(inbound)
+                return await self._parent_turn(inbound, ctx)
             except StorageBusy:
-                return [Outbound(inbound.conversation_id, self.texts.say("busy"))]
-            now = self.clock()
-            if stored is None:
-                session = Session.start(inbound.conversation_id, inbound.channel, now)
-            else:
-                session = Session.resume(stored, now)
-            if self._is_command(inbound, "forget"):
-                await self.store.forget(inbound.conversation_id)
-                log.info("conversation forgotten on request")
-                return [Outbound(inbound.conversation_id, self.texts.say("forgotten"))]
-            self._process(session, inbound)
-            return await self._commit(session, inbound.text)
+                log.warning("storage busy; message not handled")
+                return [Outbound(address, self.texts.say("busy"))]
 
-    async def _commit(self, session: Session, inbound_text: str | None) -> list[Outbound]:
-        lines = (
-            [TranscriptLine(session.conversation_id, session.now, "in", inbound_text)]
-            if inbound_text
-            else []
-        )
-        lines += [
-            TranscriptLine(session.conversation_id, session.now, "out", r.text)
-            for r in session.replies
-        ]
-        try:
-            await self.store.commit_turn(session.to_state(), lines, session.events)
-        except StorageBusy:
-            log.warning("storage busy; turn not stored")
-            return [Outbound(session.conversation_id, self.texts.say("busy"))]
-        return session.replies
+    async def tick(self) -> None:
+        """Periodic queue care: announce, escalate, update waiting parents."""
+        now = self.clock()
+        await self._transaction(lambda db: self.watch.tick(db, now))
 
-    def _command(self, text: str | None) -> str | None:
+    async def unreachable(self, address: str) -> None:
+        """A channel cannot deliver to `address` any more (blocked, deleted): end or hand back."""
+        now = self.clock()
+        await self._transaction(lambda db: self.desk.unreachable(db, address, now))
+        log.info("an address became unreachable; its handoffs were updated")
+
+    async def _transaction(self, work: Callable[[Database], T]) -> T:
+        """Run `work` atomically on the storage thread, then wake the courier."""
+        result = await self.store.transaction(work)
+        self.on_outbox()
+        return result
+
+    # -- volunteers ---------------------------------------------------------------------------
+
+    async def _volunteer_turn(self, inbound: Inbound) -> list[Outbound]:
+        command = self._volunteer_command(inbound)
+
+        def work(db: Database) -> list[Outbound]:
+            volunteer = registry.at_address(db, inbound.conversation_id)
+            if volunteer is None:  # removed meanwhile
+                return [Outbound(inbound.conversation_id, self.texts.say("unknown_command"))]
+            return self.volunteers.handle(db, volunteer, inbound, command)
+
+        return await self._transaction(work)
+
+    def _volunteer_command(self, inbound: Inbound) -> tuple[str, str] | None:
+        text = (inbound.text or "").strip()
+        if inbound.choice is not None or not text.startswith("/"):
+            return None
+        word, _, arg = text[1:].partition(" ")
+        name = self.texts.volunteer_commands.get(word.split("@")[0].lower(), "?")
+        return name, arg.strip()
+
+    # -- parents ------------------------------------------------------------------------------
+
+    def _command(self, inbound: Inbound) -> str | None:
         """The command name for '/menu', '/hulp', '/start@botnaam'; '?' for an unknown one."""
-        if not text or not text.startswith("/"):
+        text = (inbound.text or "").strip()
+        if inbound.choice is not None or not text.startswith("/"):
             return None
         word = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
         return self.texts.commands.get(word, "?")
 
-    def _is_command(self, inbound: Inbound, name: str) -> bool:
-        return inbound.choice is None and self._command(inbound.text) == name
-
-    def _process(self, session: Session, inbound: Inbound) -> None:
-        """Decide the replies for one message; pure work on the session, no I/O."""
-        text = (inbound.text or "").strip()
-        if inbound.kind != "text" or (not text and inbound.choice is None):
-            if session.is_new:
-                self.faq.welcome(session)
-            self.faq.menu(session, self.texts.say("only_text"))
-            return
-        if text and self.safety.is_crisis(text):
-            self._crisis(session)
-            return
-        if session.is_new:
-            self.faq.welcome(session)
-        command = self._command(text) if inbound.choice is None else None
-        if command is not None:
-            self._run_command(session, command)
-            return
-        button = self._pressed(session, inbound.choice, text)
-        if button is not None:
-            self._press(session, button)
-            return
-        if inbound.choice is not None:
-            self._stale(session)
-            return
-        self._free_text(session, text)
-
-    def _crisis(self, session: Session) -> None:
-        t = self.texts
-        session.crisis = True
-        session.event("crisis")
-        buttons = [Button(MENU + "person", t.button("person"))]
-        if session.state == "tree":
-            buttons.append(Button(TREE + "resume", t.button("resume")))
-        buttons.append(Button(MENU + "menu", t.button("menu")))
-        session.reply(t.say("crisis") + "\n\n" + t.say("crisis_person"), buttons)
-
-    def _run_command(self, session: Session, command: str) -> None:
-        if command == "start" or command == "menu":
-            self.faq.menu(session)
-        elif command == "stop":
-            session.event("stop")
-            session.state, session.path = "menu", []
-            session.data.pop("shown", None)
-            session.reply(self.texts.say("stopped"))
-        elif command == "help":
-            self.faq.menu(session, self.texts.say("help"))
-        elif command == "privacy":
-            self.faq.answer(session, self.faq.entries["privacy"])
+    async def _parent_turn(self, inbound: Inbound, ctx: Context) -> list[Outbound]:
+        now = self.clock()
+        cid = inbound.conversation_id
+        if ctx.state is None:
+            session = Session.start(cid, inbound.channel, now)
         else:
-            self.faq.menu(session, self.texts.say("unknown_command"))
+            session = Session.resume(ctx.state, now)
+        command = self._command(inbound)
+        if command == "forget":
+            return await self._forget(session, ctx.handoff)
+        if command == "link":
+            return await self._link(session, inbound)
+        if session.state == "handoff" or session.data.get("handoff"):
+            return await self._transact(
+                session, inbound.text, lambda db: self._handoff_turn(db, session, inbound, command)
+            )
+        self.parents.process(session, inbound, command, ctx.handoff)
+        action = session.action
+        if action is not None:
+            return await self._transact(
+                session, inbound.text, lambda db: self.desk.apply(db, session, action)
+            )
+        return await self._commit(session, inbound.text)
 
-    def _pressed(self, session: Session, choice: str | None, text: str) -> str | None:
-        """The button id the parent chose, by press or by typing its number or label."""
-        if choice is not None:
-            return choice if self._is_live(session, choice) else None
-        typed = typed_choice(text, session.shown)
-        return typed.id if typed is not None and self._is_live(session, typed.id) else None
+    def _handoff_turn(
+        self, db: Database, session: Session, inbound: Inbound, command: str | None
+    ) -> None:
+        """A parent who is (or was) in a handoff: relay, or back to the bot once it closed."""
+        handoff = queue.get(db, int(session.data.get("handoff", 0)))
+        if handoff is not None and handoff.is_open:
+            crisis = bool(inbound.text) and self.safety.is_crisis(inbound.text or "")
+            self.desk.turn(db, session, handoff, inbound, command, crisis)
+            return
+        session.state = "menu"
+        session.data.pop("handoff", None)
+        if handoff is not None:  # so typing "1" or "👍" answers the closing question
+            session.data["shown"] = [[b.id, b.label] for b in self.desk.closing_buttons(handoff)]
+        self.parents.process(session, inbound, command, handoff)
+        if session.action is not None:
+            self.desk.apply(db, session, session.action)
 
-    def _is_live(self, session: Session, choice: str) -> bool:
-        """Whether a button still means something now; old ones get 'deze keuze is verlopen'."""
-        if choice.startswith(MENU):
-            return choice[len(MENU) :] in {"ask", "tree", "person", "menu"}
-        if choice.startswith(FAQ):
-            return choice[len(FAQ) :] in self.faq.entries
-        if choice.startswith(FEEDBACK):
-            return choice[len(FEEDBACK) + 2 :] == session.data.get("last_faq")
-        if choice == TREE + "resume":
-            return True
-        if choice.startswith(TREE):
-            if session.state != "tree" or not self.tree.is_valid(session):
-                return False
-            target = choice[len(TREE) :]
-            return target in {"back", "restart"} or self.tree.allows(session, target)
-        return False
+    async def _forget(self, session: Session, latest: Handoff | None) -> list[Outbound]:
+        """Delete the parent's data; a volunteer in an open conversation is told first."""
+        if latest is not None and latest.is_open:
+            await self._transaction(lambda db: self.desk.leave(db, session, latest.id))
+        await self.store.forget(session.conversation_id)
+        log.info("conversation forgotten on request")
+        return [Outbound(session.conversation_id, self.texts.say("forgotten"))]
 
-    def _press(self, session: Session, choice: str) -> None:
-        if choice.startswith(MENU):
-            action = choice[len(MENU) :]
-            if action == "ask":
-                session.state = "asking"
-                session.reply(self.texts.say("ask_prompt"))
-            elif action == "tree":
-                self.tree.enter(session)
-            elif action == "person":
-                self.faq.person(session)
-            else:
-                self.faq.menu(session)
-        elif choice.startswith(FAQ):
-            entry = self.faq.entries[choice[len(FAQ) :]]
-            session.event("faq", topic=entry.id, outcome="chosen")
-            self.faq.answer(session, entry)
-        elif choice.startswith(FEEDBACK):
-            self.faq.feedback(session, choice[len(FEEDBACK)] == "y", choice[len(FEEDBACK) + 2 :])
-        elif choice == TREE + "resume":
-            self.tree.resume(session)
-        elif choice == TREE + "back":
-            self.tree.back(session)
-        elif choice == TREE + "restart":
-            self.tree.restart(session)
-        else:
-            self.tree.choose(session, choice[len(TREE) :])
+    async def _link(self, session: Session, inbound: Inbound) -> list[Outbound]:
+        """`/aanmelden CODE`: link this account to a volunteer; the code is never stored."""
+        code = (inbound.text or "").strip().partition(" ")[2].strip()
+        attempts = int(session.data.get("link_attempts", 0))
 
-    def _stale(self, session: Session) -> None:
-        session.event("stale_button")
-        session.reply(self.texts.say("stale_choice"))
-        self._show_current(session)
+        def work(db: Database) -> list[Outbound]:
+            volunteer = None
+            if code and attempts < MAX_LINK_ATTEMPTS:
+                volunteer = registry.link(
+                    db, code, session.conversation_id, session.channel, session.now
+                )
+            if volunteer is None:
+                session.data["link_attempts"] = attempts + 1
+                session.event("volunteer", outcome="link_failed")
+                session.reply(self.texts.say("link_failed"))
+                write_turn(db, session.to_state(), [], session.events)
+                return session.replies
+            db.execute("DELETE FROM conversations WHERE conversation_id = ?", [volunteer.address])
+            db.execute("DELETE FROM transcript WHERE conversation_id = ?", [volunteer.address])
+            return [
+                Outbound(session.conversation_id, self.texts.tell("linked", name=volunteer.name))
+            ]
 
-    def _show_current(self, session: Session) -> None:
-        if session.state == "tree" and self.tree.is_valid(session):
-            self.tree.show(session)
-        elif session.state == "tree":
-            self.tree.reset_changed(session)
-        else:
-            self.faq.menu(session)
+        return await self._transaction(work)
 
-    def _free_text(self, session: Session, text: str) -> None:
-        limit = self.settings.max_message_chars
-        if len(text) > limit:
-            session.reply(self.texts.say("too_long"))
-        if session.state == "asking":
-            session.state = "menu"
-        self.faq.show_match(session, self.matcher.match(text[:limit]))
+    async def _transact(
+        self, session: Session, inbound_text: str | None, work: Callable[[Database], None]
+    ) -> list[Outbound]:
+        """Queue work and the parent's turn in ONE transaction: both happen or neither."""
+
+        def run(db: Database) -> list[Outbound]:
+            work(db)
+            write_turn(db, session.to_state(), self._lines(session, inbound_text), session.events)
+            return session.replies
+
+        return await self._transaction(run)
+
+    @staticmethod
+    def _lines(session: Session, inbound_text: str | None) -> list[TranscriptLine]:
+        cid, now = session.conversation_id, session.now
+        lines = [TranscriptLine(cid, now, "in", inbound_text)] if inbound_text else []
+        return lines + [TranscriptLine(cid, now, "out", r.text) for r in session.replies]
+
+    async def _commit(self, session: Session, inbound_text: str | None) -> list[Outbound]:
+        try:
+            await self.store.commit_turn(
+                session.to_state(), self._lines(session, inbound_text), session.events
+            )
+        except StorageBusy:
+            log.warning("storage busy; turn not stored")
+            return [Outbound(session.conversation_id, self.texts.say("busy"))]
+        return session.replies

@@ -65,24 +65,6 @@ class FaqFlow:
         session.state = "menu"
         session.reply(text or self.texts.say("menu"), self.menu_buttons())
 
-    def person(self, session: Session) -> None:
-        """The parent wants a person; until the handoff queue exists, say how to reach one."""
-        t = self.texts
-        session.event("person_requested", outcome="contact_shown")
-        session.data["wants_person"] = True
-        text = (
-            t.say(
-                "person_intro",
-                openingstijden=self.facts["openingstijden"],
-                contact=self.facts["contact"],
-            )
-            + "\n"
-            + t.say("person_soon")
-        )
-        session.reply(
-            text, [Button(MENU + "tree", t.button("tree")), Button(MENU + "menu", t.button("menu"))]
-        )
-
     def show_match(self, session: Session, result: MatchResult) -> None:
         """Answer, suggest or admit not knowing, and record the outcome anonymously."""
         if result.outcome is Outcome.ANSWER and result.answer is not None:

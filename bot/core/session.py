@@ -25,6 +25,8 @@ class Session:
     is_new: bool = False
     replies: list[Outbound] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    # Work that needs the handoff queue (open, feedback, reopen), done in one transaction.
+    action: dict[str, Any] | None = None
 
     @classmethod
     def start(cls, conversation_id: str, channel: str, now: datetime) -> Session:

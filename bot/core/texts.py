@@ -3,7 +3,7 @@ strictly: a missing or misspelled key stops the bot at start, not in a conversat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.model import ContentError, ContentProblem
@@ -38,8 +38,34 @@ TEXT_KEYS = frozenset(
         "tree_steps",
         "tree_read_more",
         "tree_person",
-        "person_intro",
-        "person_soon",
+        "person_choose_role",
+        "person_choose_topic",
+        "person_closed_now",
+        "queued",
+        "wait_soon",
+        "wait_minutes",
+        "wait_unknown",
+        "wait_closed",
+        "queued_tell",
+        "crisis_short",
+        "queue_next",
+        "queue_moved",
+        "previous_offer",
+        "waiting_ack",
+        "claimed_parent",
+        "in_handoff_help",
+        "waiting_help",
+        "handoff_only_text",
+        "handoff_ended",
+        "left_queue",
+        "closed_parent",
+        "handoff_feedback_thanks",
+        "reopened",
+        "released_parent",
+        "passed_parent",
+        "relay_to_parent",
+        "relay_crisis",
+        "link_failed",
         "crisis",
         "crisis_person",
         "default_opening_hours",
@@ -59,19 +85,131 @@ BUTTON_KEYS = frozenset(
         "restart",
         "resume",
         "something_else",
+        "role_advisor",
+        "role_buddy",
+        "role_either",
+        "topic_other",
+        "leave_queue",
+        "end_conversation",
+        "someone_else",
+        "reopen",
     }
 )
-COMMAND_KEYS = frozenset({"start", "menu", "stop", "help", "forget", "privacy"})
+COMMAND_KEYS = frozenset({"start", "menu", "stop", "help", "forget", "privacy", "link"})
+VOLUNTEER_KEYS = frozenset(
+    {
+        "linked",
+        "parent_label",
+        "help",
+        "new",
+        "urgent",
+        "escalated",
+        "coordinator_alert",
+        "claimed",
+        "claim_lost",
+        "claim_full",
+        "claim_closed",
+        "queue_empty",
+        "queue_head",
+        "none_open",
+        "list_head",
+        "switched",
+        "unknown_code",
+        "relay",
+        "relay_other",
+        "crisis_alert",
+        "pass_choose",
+        "pass_note",
+        "passed",
+        "passed_to_you",
+        "released",
+        "note_saved",
+        "note_empty",
+        "close_choose",
+        "closed",
+        "parent_stopped",
+        "parent_unreachable",
+        "available",
+        "away",
+        "cancelled",
+        "unknown_command",
+        "stale",
+        "only_text",
+        "summary_head",
+        "summary_crisis",
+        "summary_route",
+        "summary_faq",
+        "summary_note",
+        "summary_history",
+        "summary_more",
+        "summary_private",
+        "previous",
+        "no_topic",
+    }
+)
+VOLUNTEER_BUTTON_KEYS = frozenset(
+    {"claim", "switch", "pass", "release", "close", "to_advisor", "to_buddy", "cancel"}
+)
+VOLUNTEER_COMMAND_KEYS = frozenset(
+    {
+        "help",
+        "queue",
+        "next",
+        "claim",
+        "list",
+        "switch",
+        "pass",
+        "release",
+        "note",
+        "close",
+        "available",
+        "away",
+        "cancel",
+    }
+)
+ROLE_KEYS = frozenset({"advisor", "buddy", "either", "coordinator"})
+OUTCOME_KEYS = frozenset(
+    {
+        "advice",
+        "referred",
+        "buddy_contact",
+        "no_response",
+        "other",
+        "parent_stopped",
+        "parent_left_queue",
+        "unreachable",
+    }
+)
+CALENDAR_KEYS = frozenset({"weekdays", "months", "today", "tomorrow"})
+# Sections whose keys are fixed; `topics` is open: its keys are the topic ids volunteers use.
+FIXED_SECTIONS: dict[str, frozenset[str]] = {
+    "buttons": BUTTON_KEYS,
+    "volunteer": VOLUNTEER_KEYS,
+    "volunteer_buttons": VOLUNTEER_BUTTON_KEYS,
+    "role_names": ROLE_KEYS,
+    "outcomes": OUTCOME_KEYS,
+    "calendar": CALENDAR_KEYS,
+}
+COMMAND_SECTIONS: dict[str, frozenset[str]] = {
+    "commands": COMMAND_KEYS,
+    "volunteer_commands": VOLUNTEER_COMMAND_KEYS,
+}
+SECTIONS = frozenset({*FIXED_SECTIONS, *COMMAND_SECTIONS, "topics"})
 
 
 @dataclass(frozen=True)
 class Texts:
-    """Sentences, button labels and command aliases of one language."""
+    """Sentences, button labels and command aliases of one language.
+
+    Parents read `sentences` and `buttons` ("u"); volunteers read `volunteer` ("je").
+    """
 
     language: str
     sentences: dict[str, str]
     buttons: dict[str, str]
     commands: dict[str, str]  # alias (without "/") -> command name
+    sections: dict[str, dict[str, str]] = field(default_factory=dict)
+    volunteer_commands: dict[str, str] = field(default_factory=dict)
 
     def say(self, key: str, **values: str) -> str:
         """The sentence for key with its {placeholders} filled in."""
@@ -79,6 +217,23 @@ class Texts:
 
     def button(self, key: str) -> str:
         return self.buttons[key]
+
+    def tell(self, key: str, **values: str) -> str:
+        """A sentence for volunteers, with its {placeholders} filled in."""
+        text = self.sections["volunteer"][key]
+        return text.format(**values) if values else text
+
+    def word(self, section: str, key: str) -> str:
+        """A label from a small section: role_names, outcomes, topics, volunteer_buttons."""
+        return self.sections[section].get(key, key)
+
+    @property
+    def topics(self) -> dict[str, str]:
+        """Topic id -> label, in the locale's order."""
+        return self.sections.get("topics", {})
+
+    def calendar(self, key: str) -> list[str]:
+        return [part.strip() for part in self.sections["calendar"][key].split(",")]
 
 
 def _section(
@@ -107,38 +262,61 @@ def _check_keys(
         problems.append(ContentProblem(path, line, f"missing {where} key '{key}'"))
 
 
-def load_texts(language: str = "nl", directory: Path = LOCALE_DIR) -> Texts:
-    """Load and validate one locale file; raises ContentError listing every problem."""
-    path = directory / f"{language}.yaml"
-    root = read_yaml(path)
-    problems: list[ContentProblem] = []
-    if root is None or not isinstance(root.value, dict):
-        raise ContentError([ContentProblem(str(path), 1, "a locale file must be a mapping")])
-    fields = root.value
-    sentences = {k: v for k, v in fields.items() if k not in ("buttons", "commands")}
-    buttons = _section(fields, "buttons", str(path), problems)
-    commands = _section(fields, "commands", str(path), problems)
-    _check_keys(sentences, TEXT_KEYS, "text", str(path), root.line, problems)
-    _check_keys(buttons, BUTTON_KEYS, "button", str(path), root.line, problems)
-    _check_keys(commands, COMMAND_KEYS, "command", str(path), root.line, problems)
-    for key, node in [*sentences.items(), *buttons.items()]:
+def _texts(nodes: dict[str, YamlNode], path: str, problems: list[ContentProblem]) -> dict[str, str]:
+    """Non-empty text values of a section, stripped."""
+    for key, node in nodes.items():
         if not isinstance(node.value, str) or not node.value.strip():
-            problems.append(ContentProblem(str(path), node.line, f"'{key}' must be non-empty text"))
+            problems.append(ContentProblem(path, node.line, f"'{key}' must be non-empty text"))
+    return {k: str(v.value).strip() for k, v in nodes.items()}
+
+
+def _aliases(
+    nodes: dict[str, YamlNode], path: str, problems: list[ContentProblem]
+) -> dict[str, str]:
+    """alias -> command name; every command needs at least one alias, each used once."""
     aliases: dict[str, str] = {}
-    for name, node in commands.items():
+    for name, node in nodes.items():
         values = node.value if isinstance(node.value, list) else []
         if not values:
-            problems.append(ContentProblem(str(path), node.line, f"command '{name}' needs aliases"))
+            problems.append(ContentProblem(path, node.line, f"command '{name}' needs aliases"))
         for alias in values:
             word = str(alias.value).lstrip("/").lower()
             if word in aliases:
-                problems.append(ContentProblem(str(path), alias.line, f"alias '{word}' used twice"))
+                problems.append(ContentProblem(path, alias.line, f"alias '{word}' used twice"))
             aliases[word] = name
+    return aliases
+
+
+def load_texts(language: str = "nl", directory: Path = LOCALE_DIR) -> Texts:
+    """Load and validate one locale file; raises ContentError listing every problem."""
+    path = directory / f"{language}.yaml"
+    where = str(path)
+    root = read_yaml(path)
+    problems: list[ContentProblem] = []
+    if root is None or not isinstance(root.value, dict):
+        raise ContentError([ContentProblem(where, 1, "a locale file must be a mapping")])
+    fields = root.value
+    sentences = {k: v for k, v in fields.items() if k not in SECTIONS}
+    _check_keys(sentences, TEXT_KEYS, "text", where, root.line, problems)
+    sections: dict[str, dict[str, str]] = {}
+    for name, keys in FIXED_SECTIONS.items():
+        nodes = _section(fields, name, where, problems)
+        _check_keys(nodes, keys, name.removesuffix("s"), where, root.line, problems)
+        sections[name] = _texts(nodes, where, problems)
+    sections["topics"] = _texts(_section(fields, "topics", where, problems), where, problems)
+    commands: dict[str, dict[str, str]] = {}
+    for name, keys in COMMAND_SECTIONS.items():
+        nodes = _section(fields, name, where, problems)
+        _check_keys(nodes, keys, name.removesuffix("s"), where, root.line, problems)
+        commands[name] = _aliases(nodes, where, problems)
+    texts = _texts(sentences, where, problems)
     if problems:
         raise ContentError(sorted(problems))
     return Texts(
         language=language,
-        sentences={k: str(v.value).strip() for k, v in sentences.items()},
-        buttons={k: str(v.value).strip() for k, v in buttons.items()},
-        commands=aliases,
+        sentences=texts,
+        buttons=sections.pop("buttons"),
+        commands=commands["commands"],
+        sections=sections,
+        volunteer_commands=commands["volunteer_commands"],
     )

@@ -12,7 +12,14 @@ from bot.storage.model import (
     hour_bucket,
 )
 from bot.storage.schema import SCHEMA_VERSION
-from bot.storage.sqlite import Store
+from bot.storage.sqlite import (
+    Store,
+    from_text,
+    load_state,
+    record_events,
+    to_text,
+    write_turn,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -25,5 +32,10 @@ __all__ = [
     "StorageError",
     "Store",
     "TranscriptLine",
+    "from_text",
     "hour_bucket",
+    "load_state",
+    "record_events",
+    "to_text",
+    "write_turn",
 ]

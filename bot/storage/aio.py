@@ -12,6 +12,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from sqlite_utils import Database
+
 from bot.storage.model import ConversationState, Event, TranscriptLine
 from bot.storage.sqlite import Store, Turn
 
@@ -112,6 +114,14 @@ class AsyncStore:
             )
         for (_, done), outcome in zip(batch, outcomes, strict=True):
             loop.call_soon_threadsafe(_settle, done, outcome)
+
+    async def transaction(self, work: Callable[[Database], T]) -> T:
+        """See Store.transaction: `work(db)` runs on the storage thread, all or nothing."""
+        return await self._run(functools.partial(self._store.transaction, work))
+
+    async def read(self, work: Callable[[Database], T]) -> T:
+        """See Store.read: `work(db)` runs on the storage thread."""
+        return await self._run(functools.partial(self._store.read, work))
 
     async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
         """See Store.transcript."""

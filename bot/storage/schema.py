@@ -44,8 +44,98 @@ def _v1_initial(db: Database) -> None:
     )
 
 
+def _v2_handoff(db: Database) -> None:
+    """Volunteers, handoffs with their relayed messages, and the outbox of undelivered messages."""
+    db.table("volunteers").create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,
+            "topics": str,
+            "max_active": int,
+            "available": int,
+            "invite_hash": str,
+            "invite_expires": str,
+            "address": str,
+            "channel": str,
+            "current_handoff": int,
+            "pending": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null=["name", "role", "topics", "max_active", "available", "created_at"],
+    )
+    db.execute("CREATE UNIQUE INDEX volunteers_address ON volunteers (address)")
+    handoffs = db.table("handoffs").create(
+        {
+            "id": int,
+            "code": str,
+            "conversation_id": str,
+            "channel": str,
+            "role": str,
+            "topic": str,
+            "urgent": int,
+            "status": str,
+            "volunteer_id": int,
+            "preferred_volunteer": int,
+            "summary": str,
+            "note": str,
+            "first_requested_at": str,
+            "requested_at": str,
+            "claimed_at": str,
+            "closed_at": str,
+            "outcome": str,
+            "feedback": str,
+            "announced": int,
+            "escalated": int,
+            "told_position": int,
+            "told_wait": int,
+        },
+        pk="id",
+        not_null=[
+            "code",
+            "conversation_id",
+            "channel",
+            "role",
+            "urgent",
+            "status",
+            "summary",
+            "first_requested_at",
+            "requested_at",
+            "announced",
+            "escalated",
+        ],
+        defaults={"urgent": 0, "announced": 0, "escalated": 0},
+    )
+    handoffs.create_index(["status", "urgent", "requested_at"])
+    handoffs.create_index(["conversation_id"])
+    handoffs.create_index(["volunteer_id", "status"])
+    messages = db.table("handoff_messages").create(
+        {"id": int, "handoff_id": int, "at": str, "sender": str, "volunteer_id": int, "text": str},
+        pk="id",
+        not_null=["handoff_id", "at", "sender", "text"],
+    )
+    messages.create_index(["handoff_id"])
+    messages.create_index(["at"])
+    outbox = db.table("outbox").create(
+        {
+            "id": int,
+            "address": str,
+            "channel": str,
+            "text": str,
+            "buttons": str,
+            "created_at": str,
+            "attempts": int,
+        },
+        pk="id",
+        not_null=["address", "channel", "text", "buttons", "created_at", "attempts"],
+        defaults={"attempts": 0},
+    )
+    outbox.create_index(["address"])
+
+
 # Append only: never edit or reorder a migration that has shipped.
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_handoff)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -85,10 +85,57 @@ def _turn_rows(
         }
         for line in lines
     ]
-    event_rows = [
-        {"kind": e.kind, "topic": e.topic, "outcome": e.outcome, "hour": e.hour} for e in events
-    ]
+    event_rows = [_event_row(e) for e in events]
     return _state_row(state), line_rows, event_rows
+
+
+def write_turn(
+    db: Database,
+    state: ConversationState,
+    lines: Sequence[TranscriptLine],
+    events: Sequence[Event],
+) -> None:
+    """Store one turn inside the caller's transaction (see Store.transaction)."""
+    _write_rows(db, *_turn_rows(state, lines, events))
+
+
+def _write_rows(
+    db: Database,
+    state_row: dict[str, Any],
+    line_rows: list[dict[str, Any]],
+    event_rows: list[dict[str, Any]],
+) -> None:
+    """Prepared statements, not sqlite-utils' introspecting upsert: this is the hot path."""
+    conn = db.conn
+    conn.execute(_UPSERT_STATE, state_row)
+    if line_rows:
+        conn.executemany(_INSERT_LINE, line_rows)
+    _write_rows_events(db, event_rows)
+
+
+def record_events(db: Database, events: Sequence[Event]) -> None:
+    """Append anonymous events inside the caller's transaction."""
+    _write_rows_events(db, [_event_row(e) for e in events])
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    return {"kind": e.kind, "topic": e.topic, "outcome": e.outcome, "hour": e.hour}
+
+
+def _write_rows_events(db: Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.conn.executemany(_INSERT_EVENT, rows)
+
+
+def load_state(db: Database, conversation_id: str) -> ConversationState | None:
+    """The stored state of a conversation inside the caller's read or transaction."""
+    row = db.execute(
+        "SELECT * FROM conversations WHERE conversation_id = ?", [conversation_id]
+    ).fetchone()
+    if row is None:
+        return None
+    columns = [d[0] for d in db.execute("SELECT * FROM conversations LIMIT 0").description]
+    return _state_from_row(dict(zip(columns, row, strict=True)))
 
 
 def _state_from_row(row: dict[str, Any]) -> ConversationState:
@@ -104,6 +151,18 @@ def _state_from_row(row: dict[str, Any]) -> ConversationState:
         created_at=from_text(row["created_at"]),
         updated_at=from_text(row["updated_at"]),
     )
+
+
+def _purge_text(db: Database, cutoff: str) -> int:
+    """Delete every kept message text from before `cutoff`; return how many rows went."""
+    deleted = 0
+    for sql in (
+        "DELETE FROM transcript WHERE at < ?",
+        "DELETE FROM handoff_messages WHERE at < ?",
+        "DELETE FROM outbox WHERE created_at < ?",
+    ):
+        deleted += db.execute(sql, [cutoff]).rowcount
+    return deleted
 
 
 class Store:
@@ -178,22 +237,25 @@ class Store:
         self.commit_turns([(state, lines, events)])
 
     def commit_turns(self, turns: Sequence[Turn]) -> None:
-        """Store several turns in ONE transaction (group commit): all of them or none.
-
-        Prepared statements, not sqlite-utils' introspecting upsert: this is the hot path.
-        """
+        """Store several turns in ONE transaction (group commit): all of them or none."""
         rows = [_turn_rows(*turn) for turn in turns]
 
         def work() -> None:
-            conn = self._db.conn
-            for state_row, line_rows, event_rows in rows:
-                conn.execute(_UPSERT_STATE, state_row)
-                if line_rows:
-                    conn.executemany(_INSERT_LINE, line_rows)
-                if event_rows:
-                    conn.executemany(_INSERT_EVENT, event_rows)
+            for turn_rows in rows:
+                _write_rows(self._db, *turn_rows)
 
         self._write(work)
+
+    def transaction(self, work: Callable[[Database], T]) -> T:
+        """Run `work(db)` in one write transaction (all or nothing), retried while locked.
+
+        The handoff desk uses this to read, decide and write in one atomic step.
+        """
+        return self._write(lambda: work(self._db))
+
+    def read(self, work: Callable[[Database], T]) -> T:
+        """Run `work(db)` outside a write transaction, retried while locked."""
+        return self._retry(lambda: work(self._db))
 
     def transcript(self, conversation_id: str) -> list[TranscriptLine]:
         """All kept lines of a conversation, in the order they were stored."""
@@ -229,19 +291,29 @@ class Store:
         """Delete transcript lines from before `older_than` (retention); return how many."""
         require_aware("older_than", older_than)
         cutoff = to_text(older_than)
-        deleted = self._write(
-            lambda: self._db.execute("DELETE FROM transcript WHERE at < ?", [cutoff]).rowcount
-        )
+        deleted = self._write(lambda: _purge_text(self._db, cutoff))
         if deleted:
             self._checkpoint()
         return deleted
 
     def forget(self, conversation_id: str) -> None:
-        """Delete a conversation and its transcript (a parent's own request)."""
+        """Delete a conversation, its transcript and its handoffs (a parent's own request)."""
 
         def work() -> None:
-            self._db.table("transcript").delete_where("conversation_id = ?", [conversation_id])
-            self._db.table("conversations").delete_where("conversation_id = ?", [conversation_id])
+            db = self._db
+            handoffs = "SELECT id FROM handoffs WHERE conversation_id = ?"
+            db.execute(
+                f"DELETE FROM handoff_messages WHERE handoff_id IN ({handoffs})", [conversation_id]
+            )
+            db.execute(
+                "UPDATE volunteers SET current_handoff = NULL "
+                f"WHERE current_handoff IN ({handoffs})",
+                [conversation_id],
+            )
+            db.table("handoffs").delete_where("conversation_id = ?", [conversation_id])
+            db.table("outbox").delete_where("address = ?", [conversation_id])
+            db.table("transcript").delete_where("conversation_id = ?", [conversation_id])
+            db.table("conversations").delete_where("conversation_id = ?", [conversation_id])
 
         self._write(work)
         self._checkpoint()

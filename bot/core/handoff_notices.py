@@ -1,0 +1,179 @@
+"""What crosses between parent and volunteer: rendered in Dutch and put in the outbox.
+
+Everything here runs inside a storage transaction, so a notice is stored together with the
+change that causes it and is delivered afterwards (also after a restart). Volunteers only ever
+see the handoff's pseudonym ("Ouder #K7"); parents only a volunteer's display name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from bot.core.choices import VOLUNTEER
+from bot.core.messages import Button, Outbound
+from bot.core.texts import Texts
+from handoff import outbox, queue, registry
+from handoff.hours import describe_moment
+from handoff.model import Handoff, Volunteer
+from handoff.settings import HandoffSettings
+
+
+class Notices:
+    """Writes messages for the other side of a handoff into the outbox."""
+
+    def __init__(self, texts: Texts, settings: HandoffSettings) -> None:
+        self.texts = texts
+        self.settings = settings
+        self.zone = ZoneInfo(settings.hours.timezone)
+
+    # -- small renderings ----------------------------------------------------------------
+
+    def label(self, handoff: Handoff) -> str:
+        """The parent's pseudonym for volunteers, e.g. 'Ouder #K7'."""
+        return self.texts.tell("parent_label", code=handoff.code)
+
+    def clock(self, when: datetime) -> str:
+        """A time of day in the helpline's zone, e.g. '9.05'."""
+        local = when.astimezone(self.zone)
+        return f"{local.hour}.{local.minute:02d}"
+
+    def moment(self, when: datetime, now: datetime) -> str:
+        """'vandaag 9.00', 'morgen 13.30' or 'maandag 30 november 9.00'."""
+        t = self.texts
+        return describe_moment(
+            when.astimezone(self.zone),
+            now.astimezone(self.zone),
+            t.calendar("weekdays"),
+            t.calendar("months"),
+            t.calendar("today")[0],
+            t.calendar("tomorrow")[0],
+        )
+
+    def header(self, handoff: Handoff) -> str:
+        """One line a volunteer reads in a notification or the queue list."""
+        t = self.texts
+        topic = t.topics.get(handoff.topic or "", t.tell("no_topic"))
+        return t.tell(
+            "summary_head",
+            label=self.label(handoff),
+            role=t.word("role_names", handoff.role),
+            topic=topic,
+            channel=handoff.channel,
+            since=self.clock(handoff.requested_at),
+        )
+
+    def claim_button(self, handoff: Handoff) -> Button:
+        return Button(
+            f"{VOLUNTEER}claim:{handoff.id}", self.texts.word("volunteer_buttons", "claim")
+        )
+
+    def switch_button(self, handoff: Handoff) -> Button:
+        label = self.texts.word("volunteer_buttons", "switch").format(label=self.label(handoff))
+        return Button(f"{VOLUNTEER}switch:{handoff.id}", label)
+
+    def summary(self, db: Database, handoff: Handoff) -> str:
+        """Everything a volunteer needs before saying hello: route, FAQ read, notes, history."""
+        t, s = self.texts, handoff.summary
+        parts = [self.header(handoff)]
+        if s.crisis or handoff.urgent:
+            parts.append(t.tell("summary_crisis"))
+        if s.tree_route:
+            parts.append(t.tell("summary_route") + "\n" + "\n".join(f"• {r}" for r in s.tree_route))
+        if s.faq_titles:
+            parts.append(t.tell("summary_faq") + "\n" + "\n".join(f"• {x}" for x in s.faq_titles))
+        history = queue.messages(db, handoff.id)
+        lines = [self._history_line(db, m.sender, m.volunteer_id, m.text, handoff) for m in history]
+        if lines:
+            shown = lines[-self.settings.history_lines :]
+            text = t.tell("summary_history") + "\n" + "\n".join(shown)
+            if len(lines) > len(shown):
+                text += "\n" + t.tell("summary_more", count=str(len(lines) - len(shown)))
+            parts.append(text)
+        return "\n\n".join(parts)
+
+    def _history_line(
+        self, db: Database, sender: str, volunteer_id: int | None, text: str, handoff: Handoff
+    ) -> str:
+        if sender == "parent":
+            return self.texts.tell("relay", label=self.label(handoff), text=text)
+        name = self._name(db, volunteer_id)
+        if sender == "note":
+            return self.texts.tell("summary_note", name=name, note=text)
+        return self.texts.tell("relay", label=name, text=text)
+
+    @staticmethod
+    def _name(db: Database, volunteer_id: int | None) -> str:
+        try:
+            return registry.get(db, volunteer_id).name if volunteer_id is not None else "?"
+        except Exception:  # a removed volunteer: their words stay, their name is gone
+            return "?"
+
+    # -- writing to the outbox -------------------------------------------------------------
+
+    def to_parent(
+        self,
+        db: Database,
+        handoff: Handoff,
+        text: str,
+        now: datetime,
+        buttons: Sequence[Button] = (),
+    ) -> None:
+        outbox.put(
+            db, handoff.channel, Outbound(handoff.conversation_id, text, tuple(buttons)), now
+        )
+
+    def to_volunteer(
+        self,
+        db: Database,
+        volunteer: Volunteer,
+        text: str,
+        now: datetime,
+        buttons: Sequence[Button] = (),
+    ) -> None:
+        """Queue a message for a volunteer's linked account; unlinked volunteers get nothing."""
+        if volunteer.address and volunteer.channel:
+            outbox.put(
+                db, volunteer.channel, Outbound(volunteer.address, text, tuple(buttons)), now
+            )
+
+    def relay_to_volunteer(
+        self, db: Database, handoff: Handoff, volunteer: Volunteer, text: str, now: datetime
+    ) -> None:
+        """A parent's message, labelled with their pseudonym. If the volunteer is typing to
+        another parent, it says so and offers a switch, so no reply goes to the wrong parent."""
+        t, label = self.texts, self.label(handoff)
+        current = volunteer.current_handoff
+        if current is None:
+            registry.set_current(db, volunteer.id, handoff.id)
+        if current in (None, handoff.id):
+            self.to_volunteer(db, volunteer, t.tell("relay", label=label, text=text), now)
+            return
+        other = queue.get(db, current)
+        now_typing = self.label(other) if other is not None else "?"
+        self.to_volunteer(
+            db,
+            volunteer,
+            t.tell("relay_other", label=label, text=text, current=now_typing),
+            now,
+            [self.switch_button(handoff)],
+        )
+
+    def announce(
+        self,
+        db: Database,
+        handoff: Handoff,
+        targets: Sequence[Volunteer],
+        now: datetime,
+        key: str = "new",
+    ) -> None:
+        """Tell volunteers a parent is waiting, with an *Oppakken* button."""
+        key = "urgent" if handoff.urgent and key == "new" else key
+        for volunteer in targets:
+            text = self.texts.tell(key, header=self.header(handoff))
+            if handoff.preferred_volunteer == volunteer.id:
+                text += "\n" + self.texts.tell("previous")
+            self.to_volunteer(db, volunteer, text, now, [self.claim_button(handoff)])

@@ -1,0 +1,325 @@
+"""The parent's side of a handoff: join the queue, hear the wait, talk, stop, give feedback, reopen.
+
+Every method runs inside one storage transaction (the engine calls it through
+`store.transaction`), so the queue, the relayed message and the outbox change together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.core.choices import HANDOFF, MENU
+from bot.core.handoff_notices import Notices
+from bot.core.messages import Button, Inbound
+from bot.core.session import Session
+from bot.core.texts import Texts
+from bot.core.tree_flow import TreeFlow
+from faq.model import FaqEntry
+from handoff import outbox, queue, registry, routing
+from handoff.model import Handoff, Summary, Volunteer
+from handoff.settings import HandoffSettings
+from handoff.wait import SOON_MINUTES, WaitEstimate, estimate
+
+LEAVE = HANDOFF + "leave"
+
+
+class ParentDesk:
+    """Queue and relay work for a parent, rendered as replies in the parent's session."""
+
+    def __init__(
+        self,
+        texts: Texts,
+        notices: Notices,
+        settings: HandoffSettings,
+        tree: TreeFlow,
+        entries: dict[str, FaqEntry],
+    ) -> None:
+        self.texts = texts
+        self.notices = notices
+        self.settings = settings
+        self.tree = tree
+        self.entries = entries
+
+    # -- joining the queue ------------------------------------------------------------------
+
+    def open(self, db: Database, session: Session, role: str, topic: str | None) -> None:
+        """Put the parent in the queue, tell the right volunteers, tell the parent the wait."""
+        now = session.now
+        open_now = queue.latest_for(db, session.conversation_id)
+        if open_now is not None and open_now.is_open:  # e.g. a double press
+            self._enter(session, open_now)
+            self._tell_wait(db, session, open_now)
+            return
+        reachable = registry.reachable(db)
+        earlier = open_now.volunteer_id if open_now is not None else None
+        previous = routing.previous_volunteer(earlier, reachable, role)
+        handoff = queue.create(
+            db,
+            session.conversation_id,
+            session.channel,
+            role,
+            topic,
+            session.crisis,
+            self._summary(session),
+            now,
+            preferred_volunteer=previous.id if previous else None,
+        )
+        session.event("handoff", topic=role, outcome="urgent" if handoff.urgent else "queued")
+        self._enter(session, handoff)
+        self._announce(db, handoff, reachable, now)
+        if previous is not None:
+            session.reply(self.texts.say("previous_offer", name=previous.name))
+        self._tell_wait(db, session, handoff)
+
+    def _summary(self, session: Session) -> Summary:
+        titles = [
+            self.entries[i].title for i in session.data.get("faq_asked", []) if i in self.entries
+        ]
+        route = self.tree.summary(session.path) if session.path else []
+        return Summary(tuple(route), tuple(titles), session.crisis)
+
+    @staticmethod
+    def _enter(session: Session, handoff: Handoff) -> None:
+        session.state = "handoff"
+        session.path = []
+        session.data["handoff"] = handoff.id
+        session.data.pop("acked", None)
+
+    def _announce(
+        self, db: Database, handoff: Handoff, reachable: list[Volunteer], now: datetime
+    ) -> None:
+        """Notify matching volunteers now (only while open, unless it is urgent)."""
+        if not (handoff.urgent or self.settings.hours.is_open(now)):
+            return
+        targets = routing.notify_targets(handoff, reachable)
+        self.notices.announce(db, handoff, targets, now)
+        if targets:
+            queue.set_fields(db, handoff.id, announced=1)
+
+    def wait_for(self, db: Database, handoff: Handoff) -> WaitEstimate:
+        return estimate(
+            handoff, queue.queued(db), registry.reachable(db), queue.handling_minutes(db)
+        )
+
+    def wait_text(self, db: Database, handoff: Handoff, now: datetime) -> tuple[str, WaitEstimate]:
+        """Place and expected wait, or when people are back if the line is closed."""
+        t = self.texts
+        wait = self.wait_for(db, handoff)
+        hours = self.settings.hours
+        if not hours.is_open(now):
+            back = hours.next_opening(now)
+            moment = self.notices.moment(back, now) if back else "?"
+            return t.say("person_closed_now", moment=moment), wait
+        return t.say("queued", position=str(wait.position)) + " " + self.wait_sentence(wait), wait
+
+    def wait_sentence(self, wait: WaitEstimate) -> str:
+        """'Er is zo iemand', 'ongeveer 25 minuten' or 'er is nu niemand vrij'."""
+        t = self.texts
+        if wait.minutes is None:
+            return t.say("wait_unknown")
+        if wait.minutes <= SOON_MINUTES:
+            return t.say("wait_soon")
+        return t.say("wait_minutes", minutes=str(wait.minutes))
+
+    def _tell_wait(self, db: Database, session: Session, handoff: Handoff) -> None:
+        t = self.texts
+        text, wait = self.wait_text(db, handoff, session.now)
+        queue.set_fields(db, handoff.id, told_position=wait.position, told_wait=wait.minutes)
+        buttons = [Button(LEAVE, t.button("leave_queue"))]
+        if handoff.preferred_volunteer is not None:
+            buttons.insert(0, Button(f"{HANDOFF}anyone:{handoff.id}", t.button("someone_else")))
+        session.reply("\n\n".join([text, t.say("queued_tell"), t.say("crisis_short")]), buttons)
+
+    # -- after closing: feedback, reopen; while waiting: anyone else -------------------------
+
+    def is_live(self, session: Session, choice: str, latest: Handoff | None) -> bool:
+        """Whether a parent's h:… button still means something for their latest handoff."""
+        if latest is None:
+            return False
+        kind, _, number = choice[len(HANDOFF) :].rpartition(":")
+        if not number.isdigit() or int(number) != latest.id:
+            return False
+        if kind in ("fb:y", "fb:n"):
+            return latest.status == "closed" and latest.feedback is None
+        if kind == "reopen":
+            return latest.status == "closed" and self._reopenable(latest, session.now)
+        return False
+
+    def _reopenable(self, handoff: Handoff, now: datetime) -> bool:
+        closed = handoff.closed_at
+        return closed is not None and now - closed <= timedelta(days=self.settings.reopen_days)
+
+    def closing_buttons(self, handoff: Handoff) -> list[Button]:
+        t = self.texts
+        return [
+            Button(f"{HANDOFF}fb:y:{handoff.id}", t.button("helped_yes")),
+            Button(f"{HANDOFF}fb:n:{handoff.id}", t.button("helped_no")),
+            Button(f"{HANDOFF}reopen:{handoff.id}", t.button("reopen")),
+            Button(MENU + "menu", t.button("menu")),
+        ]
+
+    def apply(self, db: Database, session: Session, action: dict[str, object]) -> None:
+        """Do what a pure step asked for (`session.action`), re-checked against fresh rows."""
+        do = action["do"]
+        if do == "open":
+            topic = action.get("topic")
+            self.open(db, session, str(action["role"]), str(topic) if topic else None)
+            return
+        handoff = queue.get(db, int(str(action["handoff"])))
+        if handoff is None or handoff.is_open:
+            session.reply(self.texts.say("stale_choice"))
+            return
+        if do == "feedback":
+            helped = bool(action["helped"])
+            queue.set_fields(db, handoff.id, feedback="helped" if helped else "not_helped")
+            session.event("handoff_feedback", outcome="helped" if helped else "not_helped")
+            buttons = [b for b in self.closing_buttons(handoff) if "fb:" not in b.id]
+            days = str(self.settings.reopen_days)
+            session.reply(self.texts.say("handoff_feedback_thanks", days=days), buttons)
+        elif do == "reopen":
+            again = queue.requeue(
+                db,
+                handoff.id,
+                session.now,
+                preferred_volunteer=handoff.volunteer_id,
+                keep_place=False,
+            )
+            session.event("handoff", topic=again.role, outcome="reopened")
+            self._enter(session, again)
+            self._announce(db, again, registry.reachable(db), session.now)
+            session.reply(self.texts.say("reopened"))
+            self._tell_wait(db, session, again)
+
+    # -- in the queue or in a conversation --------------------------------------------------
+
+    def turn(
+        self,
+        db: Database,
+        session: Session,
+        handoff: Handoff,
+        inbound: Inbound,
+        command: str | None,
+        crisis: bool,
+    ) -> None:
+        """One parent message while waiting or talking: relay it, or stop, or explain."""
+        t = self.texts
+        text = (inbound.text or "").strip()
+        volunteer = self._volunteer(db, handoff)
+        if inbound.choice == LEAVE or command == "stop":
+            self.stop(db, session, handoff, volunteer)
+        elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
+            self._anyone(db, session, handoff)
+        elif inbound.choice is not None or command is not None:
+            key = "in_handoff_help" if volunteer else "waiting_help"
+            button = "end_conversation" if volunteer else "leave_queue"
+            session.reply(
+                t.say(key, name=volunteer.name if volunteer else ""),
+                [Button(LEAVE, t.button(button))],
+            )
+        elif inbound.kind != "text" or not text:
+            session.reply(t.say("handoff_only_text"))
+        else:
+            self._relay(db, session, handoff, volunteer, text, crisis)
+
+    def _volunteer(self, db: Database, handoff: Handoff) -> Volunteer | None:
+        if handoff.status != "active" or handoff.volunteer_id is None:
+            return None
+        try:
+            return registry.get(db, handoff.volunteer_id)
+        except Exception:
+            return None
+
+    def _relay(
+        self,
+        db: Database,
+        session: Session,
+        handoff: Handoff,
+        volunteer: Volunteer | None,
+        text: str,
+        crisis: bool,
+    ) -> None:
+        t, now = self.texts, session.now
+        queue.add_message(db, handoff.id, "parent", text, now)
+        session.event("relay", outcome="parent")
+        if crisis:
+            session.crisis = True
+            session.event("crisis", outcome="in_handoff")
+            queue.set_fields(db, handoff.id, urgent=1)
+            session.reply(t.say("crisis"))
+        if volunteer is not None:
+            self.notices.relay_to_volunteer(db, handoff, volunteer, text, now)
+            if crisis:
+                label = self.notices.label(handoff)
+                self.notices.to_volunteer(db, volunteer, t.tell("crisis_alert", label=label), now)
+                session.reply(t.say("relay_crisis", name=volunteer.name))
+            return
+        if crisis and not handoff.urgent:
+            urgent = queue.get(db, handoff.id)
+            assert urgent is not None
+            self.notices.announce(db, urgent, registry.reachable(db), now)
+        if not session.data.get("acked"):
+            session.data["acked"] = True
+            session.reply(t.say("waiting_ack"))
+
+    def _anyone(self, db: Database, session: Session, handoff: Handoff) -> None:
+        """The parent prefers not to wait for their previous volunteer."""
+        again = queue.requeue(db, handoff.id, session.now)
+        self._announce(db, again, registry.reachable(db), session.now)
+        self._tell_wait(db, session, again)
+
+    def stop(
+        self, db: Database, session: Session, handoff: Handoff, volunteer: Volunteer | None
+    ) -> None:
+        """The parent ends the conversation or leaves the queue; the volunteer is told."""
+        t = self.texts
+        outcome = "parent_stopped" if volunteer else "parent_left_queue"
+        queue.close(db, handoff.id, outcome, session.now)
+        session.event("handoff", outcome=outcome)
+        if volunteer is not None:
+            label = self.notices.label(handoff)
+            self.notices.to_volunteer(
+                db, volunteer, t.tell("parent_stopped", label=label), session.now
+            )
+        session.state = "menu"
+        session.data.pop("handoff", None)
+        key = "handoff_ended" if volunteer else "left_queue"
+        session.reply(
+            t.say(key),
+            [
+                Button(MENU + "ask", t.button("ask")),
+                Button(MENU + "tree", t.button("tree")),
+                Button(MENU + "menu", t.button("menu")),
+            ],
+        )
+
+    def leave(self, db: Database, session: Session, handoff_id: int) -> None:
+        """End an open handoff before the parent's data is forgotten; the volunteer is told."""
+        handoff = queue.get(db, handoff_id)
+        if handoff is not None and handoff.is_open:
+            self.stop(db, session, handoff, self._volunteer(db, handoff))
+
+    def unreachable(self, db: Database, address: str, now: datetime) -> None:
+        """A channel can no longer reach `address`. A volunteer goes away and their parents go
+        back to the front of the queue; a parent's open handoff is closed, the volunteer told."""
+        volunteer = registry.at_address(db, address)
+        outbox.drop_for(db, address)
+        if volunteer is not None:
+            registry.update(db, volunteer.id, available=False)
+            for handoff in queue.active_for(db, volunteer.id):
+                again = queue.requeue(db, handoff.id, now)
+                text = self.texts.say("released_parent", name=volunteer.name)
+                self.notices.to_parent(db, again, text, now)
+                self._announce(db, again, registry.reachable(db), now)
+            return
+        latest = queue.latest_for(db, address)
+        if latest is None or not latest.is_open:
+            return
+        helper = self._volunteer(db, latest)
+        queue.close(db, latest.id, "unreachable", now)
+        if helper is not None:
+            label = self.notices.label(latest)
+            self.notices.to_volunteer(
+                db, helper, self.texts.tell("parent_unreachable", label=label), now
+            )

@@ -1,0 +1,191 @@
+"""What the bot does with one parent message outside a handoff: pure work on the session.
+
+Order: crisis check first, then commands, then buttons (or typed text that names a shown
+button), then a typed request for a person, then free text through the FAQ matcher. Work that
+needs the handoff queue is left in `session.action` for the engine to do in one transaction.
+"""
+
+from __future__ import annotations
+
+from bot.core.choices import FAQ, FEEDBACK, HANDOFF, MENU, TREE, typed_choice
+from bot.core.faq_flow import FaqFlow
+from bot.core.messages import Button, Inbound
+from bot.core.parent_desk import ParentDesk
+from bot.core.person_flow import PersonFlow
+from bot.core.person_intent import PersonIntent
+from bot.core.safety import CrisisCheck
+from bot.core.session import Session
+from bot.core.texts import Texts
+from bot.core.tree_flow import TreeFlow
+from faq.matcher import Matcher
+from handoff.model import Handoff
+
+
+class ParentFlow:
+    """Menu, FAQ, tree and the way to a person, for a parent who is not in a handoff."""
+
+    def __init__(
+        self,
+        texts: Texts,
+        safety: CrisisCheck,
+        matcher: Matcher,
+        faq: FaqFlow,
+        tree: TreeFlow,
+        person: PersonFlow,
+        intent: PersonIntent,
+        desk: ParentDesk,
+        max_message_chars: int,
+    ) -> None:
+        self.texts = texts
+        self.safety = safety
+        self.matcher = matcher
+        self.faq = faq
+        self.tree = tree
+        self.person = person
+        self.intent = intent
+        self.desk = desk
+        self.max_message_chars = max_message_chars
+
+    def process(
+        self, session: Session, inbound: Inbound, command: str | None, latest: Handoff | None
+    ) -> None:
+        """Decide the replies for one message; no I/O."""
+        text = (inbound.text or "").strip()
+        if inbound.kind != "text" or (not text and inbound.choice is None):
+            if session.is_new:
+                self.faq.welcome(session)
+            self.faq.menu(session, self.texts.say("only_text"))
+            return
+        if text and self.safety.is_crisis(text):
+            self.crisis(session)
+            return
+        if session.is_new:
+            self.faq.welcome(session)
+        if command is not None:
+            self._run_command(session, command)
+            return
+        button = self._pressed(session, inbound.choice, text, latest)
+        if button is not None:
+            self._press(session, button)
+            return
+        if inbound.choice is not None:
+            self._stale(session)
+            return
+        if self.intent.wants_person(text):
+            self.person.start(session)
+            return
+        self._free_text(session, text)
+
+    def crisis(self, session: Session) -> None:
+        t = self.texts
+        session.crisis = True
+        session.event("crisis")
+        buttons = [Button(MENU + "person", t.button("person"))]
+        if session.state == "tree":
+            buttons.append(Button(TREE + "resume", t.button("resume")))
+        buttons.append(Button(MENU + "menu", t.button("menu")))
+        session.reply(t.say("crisis") + "\n\n" + t.say("crisis_person"), buttons)
+
+    def _run_command(self, session: Session, command: str) -> None:
+        if command == "start" or command == "menu":
+            self.faq.menu(session)
+        elif command == "stop":
+            session.event("stop")
+            session.state, session.path = "menu", []
+            session.data.pop("shown", None)
+            session.reply(self.texts.say("stopped"))
+        elif command == "help":
+            self.faq.menu(session, self.texts.say("help"))
+        elif command == "privacy":
+            self.faq.answer(session, self.faq.entries["privacy"])
+        else:
+            self.faq.menu(session, self.texts.say("unknown_command"))
+
+    def _pressed(
+        self, session: Session, choice: str | None, text: str, latest: Handoff | None
+    ) -> str | None:
+        """The button id the parent chose, by press or by typing its number or label."""
+        if choice is None:
+            typed = typed_choice(text, session.shown)
+            choice = typed.id if typed is not None else None
+        return choice if choice is not None and self._is_live(session, choice, latest) else None
+
+    def _is_live(self, session: Session, choice: str, latest: Handoff | None) -> bool:
+        """Whether a button still means something now; old ones get 'deze keuze is verlopen'."""
+        if choice.startswith(MENU):
+            return choice[len(MENU) :] in {"ask", "tree", "person", "menu"}
+        if choice.startswith(FAQ):
+            return choice[len(FAQ) :] in self.faq.entries
+        if choice.startswith(FEEDBACK):
+            return choice[len(FEEDBACK) + 2 :] == session.data.get("last_faq")
+        if choice.startswith(HANDOFF):
+            return self.person.is_live(session, choice) or self.desk.is_live(
+                session, choice, latest
+            )
+        if choice == TREE + "resume":
+            return True
+        if choice.startswith(TREE):
+            if session.state != "tree" or not self.tree.is_valid(session):
+                return False
+            target = choice[len(TREE) :]
+            return target in {"back", "restart"} or self.tree.allows(session, target)
+        return False
+
+    def _press(self, session: Session, choice: str) -> None:
+        if choice.startswith(MENU):
+            action = choice[len(MENU) :]
+            if action == "ask":
+                session.state = "asking"
+                session.reply(self.texts.say("ask_prompt"))
+            elif action == "tree":
+                self.tree.enter(session)
+            elif action == "person":
+                self.person.start(session)
+            else:
+                self.faq.menu(session)
+        elif choice.startswith(FAQ):
+            entry = self.faq.entries[choice[len(FAQ) :]]
+            session.event("faq", topic=entry.id, outcome="chosen")
+            self.faq.answer(session, entry)
+        elif choice.startswith(FEEDBACK):
+            self.faq.feedback(session, choice[len(FEEDBACK)] == "y", choice[len(FEEDBACK) + 2 :])
+        elif choice.startswith(HANDOFF):
+            self._press_handoff(session, choice)
+        elif choice == TREE + "resume":
+            self.tree.resume(session)
+        elif choice == TREE + "back":
+            self.tree.back(session)
+        elif choice == TREE + "restart":
+            self.tree.restart(session)
+        else:
+            self.tree.choose(session, choice[len(TREE) :])
+
+    def _press_handoff(self, session: Session, choice: str) -> None:
+        kind, _, number = choice[len(HANDOFF) :].rpartition(":")
+        if kind in ("fb:y", "fb:n"):
+            session.action = {"do": "feedback", "handoff": number, "helped": kind == "fb:y"}
+        elif kind == "reopen":
+            session.action = {"do": "reopen", "handoff": number}
+        else:
+            self.person.press(session, choice)
+
+    def _stale(self, session: Session) -> None:
+        session.event("stale_button")
+        session.reply(self.texts.say("stale_choice"))
+        self.show_current(session)
+
+    def show_current(self, session: Session) -> None:
+        if session.state == "tree" and self.tree.is_valid(session):
+            self.tree.show(session)
+        elif session.state == "tree":
+            self.tree.reset_changed(session)
+        else:
+            self.faq.menu(session)
+
+    def _free_text(self, session: Session, text: str) -> None:
+        limit = self.max_message_chars
+        if len(text) > limit:
+            session.reply(self.texts.say("too_long"))
+        if session.state in ("asking", "person"):
+            session.state = "menu"
+        self.faq.show_match(session, self.matcher.match(text[:limit]))

@@ -1,0 +1,88 @@
+"""The periodic look at the queue: announce at opening, escalate the unclaimed, update the wait.
+
+The app calls `Engine.tick` every `watch_seconds`; one tick is one storage transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.core.handoff_notices import Notices
+from bot.core.parent_desk import ParentDesk
+from bot.storage import Event, hour_bucket, record_events
+from handoff import queue, registry, routing
+from handoff.model import Handoff, Volunteer
+from handoff.settings import HandoffSettings
+
+
+class QueueWatch:
+    """Keeps waiting parents informed and makes sure nobody waits unseen."""
+
+    def __init__(self, notices: Notices, parents: ParentDesk, settings: HandoffSettings) -> None:
+        self.notices = notices
+        self.parents = parents
+        self.settings = settings
+
+    def tick(self, db: Database, now: datetime) -> None:
+        """Check every waiting parent once."""
+        reachable = registry.reachable(db)
+        is_open = self.settings.hours.is_open(now)
+        events: list[Event] = []
+        for handoff in queue.queued(db):
+            if is_open and not handoff.announced:
+                targets = routing.notify_targets(handoff, reachable)
+                self.notices.announce(db, handoff, targets, now)
+                if targets:
+                    queue.set_fields(db, handoff.id, announced=1)
+            if not handoff.escalated and self._waited_too_long(handoff, now):
+                self._escalate(db, handoff, reachable, now)
+                events.append(Event("handoff", handoff.role, "escalated", hour_bucket(now)))
+            if is_open:
+                self._update_parent(db, handoff, now)
+        record_events(db, events)
+
+    def waited_minutes(self, handoff: Handoff, now: datetime) -> float:
+        """Minutes waited while people were there (urgent: every minute counts)."""
+        if handoff.urgent:
+            return (now - handoff.requested_at).total_seconds() / 60
+        return self.settings.hours.open_minutes_between(handoff.requested_at, now)
+
+    def _waited_too_long(self, handoff: Handoff, now: datetime) -> bool:
+        return self.waited_minutes(handoff, now) >= self.settings.escalate_after_minutes
+
+    def _escalate(
+        self, db: Database, handoff: Handoff, reachable: list[Volunteer], now: datetime
+    ) -> None:
+        """Re-announce to everyone reachable and alert the coordinators."""
+        helpers = routing.notify_targets(handoff, reachable, widen=True)
+        coordinators = routing.coordinators(reachable)
+        self.notices.announce(
+            db, handoff, [v for v in helpers if v not in coordinators], now, key="escalated"
+        )
+        minutes = str(int(self.waited_minutes(handoff, now)))
+        label = self.notices.label(handoff)
+        for coordinator in coordinators:
+            self.notices.to_volunteer(
+                db,
+                coordinator,
+                self.notices.texts.tell("coordinator_alert", label=label, minutes=minutes),
+                now,
+                [self.notices.claim_button(handoff)],
+            )
+        queue.set_fields(db, handoff.id, escalated=1)
+
+    def _update_parent(self, db: Database, handoff: Handoff, now: datetime) -> None:
+        """Tell a waiting parent again when their place or wait changed meaningfully."""
+        wait = self.parents.wait_for(db, handoff)
+        if not wait.differs_from(handoff.told_position, handoff.told_wait):
+            return
+        t = self.notices.texts
+        place = (
+            t.say("queue_next")
+            if wait.position == 1
+            else t.say("queue_moved", position=str(wait.position))
+        )
+        self.notices.to_parent(db, handoff, place + " " + self.parents.wait_sentence(wait), now)
+        queue.set_fields(db, handoff.id, told_position=wait.position, told_wait=wait.minutes)

@@ -1,0 +1,326 @@
+"""The volunteer's side: see the queue, claim, talk, note, pass on, release and close.
+
+A volunteer always types to one parent, their *current* conversation; every button names the
+handoff it acts on, so an old button can never hit another parent. Runs inside one storage
+transaction per message (the engine calls it through `store.transaction`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.core.choices import VOLUNTEER
+from bot.core.handoff_notices import Notices
+from bot.core.messages import Button, Inbound, Outbound
+from bot.core.texts import Texts
+from bot.storage import Event, hour_bucket, record_events
+from handoff import queue, registry, routing
+from handoff.model import OUTCOMES, Handoff, Volunteer
+
+MAX_LISTED = 8
+# Buttons under a claimed conversation: v:passmenu:<n>, v:release:<n>, v:closemenu:<n>.
+_MENUS = {"passmenu": "pass", "release": "release", "closemenu": "close"}
+
+
+@dataclass
+class Reply:
+    """The replies to the volunteer who sent the message, and the events to record."""
+
+    to: str
+    now: datetime
+    messages: list[Outbound] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def say(self, text: str, buttons: list[Button] | None = None) -> None:
+        self.messages.append(Outbound(self.to, text, tuple(buttons or ())))
+
+    def event(self, kind: str, topic: str | None = None, outcome: str | None = None) -> None:
+        self.events.append(Event(kind, topic, outcome, hour_bucket(self.now)))
+
+
+class VolunteerDesk:
+    """Handles one message from a linked volunteer."""
+
+    def __init__(
+        self, texts: Texts, notices: Notices, closing: Callable[[Handoff], list[Button]]
+    ) -> None:
+        """`closing` gives the buttons a parent gets when a conversation is closed."""
+        self.texts = texts
+        self.notices = notices
+        self.closing = closing
+
+    def button(self, key: str, target: str, **values: str) -> Button:
+        label = self.texts.word("volunteer_buttons", key)
+        return Button(f"{VOLUNTEER}{target}", label.format(**values) if values else label)
+
+    def handle(
+        self, db: Database, volunteer: Volunteer, inbound: Inbound, command: tuple[str, str] | None
+    ) -> list[Outbound]:
+        """Act on a press, a command (name, argument) or text; return the volunteer's replies."""
+        assert volunteer.address is not None
+        out = Reply(volunteer.address, inbound.at)
+        text = (inbound.text or "").strip()
+        if inbound.choice is not None:
+            self._press(db, volunteer, inbound.choice, out)
+        elif command is not None:
+            self._command(db, volunteer, command[0], command[1], out)
+        elif inbound.kind != "text" or not text:
+            out.say(self.texts.tell("only_text"))
+        elif volunteer.pending:
+            self._finish_pass(db, volunteer, text, out)
+        else:
+            self._relay(db, volunteer, text, out)
+        record_events(db, out.events)
+        return out.messages
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _command(self, db: Database, v: Volunteer, name: str, arg: str, out: Reply) -> None:
+        t = self.texts
+        current = self._current(db, v)
+        if name == "help":
+            out.say(t.tell("help"))
+        elif name == "queue":
+            self._queue(db, out)
+        elif name == "next":
+            found = queue.claim_next(db, v.id, routing.claim_roles(v), out.now)
+            if found is None:
+                self._why_not(db, v, None, out)
+            else:
+                self._claimed(db, v, found, out)
+        elif name == "claim":
+            self._claim_code(db, v, arg, out)
+        elif name == "list":
+            self._list(db, v, out)
+        elif name == "switch":
+            found = queue.by_code(db, arg) if arg else None
+            if found is None or found.volunteer_id != v.id or found.status != "active":
+                out.say(t.tell("unknown_code", code=arg or "?"))
+            else:
+                self._switch(db, v, found, out)
+        elif name == "note":
+            self._note(db, v, current, arg, out)
+        elif name == "cancel":
+            registry.set_pending(db, v.id, None)
+            out.say(t.tell("cancelled"))
+        elif name in ("available", "away"):
+            registry.update(db, v.id, available=name == "available")
+            out.say(t.tell(name))
+        elif name in ("pass", "release", "close"):
+            if current is None:
+                self._list(db, v, out)
+            else:
+                self._current_action(db, v, current, name, out)
+        else:
+            out.say(t.tell("unknown_command"))
+
+    def _current_action(
+        self, db: Database, v: Volunteer, current: Handoff, name: str, out: Reply
+    ) -> None:
+        t, label = self.texts, self.notices.label(current)
+        if name == "release":
+            self._release(db, v, current, out)
+        elif name == "close":
+            buttons = [
+                Button(f"{VOLUNTEER}close:{current.id}:{o}", t.word("outcomes", o))
+                for o in OUTCOMES
+            ]
+            out.say(t.tell("close_choose", label=label), buttons)
+        else:
+            buttons = [
+                self.button("to_advisor", f"pass:{current.id}:advisor"),
+                self.button("to_buddy", f"pass:{current.id}:buddy"),
+            ]
+            others = [x for x in registry.reachable(db) if x.id != v.id and x.free > 0]
+            buttons += [Button(f"{VOLUNTEER}pass:{current.id}:{x.id}", x.name) for x in others[:6]]
+            buttons.append(self.button("cancel", "cancel"))
+            out.say(t.tell("pass_choose", label=label), buttons)
+
+    def _queue(self, db: Database, out: Reply) -> None:
+        waiting = queue.queued(db)
+        if not waiting:
+            out.say(self.texts.tell("queue_empty"))
+            return
+        lines = [self.texts.tell("queue_head", count=str(len(waiting)))]
+        lines += [self.notices.header(h) for h in waiting[:MAX_LISTED]]
+        out.say("\n".join(lines), [self.notices.claim_button(h) for h in waiting[:MAX_LISTED]])
+
+    def _list(self, db: Database, v: Volunteer, out: Reply) -> None:
+        mine = queue.active_for(db, v.id)
+        if not mine:
+            out.say(self.texts.tell("none_open"))
+            return
+        current = self._current(db, v)
+        now_typing = self.notices.label(current) if current else "-"
+        lines = [self.texts.tell("list_head", current=now_typing)]
+        lines += [self.notices.header(h) for h in mine]
+        out.say("\n".join(lines), [self.notices.switch_button(h) for h in mine])
+
+    # -- buttons ----------------------------------------------------------------------------
+
+    def _press(self, db: Database, v: Volunteer, choice: str, out: Reply) -> None:
+        parts = choice.removeprefix(VOLUNTEER).split(":")
+        handoff = queue.get(db, int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+        kind = parts[0] if choice.startswith(VOLUNTEER) else ""
+        if kind == "cancel":
+            registry.set_pending(db, v.id, None)
+            out.say(self.texts.tell("cancelled"))
+        elif kind == "claim" and handoff is not None:
+            self._claim(db, v, handoff, out)
+        elif not self._mine(v, handoff) or handoff is None:
+            out.say(self.texts.tell("stale"))
+        elif kind == "switch":
+            self._switch(db, v, handoff, out)
+        elif kind in _MENUS:
+            self._current_action(db, v, handoff, _MENUS[kind], out)
+        elif kind == "close" and len(parts) == 3 and parts[2] in OUTCOMES:
+            self._close(db, v, handoff, parts[2], out)
+        elif kind == "pass" and len(parts) == 3:
+            registry.set_pending(db, v.id, {"pass": parts[2], "handoff": handoff.id})
+            out.say(self.texts.tell("pass_note"), [self.button("cancel", "cancel")])
+        else:
+            out.say(self.texts.tell("stale"))
+
+    @staticmethod
+    def _mine(v: Volunteer, handoff: Handoff | None) -> bool:
+        return handoff is not None and handoff.status == "active" and handoff.volunteer_id == v.id
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    def _claim_code(self, db: Database, v: Volunteer, code: str, out: Reply) -> None:
+        handoff = queue.by_code(db, code) if code else None
+        if handoff is None:
+            out.say(self.texts.tell("unknown_code", code=code or "?"))
+        else:
+            self._claim(db, v, handoff, out)
+
+    def _claim(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        won = queue.claim(db, handoff.id, v.id, out.now)
+        if won is None:
+            self._why_not(db, v, handoff, out)
+        else:
+            self._claimed(db, v, won, out)
+
+    def _why_not(self, db: Database, v: Volunteer, handoff: Handoff | None, out: Reply) -> None:
+        """Explain kindly why a claim did not work: taken, gone, full or nobody waiting."""
+        t = self.texts
+        fresh = queue.get(db, handoff.id) if handoff else None
+        active = len(queue.active_for(db, v.id))
+        if active >= v.max_active and (fresh is None or fresh.status == "queued"):
+            out.say(t.tell("claim_full", count=str(active)))
+        elif handoff is None:
+            out.say(t.tell("queue_empty"))
+        elif fresh is None or fresh.status == "closed":
+            out.say(t.tell("claim_closed"))
+        else:
+            out.event("handoff", outcome="claim_lost")
+            out.say(t.tell("claim_lost"))
+
+    def _claimed(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        t, label = self.texts, self.notices.label(handoff)
+        registry.set_current(db, v.id, handoff.id)
+        registry.set_pending(db, v.id, None)
+        out.event("handoff", topic=handoff.role, outcome="claimed")
+        role = t.word("role_names", v.role)
+        self.notices.to_parent(
+            db, handoff, t.say("claimed_parent", name=v.name, role=role), out.now
+        )
+        buttons = [
+            self.button("pass", f"passmenu:{handoff.id}"),
+            self.button("release", f"release:{handoff.id}"),
+            self.button("close", f"closemenu:{handoff.id}"),
+        ]
+        summary = self.notices.summary(db, handoff)
+        out.say(summary + "\n\n" + t.tell("claimed", label=label), buttons)
+
+    def _switch(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        registry.set_current(db, v.id, handoff.id)
+        out.say(self.texts.tell("switched", label=self.notices.label(handoff)))
+
+    def _current(self, db: Database, v: Volunteer) -> Handoff | None:
+        """The conversation typed text goes to; the only one, if just one is open."""
+        if v.current_handoff is not None:
+            current = queue.get(db, v.current_handoff)
+            if self._mine(v, current):
+                return current
+        mine = queue.active_for(db, v.id)
+        if len(mine) == 1:
+            registry.set_current(db, v.id, mine[0].id)
+            return mine[0]
+        return None
+
+    # -- talking, notes, passing, releasing, closing ---------------------------------------
+
+    def _relay(self, db: Database, v: Volunteer, text: str, out: Reply) -> None:
+        current = self._current(db, v)
+        if current is None:
+            self._list(db, v, out)
+            return
+        queue.add_message(db, current.id, "volunteer", text, out.now, v.id)
+        out.event("relay", outcome="volunteer")
+        message = self.texts.say("relay_to_parent", name=v.name, text=text)
+        self.notices.to_parent(db, current, message, out.now)
+
+    def _note(
+        self, db: Database, v: Volunteer, current: Handoff | None, text: str, out: Reply
+    ) -> None:
+        if current is None:
+            self._list(db, v, out)
+        elif not text:
+            out.say(self.texts.tell("note_empty"))
+        else:
+            queue.add_message(db, current.id, "note", text, out.now, v.id)
+            out.say(self.texts.tell("note_saved", label=self.notices.label(current)))
+
+    def _finish_pass(self, db: Database, v: Volunteer, note: str, out: Reply) -> None:
+        """The note after choosing whom to pass to: requeue for that role or person."""
+        t, pending = self.texts, v.pending
+        registry.set_pending(db, v.id, None)
+        handoff = queue.get(db, int(str(pending.get("handoff", 0))))
+        target = str(pending.get("pass", ""))
+        if not self._mine(v, handoff) or handoff is None:
+            out.say(t.tell("stale"))
+            return
+        person = None
+        if target.isdigit():
+            person = next((x for x in registry.reachable(db) if x.id == int(target)), None)
+        role = person.role if person else target if target in ("advisor", "buddy") else "either"
+        queue.add_message(db, handoff.id, "note", note, out.now, v.id)
+        again = queue.requeue(
+            db, handoff.id, out.now, role=role, preferred_volunteer=person.id if person else None
+        )
+        out.event("handoff", topic=role, outcome="passed")
+        self.notices.to_parent(db, again, t.say("passed_parent", name=v.name), out.now)
+        targets = [person] if person else routing.notify_targets(again, registry.reachable(db))
+        targets = [x for x in targets if x.id != v.id]
+        self.notices.announce(db, again, targets, out.now)
+        if person is not None:
+            self.notices.to_volunteer(db, person, t.tell("passed_to_you", name=v.name), out.now)
+        name = person.name if person else t.word("role_names", role)
+        out.say(t.tell("passed", label=self.notices.label(again), target=name))
+
+    def _release(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        again = queue.requeue(db, handoff.id, out.now)
+        out.event("handoff", topic=again.role, outcome="released")
+        self.notices.to_parent(db, again, self.texts.say("released_parent", name=v.name), out.now)
+        others = [x for x in routing.notify_targets(again, registry.reachable(db)) if x.id != v.id]
+        self.notices.announce(db, again, others, out.now)
+        out.say(self.texts.tell("released", label=self.notices.label(again)))
+
+    def _close(
+        self, db: Database, v: Volunteer, handoff: Handoff, outcome: str, out: Reply
+    ) -> None:
+        t = self.texts
+        queue.close(db, handoff.id, outcome, out.now)
+        out.event("handoff", topic=handoff.role, outcome=outcome)
+        closed = queue.get(db, handoff.id)
+        assert closed is not None
+        self.notices.to_parent(
+            db, closed, t.say("closed_parent", name=v.name), out.now, self.closing(closed)
+        )
+        label = self.notices.label(handoff)
+        out.say(t.tell("closed", label=label, outcome=t.word("outcomes", outcome)))

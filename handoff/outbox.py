@@ -1,0 +1,67 @@
+"""The outbox: messages to other participants are stored in the same transaction as the change
+that causes them, and delivered afterwards (after a restart too). Delivered rows are deleted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.core.messages import Button, Outbound
+from bot.storage import to_text
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One stored message waiting for delivery."""
+
+    id: int
+    channel: str
+    message: Outbound
+    attempts: int
+
+
+def put(db: Database, channel: str, message: Outbound, now: datetime) -> None:
+    """Queue a message for delivery to `message.to` on `channel`."""
+    buttons = json.dumps([[b.id, b.label] for b in message.buttons], ensure_ascii=False)
+    db.execute(
+        "INSERT INTO outbox (address, channel, text, buttons, created_at, attempts) "
+        "VALUES (?, ?, ?, ?, ?, 0)",
+        [message.to, channel, message.text, buttons, to_text(now)],
+    )
+
+
+def pending(db: Database, limit: int = 500) -> list[Parcel]:
+    """The oldest undelivered messages, in the order they were stored."""
+    rows = db.execute(
+        "SELECT id, address, channel, text, buttons, attempts FROM outbox ORDER BY id LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [
+        Parcel(
+            row[0],
+            row[2],
+            Outbound(row[1], row[3], tuple(Button(i, label) for i, label in json.loads(row[4]))),
+            row[5],
+        )
+        for row in rows
+    ]
+
+
+def delivered(db: Database, ids: list[int]) -> None:
+    """Forget delivered messages: the outbox keeps no text longer than needed."""
+    db.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+
+def failed(db: Database, ids: list[int]) -> None:
+    """Count a failed attempt; the message stays for the next try."""
+    db.conn.executemany(
+        "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids]
+    )
+
+
+def drop_for(db: Database, address: str) -> int:
+    """Give up on an address that can no longer be reached (e.g. the parent blocked the bot)."""
+    return db.execute("DELETE FROM outbox WHERE address = ?", [address]).rowcount
