@@ -42,3 +42,15 @@ def engine(knowledge, content, store):
 
     tree, safety, texts = content
     return Engine(knowledge, tree, safety, texts, store, clock=FakeClock())
+
+
+@pytest.fixture
+def line(knowledge, content, store):
+    """A helpline with the shipped content, open hours by default, on a fresh SQLite file."""
+    from bot.core.engine import Engine
+    from tests.fakes import FakeChannel, FakeClock, Helpline
+
+    tree, safety, texts = content
+    clock = FakeClock()
+    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    return Helpline(engine, FakeChannel(engine), clock)

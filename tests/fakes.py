@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.core.courier import Courier, Undeliverable
 from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Outbound
 
@@ -12,22 +15,102 @@ class FakeClock:
     """A clock that only moves when a test says so (one second per message by default)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+        self.now = start or datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday, line open
 
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
         return self.now
 
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass(frozen=True)
+class Account:
+    """What a chat platform knows about a person; none of it may reach the other side."""
+
+    user_id: str
+    full_name: str
+    username: str
+
+    @property
+    def pseudonym(self) -> str:
+        """What the channel gives the engine instead of the platform id."""
+        return "fake:" + hashlib.sha256(b"test-secret" + self.user_id.encode()).hexdigest()[:12]
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.user_id, self.full_name, self.username, self.pseudonym)
+
+
+class FakeChannel:
+    """A chat platform in memory: the courier delivers to its participants' inboxes.
+
+    Every message that reaches someone is checked: it must not carry the account details
+    (id, name, username, pseudonym) of anyone else.
+    """
+
+    name = "fake"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.courier = Courier(engine.store, on_unreachable=engine.unreachable)
+        self.courier.register(self.name, self.send)
+        self.participants: dict[str, FakeParent] = {}
+        self.blocked: set[str] = set()
+        self.failing: set[str] = set()
+        self.crossed: list[Outbound] = []
+
+    def join(self, participant: FakeParent) -> None:
+        self.participants[participant.name] = participant
+
+    async def send(self, message: Outbound) -> None:
+        if message.to in self.blocked:
+            raise Undeliverable(message.to)
+        if message.to in self.failing:
+            raise ConnectionError("network down")
+        self.check_private(message)
+        self.crossed.append(message)
+        self.participants[message.to].received.append(message)
+
+    def check_private(self, message: Outbound) -> None:
+        """Fail the test if a message shows anyone else's account details."""
+        visible = " ".join(
+            [message.text, *(b.label for b in message.buttons), *(b.id for b in message.buttons)]
+        )
+        for other in self.participants.values():
+            if other.name == message.to or other.account is None:
+                continue
+            for secret in other.account.secrets:
+                assert secret not in visible, f"{secret!r} leaked to {message.to}"
+
+    async def settle(self) -> None:
+        """Deliver everything the engine put in the outbox."""
+        await self.courier.deliver_pending()
+
 
 class FakeParent:
-    """A parent on a fake channel: types text, presses buttons by label, reads the replies."""
+    """A participant on a fake channel: types text, presses buttons by label, reads messages.
 
-    def __init__(self, engine: Engine, name: str = "ouder-1", channel: str = "fake") -> None:
+    Volunteers are participants too: the engine tells them apart by their linked account.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        name: str = "ouder-1",
+        channel: str | FakeChannel = "fake",
+        account: Account | None = None,
+    ) -> None:
         self.engine = engine
-        self.name = name
-        self.channel = channel
+        self.account = account
+        self.network = channel if isinstance(channel, FakeChannel) else None
+        self.channel = channel.name if isinstance(channel, FakeChannel) else channel
+        self.name = account.pseudonym if account else name
         self.received: list[Outbound] = []
         self.at = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+        if self.network is not None:
+            self.network.join(self)
 
     async def says(self, text: str) -> list[Outbound]:
         return await self._send(Inbound(self.name, self.channel, self.at, text=text))
@@ -55,7 +138,12 @@ class FakeParent:
     async def _send(self, inbound: Inbound) -> list[Outbound]:
         replies = await self.engine.handle(inbound)
         assert all(r.to == self.name for r in replies)
+        for reply in replies:
+            if self.network is not None:
+                self.network.check_private(reply)
         self.received += replies
+        if self.network is not None:
+            await self.network.settle()
         return replies
 
     @property
@@ -74,8 +162,61 @@ class FakeParent:
     def last(self) -> str:
         return self.received[-1].text
 
+    def texts_since(self, count: int) -> str:
+        """Everything received after the first `count` messages, as one string."""
+        return "\n".join(m.text for m in self.received[count:])
+
     def button(self, label: str) -> Button:
         for b in self.keyboard:
             if b.label == label or b.label.startswith(label):
                 return b
         raise AssertionError(f"no button {label!r} in {self.labels}")
+
+
+class Helpline:
+    """A whole helpline in a test: engine, fake channel, clock; volunteers join with a code."""
+
+    def __init__(self, engine: Engine, channel: FakeChannel, clock: FakeClock) -> None:
+        self.engine = engine
+        self.channel = channel
+        self.clock = clock
+        self._accounts = 0
+
+    def parent(self, full_name: str = "Marieke de Vries") -> FakeParent:
+        return FakeParent(self.engine, channel=self.channel, account=self._account(full_name))
+
+    async def volunteer(
+        self,
+        name: str,
+        role: str = "buddy",
+        topics: tuple[str, ...] = (),
+        max_active: int = 2,
+        full_name: str | None = None,
+    ) -> FakeParent:
+        """Register a volunteer (as `ouderlijn volunteer add` does) and link their account."""
+        from handoff import registry
+
+        now = self.clock.now
+        code = await self.engine.store.transaction(
+            lambda db: registry.add(db, name, role, topics, max_active, now)[1]
+        )
+        person = FakeParent(
+            self.engine,
+            channel=self.channel,
+            account=self._account(full_name or f"{name} Account-{self._accounts}"),
+        )
+        await person.says(f"/aanmelden {code}")
+        assert f"Welkom, {name}" in person.last
+        return person
+
+    def _account(self, full_name: str) -> Account:
+        self._accounts += 1
+        user_id = str(48151623 + self._accounts * 1117)
+        username = "@" + full_name.lower().replace(" ", "")[:10] + str(self._accounts)
+        return Account(user_id, full_name, username)
+
+    async def tick(self, **advance: float) -> None:
+        """Let time pass and run the queue watch, then deliver."""
+        self.clock.advance(**advance)
+        await self.engine.tick()
+        await self.channel.settle()

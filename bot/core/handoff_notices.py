@@ -16,9 +16,9 @@ from sqlite_utils import Database
 from bot.core.choices import VOLUNTEER
 from bot.core.messages import Button, Outbound
 from bot.core.texts import Texts
-from handoff import outbox, queue, registry
+from handoff import outbox, queue, registry, routing
 from handoff.hours import describe_moment
-from handoff.model import Handoff, Volunteer
+from handoff.model import Handoff, HandoffError, Volunteer
 from handoff.settings import HandoffSettings
 
 
@@ -109,7 +109,7 @@ class Notices:
     def _name(db: Database, volunteer_id: int | None) -> str:
         try:
             return registry.get(db, volunteer_id).name if volunteer_id is not None else "?"
-        except Exception:  # a removed volunteer: their words stay, their name is gone
+        except HandoffError:  # a removed volunteer: their words stay, their name is gone
             return "?"
 
     # -- writing to the outbox -------------------------------------------------------------
@@ -177,3 +177,26 @@ class Notices:
             if handoff.preferred_volunteer == volunteer.id:
                 text += "\n" + self.texts.tell("previous")
             self.to_volunteer(db, volunteer, text, now, [self.claim_button(handoff)])
+
+    def announce_waiting(
+        self, db: Database, handoff: Handoff, reachable: Sequence[Volunteer], now: datetime
+    ) -> None:
+        """Notify matching volunteers of a (re)queued parent: while open, or at once if urgent.
+        Outside opening hours the queue watch announces it when the line opens."""
+        if not (handoff.urgent or self.settings.hours.is_open(now)):
+            return
+        targets = routing.notify_targets(handoff, reachable)
+        self.announce(db, handoff, targets, now)
+        if targets:
+            queue.set_fields(db, handoff.id, announced=1)
+
+    def hand_back(self, db: Database, volunteer: Volunteer, now: datetime) -> int:
+        """A volunteer is gone (removed, unreachable): their parents go back to the front of the
+        queue and are told; what they wrote stays with the handoff for whoever picks it up."""
+        mine = queue.active_for(db, volunteer.id)
+        for handoff in mine:
+            again = queue.requeue(db, handoff.id, now)
+            self.to_parent(db, again, self.texts.say("released_parent", name=volunteer.name), now)
+            others = [v for v in registry.reachable(db) if v.id != volunteer.id]
+            self.announce_waiting(db, again, others, now)
+        return len(mine)

@@ -18,7 +18,7 @@ from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from faq.model import FaqEntry
 from handoff import outbox, queue, registry, routing
-from handoff.model import Handoff, Summary, Volunteer
+from handoff.model import Handoff, HandoffError, Summary, Volunteer
 from handoff.settings import HandoffSettings
 from handoff.wait import SOON_MINUTES, WaitEstimate, estimate
 
@@ -68,7 +68,7 @@ class ParentDesk:
         )
         session.event("handoff", topic=role, outcome="urgent" if handoff.urgent else "queued")
         self._enter(session, handoff)
-        self._announce(db, handoff, reachable, now)
+        self.notices.announce_waiting(db, handoff, reachable, now)
         if previous is not None:
             session.reply(self.texts.say("previous_offer", name=previous.name))
         self._tell_wait(db, session, handoff)
@@ -86,17 +86,6 @@ class ParentDesk:
         session.path = []
         session.data["handoff"] = handoff.id
         session.data.pop("acked", None)
-
-    def _announce(
-        self, db: Database, handoff: Handoff, reachable: list[Volunteer], now: datetime
-    ) -> None:
-        """Notify matching volunteers now (only while open, unless it is urgent)."""
-        if not (handoff.urgent or self.settings.hours.is_open(now)):
-            return
-        targets = routing.notify_targets(handoff, reachable)
-        self.notices.announce(db, handoff, targets, now)
-        if targets:
-            queue.set_fields(db, handoff.id, announced=1)
 
     def wait_for(self, db: Database, handoff: Handoff) -> WaitEstimate:
         return estimate(
@@ -188,8 +177,10 @@ class ParentDesk:
             )
             session.event("handoff", topic=again.role, outcome="reopened")
             self._enter(session, again)
-            self._announce(db, again, registry.reachable(db), session.now)
-            session.reply(self.texts.say("reopened"))
+            self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
+            previous = self._name_of(db, handoff.volunteer_id)
+            if previous:
+                session.reply(self.texts.say("previous_offer", name=previous))
             self._tell_wait(db, session, again)
 
     # -- in the queue or in a conversation --------------------------------------------------
@@ -223,12 +214,22 @@ class ParentDesk:
         else:
             self._relay(db, session, handoff, volunteer, text, crisis)
 
+    @staticmethod
+    def _name_of(db: Database, volunteer_id: int | None) -> str | None:
+        """A volunteer's display name, or None once they were removed."""
+        if volunteer_id is None:
+            return None
+        try:
+            return registry.get(db, volunteer_id).name
+        except HandoffError:
+            return None
+
     def _volunteer(self, db: Database, handoff: Handoff) -> Volunteer | None:
         if handoff.status != "active" or handoff.volunteer_id is None:
             return None
         try:
             return registry.get(db, handoff.volunteer_id)
-        except Exception:
+        except HandoffError:
             return None
 
     def _relay(
@@ -266,7 +267,7 @@ class ParentDesk:
     def _anyone(self, db: Database, session: Session, handoff: Handoff) -> None:
         """The parent prefers not to wait for their previous volunteer."""
         again = queue.requeue(db, handoff.id, session.now)
-        self._announce(db, again, registry.reachable(db), session.now)
+        self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
         self._tell_wait(db, session, again)
 
     def stop(
@@ -307,11 +308,7 @@ class ParentDesk:
         outbox.drop_for(db, address)
         if volunteer is not None:
             registry.update(db, volunteer.id, available=False)
-            for handoff in queue.active_for(db, volunteer.id):
-                again = queue.requeue(db, handoff.id, now)
-                text = self.texts.say("released_parent", name=volunteer.name)
-                self.notices.to_parent(db, again, text, now)
-                self._announce(db, again, registry.reachable(db), now)
+            self.notices.hand_back(db, volunteer, now)
             return
         latest = queue.latest_for(db, address)
         if latest is None or not latest.is_open:

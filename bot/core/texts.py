@@ -60,7 +60,6 @@ TEXT_KEYS = frozenset(
         "left_queue",
         "closed_parent",
         "handoff_feedback_thanks",
-        "reopened",
         "released_parent",
         "passed_parent",
         "relay_to_parent",

@@ -1,0 +1,57 @@
+"""A parent, two volunteers, one story: request, notify, claim, relay, pass on, close, reopen."""
+
+from __future__ import annotations
+
+from tests.fakes import Helpline
+
+
+async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):
+    sanne = await line.volunteer("Sanne", "buddy", ("autisme",))
+    kees = await line.volunteer("Kees", "advisor", ("thuiszitten",))
+    parent = line.parent()
+    await parent.says("wat is een opp")
+    await parent.presses("Praat met een mens")
+    assert "Met wie wilt u praten?" in parent.last
+    await parent.presses("Ervaren ouder")
+    await parent.presses("Autisme")
+    assert "U staat in de rij. U bent nummer 1." in parent.last
+    assert "113" in parent.last  # crisis numbers are always shown
+
+    # Sanne (buddy, autisme) hears about it; Kees (advisor) does not.
+    assert "Nieuwe vraag: Ouder #" in sanne.last and "autisme" in sanne.last.lower()
+    assert "Nieuwe vraag" not in "\n".join(m.text for m in kees.received)
+    await sanne.presses("Oppakken")
+    assert "Sanne is er nu voor u" in parent.last
+    assert "Wat is een OPP" in sanne.last or "OPP" in sanne.last
+    assert "Je praat nu met Ouder #" in sanne.last
+
+    await parent.says("Mijn zoon van 9 gaat al drie weken niet naar school.")
+    assert sanne.last.endswith(": Mijn zoon van 9 gaat al drie weken niet naar school.")
+    assert sanne.last.startswith("Ouder #")
+    await sanne.says("Wat vervelend. Heeft de school al een plan gemaakt?")
+    assert parent.last == "Sanne: Wat vervelend. Heeft de school al een plan gemaakt?"
+
+    # Sanne passes it on to an advisor with a note.
+    await sanne.says("/doorgeven")
+    await sanne.presses("Een adviseur")
+    await sanne.says("Vraag over leerplicht, graag een adviseur.")
+    assert "staat weer in de rij" in sanne.last
+    assert "geeft uw vraag aan een collega" in parent.last
+    assert "Nieuwe vraag" in kees.last
+    await kees.presses("Oppakken")
+    assert "Kees is er nu voor u" in parent.last
+    assert "Notitie van Sanne: Vraag over leerplicht" in kees.last
+    assert "Mijn zoon van 9" in kees.last  # the story so far, not told twice
+    await kees.says("Ik bel morgen met u de leerplichtambtenaar.")
+    assert parent.last.startswith("Kees: ")
+
+    await kees.says("/afsluiten")
+    await kees.presses("Advies gegeven")
+    assert "afgesloten" in kees.last
+    assert "Kees heeft het gesprek afgesloten" in parent.last
+    await parent.presses("👍 Ja")
+    assert "Dank u voor uw antwoord" in parent.last
+    await parent.presses("Opnieuw praten")
+    assert "Vorige keer sprak u met Kees" in parent.received[-2].text
+    assert "U staat in de rij" in parent.last and "Liever iemand anders" in parent.labels
+    assert "Deze ouder sprak eerder met jou" in kees.last
