@@ -7,9 +7,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
+from bot.core.courier import Courier
 from bot.core.engine import Engine, EngineSettings
 from bot.core.faq_flow import Helpline
 from bot.core.safety import CrisisCheck
@@ -48,22 +50,57 @@ async def keep_retention(
         await purge_old_transcripts(store, days)
 
 
+async def keep_watch(engine: Engine, every: float) -> None:
+    """Run the queue watch (announce, escalate, update waiting parents) every `every` seconds."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await engine.tick()
+        except Exception as error:  # e.g. storage busy: the next tick tries again
+            log.warning("queue watch failed (%s)", type(error).__name__)
+
+
+@dataclass
+class Service:
+    """A running helpline: the engine, and the courier that channels register with."""
+
+    engine: Engine
+    courier: Courier
+
+
 @asynccontextmanager
-async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
-    """Load and validate all content (refusing to start on any problem), open the store."""
+async def open_service(
+    settings: Settings, poll_seconds: float | None = None
+) -> AsyncIterator[Service]:
+    """Load and validate all content (refusing to start on any problem), open the store, and
+    run the background work: retention, queue watch and outbox delivery."""
     knowledge = load_knowledge(settings.knowledge, settings.matcher)
     tree = load_tree(faq_ids=set(knowledge.faq.by_id))
     safety = CrisisCheck.load()
     texts = load_texts(settings.language)
     store = await AsyncStore.open(settings.db_path)
     await purge_old_transcripts(store, settings.helpline.retention_days)
-    retention = asyncio.create_task(keep_retention(store, settings.helpline.retention_days))
+    engine = Engine(
+        knowledge,
+        tree,
+        safety,
+        texts,
+        store,
+        EngineSettings(helpline=helpline_from(settings), handoff=settings.handoff),
+    )
+    courier = Courier(store, on_unreachable=engine.unreachable)
+    engine.on_outbox = courier.wake
+    tasks = [
+        asyncio.create_task(keep_retention(store, settings.helpline.retention_days)),
+        asyncio.create_task(keep_watch(engine, settings.handoff.watch_seconds)),
+        asyncio.create_task(courier.run(poll_seconds)),
+    ]
     try:
-        yield Engine(
-            knowledge, tree, safety, texts, store, EngineSettings(helpline=helpline_from(settings))
-        )
+        yield Service(engine, courier)
     finally:
-        retention.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await retention
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await store.close()

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 import sys
 
-from bot.app import open_engine
-from bot.channels.terminal import TerminalChat
+from bot.app import open_service
+from bot.channels.terminal import CHANNEL, TerminalChat
 from bot.config import Settings
 from faq.model import ContentError
 
@@ -18,13 +18,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--as",
         dest="conversation",
         default="terminal:local",
-        help="conversation name (a pseudonym), to try several parents",
+        help="conversation name (a pseudonym): try several parents, or a volunteer who "
+        "links with /aanmelden CODE",
     )
 
 
 async def _chat(settings: Settings, conversation: str) -> None:
-    async with open_engine(settings) as engine:
-        chat = TerminalChat(engine, sys.stdout, conversation, echo=not sys.stdin.isatty())
+    # Several terminals may share one database (a parent here, a volunteer there), so the
+    # courier looks for new messages every second and only delivers this terminal's own.
+    async with open_service(settings, poll_seconds=1.0) as service:
+        chat = TerminalChat(service.engine, sys.stdout, conversation, echo=not sys.stdin.isatty())
+        service.courier.register(CHANNEL, chat.deliver, accepts=lambda to: to == conversation)
         await chat.run(sys.stdin)
 
 

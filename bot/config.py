@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from faq.knowledge import KnowledgeSources
 from faq.matcher import MatcherSettings
+from handoff.hours import parse_opening_hours
+from handoff.settings import HandoffSettings
 
 
 class ConfigError(Exception):
@@ -37,6 +39,7 @@ class Settings:
     matcher: MatcherSettings
     helpline: HelplineSettings = HelplineSettings()
     language: str = "nl"
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -89,11 +92,12 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         knowledge=sources,
         matcher=_matcher_settings(data.get("matcher", {})),
         helpline=_helpline_settings(data.get("helpline", {}), env),
+        handoff=_handoff_settings(data.get("handoff", {}), data.get("helpline", {})),
     )
 
 
 def _helpline_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> HelplineSettings:
-    known = {"opening_hours", "contact", "retention_days"}
+    known = {"opening_hours", "contact", "retention_days", "hours"}
     for key in table:
         if key not in known:
             raise ConfigError(f"[helpline] unknown key '{key}' (known: {', '.join(sorted(known))})")
@@ -110,3 +114,33 @@ def _helpline_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> Help
         contact=None if contact is None else str(contact),
         retention_days=retention,
     )
+
+
+_HANDOFF_NUMBERS = {
+    "escalate_after_minutes": (float, 1.0),
+    "reopen_days": (int, 0),
+    "invite_days": (int, 1),
+    "watch_seconds": (float, 1.0),
+    "history_lines": (int, 1),
+}
+
+
+def _handoff_settings(table: Mapping[str, Any], helpline: Mapping[str, Any]) -> HandoffSettings:
+    """[handoff] numbers and [helpline.hours] opening hours (default: weekdays 9 to 17)."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _HANDOFF_NUMBERS:
+            known = ", ".join(sorted(_HANDOFF_NUMBERS))
+            raise ConfigError(f"[handoff] unknown key '{key}' (known: {known})")
+        kind, minimum = _HANDOFF_NUMBERS[key]
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < minimum:
+            raise ConfigError(f"[handoff] {key} must be a number of at least {minimum:g}")
+        values[key] = kind(value)
+    hours = helpline.get("hours", {})
+    if not isinstance(hours, Mapping):
+        raise ConfigError("[helpline.hours] must be a table")
+    try:
+        values["hours"] = parse_opening_hours(hours)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    return HandoffSettings(**values)

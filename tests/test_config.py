@@ -32,6 +32,10 @@ def test_toml_then_env(tmp_path):
         ("[matcher]\nanswer_treshold = 0.5\n", "unknown key 'answer_treshold'"),
         ("[matcher]\nanswer_threshold = 'hoog'\n", "must be a number"),
         ("[matcher\n", "ouderlijn.toml"),
+        ("[handoff]\nescalate_after = 5\n", "unknown key 'escalate_after'"),
+        ("[handoff]\nreopen_days = -1\n", "reopen_days must be a number of at least 0"),
+        ("[helpline.hours]\nmon = '17:00-09:00'\n", "helpline.hours.mon"),
+        ("[helpline.hours]\ntimezone = 'Mars/Olympus'\n", "unknown time zone"),
     ],
 )
 def test_bad_toml(tmp_path, toml, message):
@@ -50,6 +54,21 @@ def test_example_config_is_valid(tmp_path):
     settings = load_settings(env={"OUDERLIJN_CONFIG": str(example)}, cwd=tmp_path)
     assert settings.helpline.retention_days == 30
     assert settings.helpline.contact is not None and "0800" in settings.helpline.contact
+    assert settings.handoff.escalate_after_minutes == 10 and settings.handoff.reopen_days == 7
+    hours = settings.handoff.hours
+    assert len(hours.periods[2]) == 2 and not hours.periods[5]  # lunch on Wednesday, Saturday off
+
+
+def test_handoff_defaults_and_holidays_keep_default_days(tmp_path):
+    from datetime import date
+
+    assert load_settings(env={}, cwd=tmp_path).handoff.hours.periods[0]  # Monday open
+    (tmp_path / "ouderlijn.toml").write_text(
+        "[helpline.hours]\nclosed = ['2026-12-25']\n[handoff]\nescalate_after_minutes = 3\n"
+    )
+    settings = load_settings(env={}, cwd=tmp_path).handoff
+    assert settings.escalate_after_minutes == 3.0 and settings.hours.periods[0]
+    assert date(2026, 12, 25) in settings.hours.closed_dates
 
 
 def test_helpline_settings_are_checked(tmp_path):

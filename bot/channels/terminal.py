@@ -46,6 +46,10 @@ class TerminalChat:
                 self.buttons = list(reply.buttons)
         self.out.flush()
 
+    async def deliver(self, message: Outbound) -> None:
+        """A message from someone else (a volunteer, a notification), printed as it comes."""
+        self.show([message])
+
     def to_inbound(self, line: str) -> Inbound:
         """A typed line: a button number becomes a press, anything else is text."""
         stripped = line.strip()

@@ -45,13 +45,25 @@ class Courier:
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
         self.channels: dict[str, Send] = {}
+        self.accepts: dict[str, Callable[[str], bool]] = {}
         self._wake = asyncio.Event()
         self._round = asyncio.Lock()
         self._failures = 0
 
-    def register(self, channel: str, send: Send) -> None:
-        """Deliver messages for `channel` with `send`; unknown channels wait in the outbox."""
+    def register(
+        self, channel: str, send: Send, accepts: Callable[[str], bool] | None = None
+    ) -> None:
+        """Deliver messages for `channel` with `send`; unknown channels wait in the outbox.
+
+        `accepts` limits this process to some addresses (e.g. one terminal among several).
+        """
         self.channels[channel] = send
+        if accepts is not None:
+            self.accepts[channel] = accepts
+
+    def _mine(self, parcel: Parcel) -> bool:
+        accepts = self.accepts.get(parcel.channel)
+        return parcel.channel in self.channels and (accepts is None or accepts(parcel.message.to))
 
     def wake(self) -> None:
         """Something new is in the outbox (called by the engine after each transaction)."""
@@ -61,7 +73,7 @@ class Courier:
         """One delivery round over everything pending; returns how many were delivered."""
         async with self._round:
             parcels = await self.store.read(outbox.pending)
-            parcels = [p for p in parcels if p.channel in self.channels]
+            parcels = [p for p in parcels if self._mine(p)]
             by_address = [list(g) for _, g in groupby(sorted(parcels, key=_address), _address)]
             results = await asyncio.gather(*(self._deliver_in_order(ps) for ps in by_address))
             done = [i for ok, _ in results for i in ok]
@@ -88,13 +100,17 @@ class Courier:
             delivered.append(parcel.id)
         return delivered, []
 
-    async def run(self) -> None:
-        """Deliver whenever woken, and retry failures with growing pauses, until cancelled."""
+    async def run(self, poll_seconds: float | None = None) -> None:
+        """Deliver whenever woken, and retry failures with growing pauses, until cancelled.
+
+        `poll_seconds` also looks every so often, for messages written by another process.
+        """
         self._wake.set()  # whatever a previous run left behind goes out first
         while True:
-            timeout = None
+            timeout = poll_seconds
             if self._failures:
-                timeout = min(self.max_retry_seconds, self.retry_seconds * 2**self._failures)
+                backoff = min(self.max_retry_seconds, self.retry_seconds * 2**self._failures)
+                timeout = min(backoff, poll_seconds or backoff)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
