@@ -85,8 +85,13 @@ class FakeChannel:
                 assert secret not in visible, f"{secret!r} leaked to {message.to}"
 
     async def settle(self) -> None:
-        """Deliver everything the engine put in the outbox."""
-        await self.courier.deliver_pending()
+        """Deliver everything the engine put in the outbox, including what delivery itself
+        causes (a blocked parent makes the engine write to the volunteer)."""
+        quiet = 0
+        for _ in range(10):
+            quiet = quiet + 1 if await self.courier.deliver_pending() == 0 else 0
+            if quiet == 2:
+                return
 
 
 class FakeParent:
@@ -173,6 +178,9 @@ class FakeParent:
         raise AssertionError(f"no button {label!r} in {self.labels}")
 
 
+NAMES = ("Marieke de Vries", "Fatima El Amrani", "Johan Visser", "Petra Smit", "Yusuf Kaya")
+
+
 class Helpline:
     """A whole helpline in a test: engine, fake channel, clock; volunteers join with a code."""
 
@@ -182,8 +190,10 @@ class Helpline:
         self.clock = clock
         self._accounts = 0
 
-    def parent(self, full_name: str = "Marieke de Vries") -> FakeParent:
-        return FakeParent(self.engine, channel=self.channel, account=self._account(full_name))
+    def parent(self, full_name: str | None = None) -> FakeParent:
+        """A parent with a realistic platform account (name, username, id) of their own."""
+        name = full_name or NAMES[self._accounts % len(NAMES)] + f" {self._accounts}"
+        return FakeParent(self.engine, channel=self.channel, account=self._account(name))
 
     async def volunteer(
         self,

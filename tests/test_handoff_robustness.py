@@ -1,0 +1,215 @@
+"""Nothing lost, nobody exposed: restarts, blocked and failing deliveries, stop and forget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.core.engine import Engine
+from bot.storage import AsyncStore
+from handoff import queue
+from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline
+from tests.test_handoff_queue import ask_person
+
+
+async def connected(line: Helpline) -> tuple[FakeParent, FakeParent]:
+    sanne = await line.volunteer("Sanne")
+    parent = line.parent()
+    await ask_person(parent)
+    await sanne.presses("Oppakken")
+    return parent, sanne
+
+
+async def test_restart_mid_conversation_loses_nothing(knowledge, content, tmp_path):
+    tree, safety, texts = content
+    clock = FakeClock()
+    store = await AsyncStore.open(tmp_path / "ouderlijn.db")
+    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    line = Helpline(engine, FakeChannel(engine), clock)
+    parent, sanne = await connected(line)
+    line.channel.failing |= {parent.name, sanne.name}  # the network is down ...
+    await parent.says("Eerste bericht na het wegvallen.")
+    await parent.says("Tweede bericht.")
+    await sanne.says("Ben je er nog?")
+    await store.close()  # ... and the bot stops before anything was delivered
+
+    store = await AsyncStore.open(tmp_path / "ouderlijn.db")
+    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    channel = FakeChannel(engine)
+    for person in (parent, sanne):
+        person.engine, person.network = engine, channel
+        channel.join(person)
+    await channel.settle()
+    assert [m.text.split(": ", 1)[1] for m in sanne.received[-2:]] == [
+        "Eerste bericht na het wegvallen.",
+        "Tweede bericht.",
+    ]
+    assert parent.last == "Sanne: Ben je er nog?"
+    await parent.says("Ja, ik ben er.")
+    assert sanne.last.endswith(": Ja, ik ben er.")
+    await channel.settle()
+    assert len([m for m in sanne.received if "Tweede bericht." in m.text]) == 1  # no duplicates
+    await store.close()
+
+
+async def test_transient_failure_keeps_order_and_delivers_once(line: Helpline):
+    parent, sanne = await connected(line)
+    line.channel.failing.add(sanne.name)
+    for n in (1, 2, 3):
+        await parent.says(f"bericht {n}")
+    assert not any("bericht" in m.text for m in sanne.received)
+    line.channel.failing.clear()
+    await line.channel.settle()
+    assert [m.text.split(": ")[-1] for m in sanne.received[-3:]] == [
+        "bericht 1",
+        "bericht 2",
+        "bericht 3",
+    ]
+
+
+async def test_parent_blocks_the_bot_and_the_volunteer_is_told(line: Helpline):
+    parent, sanne = await connected(line)
+    line.channel.blocked.add(parent.name)
+    await sanne.says("Hoe gaat het nu?")
+    assert "is niet meer te bereiken. Het gesprek is gesloten." in sanne.last
+    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    assert handoff is not None and handoff.status == "closed" and handoff.outcome == "unreachable"
+
+
+async def test_volunteer_gone_messages_stay_with_the_handoff(line: Helpline):
+    parent, sanne = await connected(line)
+    kees = await line.volunteer("Kees")
+    line.channel.blocked.add(sanne.name)
+    await parent.says("Het gaat echt niet goed op school.")
+    assert "aan iemand anders geven" in parent.last
+    await kees.presses("Oppakken")
+    assert "Het gaat echt niet goed op school." in kees.last
+    assert "Kees is er nu voor u" in parent.last
+
+
+async def test_parent_cannot_reach_volunteer_actions(line: Helpline):
+    sanne = await line.volunteer("Sanne")
+    parent, other = line.parent(), line.parent()
+    await ask_person(parent)
+    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    assert handoff is not None
+    seen = len(sanne.received)
+    for command in ("/volgende", f"/oppakken {handoff.code}", "/wachtrij", "/afsluiten"):
+        await other.says(command)
+        assert "Dat commando ken ik niet" in other.last
+    await other.presses_id(f"v:claim:{handoff.id}")
+    assert "Deze keuze is verlopen" in other.received[-2].text
+    await parent.presses_id(f"v:close:{handoff.id}:advice")
+    assert "U staat in de rij voor een gesprek" in parent.last
+    fresh = await line.engine.store.read(lambda db: queue.get(db, handoff.id))
+    assert fresh is not None and fresh.status == "queued" and len(sanne.received) == seen
+
+
+async def test_parent_stops_and_the_bot_answers_again(line: Helpline):
+    parent, sanne = await connected(line)
+    await parent.says("/stop")
+    assert "Het gesprek is gestopt" in parent.last
+    assert "heeft het gesprek gestopt" in sanne.last
+    await parent.says("wat is een opp")
+    assert "Heeft dit geholpen?" in parent.last
+    await sanne.says("Hallo?")
+    assert "geen open gesprek" in sanne.last
+
+
+async def test_forget_during_a_handoff_tells_the_volunteer_and_deletes_it(line: Helpline):
+    parent, sanne = await connected(line)
+    await parent.says("Dit is privé.")
+    await parent.says("/vergeet")
+    await line.channel.settle()
+    assert "heeft het gesprek gestopt" in sanne.last
+    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    assert handoff is None
+    rows = await line.engine.store.read(
+        lambda db: db.execute("select count(*) from handoff_messages").fetchone()[0]
+    )
+    assert rows == 0
+
+
+async def test_crisis_during_a_conversation_alerts_the_volunteer(line: Helpline):
+    parent, sanne = await connected(line)
+    await parent.says("ik wil er niet meer zijn")
+    assert "113" in parent.received[-2].text or "113" in parent.last
+    assert "Uw bericht is ook naar Sanne gestuurd" in parent.last
+    assert any("kan wijzen op een crisis" in m.text for m in sanne.received[-2:])
+    assert any(m.text.endswith(": ik wil er niet meer zijn") for m in sanne.received[-2:])
+
+
+async def test_volunteer_with_two_parents_always_knows_who_gets_the_message(line: Helpline):
+    sanne = await line.volunteer("Sanne", max_active=2)
+    first, second = line.parent(), line.parent()
+    await ask_person(first)
+    await sanne.presses("Oppakken")
+    await ask_person(second)
+    await sanne.presses("Oppakken")
+    await sanne.says("/wissel " + sanne.last.split("Ouder #")[1].split(" ")[0].rstrip("."))
+    await sanne.says("/gesprekken")
+    assert "Je open gesprekken" in sanne.last and len(sanne.keyboard) == 2
+    await first.says("Hallo, ik ben het weer.")
+    assert "Je typt nu naar Ouder #" in sanne.last and "Wissel naar" in sanne.labels[0]
+    await sanne.says("Bericht voor de tweede ouder.")
+    assert second.last == "Sanne: Bericht voor de tweede ouder."
+    await sanne.presses("Wissel naar")
+    await sanne.says("En dit is voor de eerste.")
+    assert first.last == "Sanne: En dit is voor de eerste."
+    assert second.last == "Sanne: Bericht voor de tweede ouder."
+
+
+async def test_only_text_is_relayed_for_now(line: Helpline):
+    parent, sanne = await connected(line)
+    await parent.sends("sticker")
+    assert "Ik kan alleen tekst doorgeven" in parent.last
+
+
+async def test_invite_codes_work_once_and_wrong_codes_are_refused(line: Helpline):
+    from handoff import registry
+
+    now = line.clock.now
+    code = await line.engine.store.transaction(
+        lambda db: registry.add(db, "Sanne", "buddy", (), 2, now)[1]
+    )
+    stranger = line.parent()
+    await stranger.says("/aanmelden ABCD-EFGH")
+    assert "Deze code werkt niet" in stranger.last
+    first = line.parent()
+    await first.says(f"/aanmelden {code.lower()}")
+    assert "Welkom, Sanne" in first.last
+    await stranger.says(f"/aanmelden {code}")
+    assert "Deze code werkt niet" in stranger.last
+    transcript = await line.engine.store.transcript(stranger.name)
+    assert not any(code in line.text for line in transcript)  # the code is never stored
+
+
+async def test_outside_opening_hours_question_waits_and_parent_hears_at_pickup(
+    knowledge, content, store
+):
+    tree, safety, texts = content
+    clock = FakeClock(datetime(2026, 11, 28, 11, 0, tzinfo=UTC))  # a Saturday
+    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    line = Helpline(engine, FakeChannel(engine), clock)
+    sanne = await line.volunteer("Sanne")
+    parent = line.parent()
+    await ask_person(parent)
+    assert "Ze zijn er weer maandag 30 november 9.00" in parent.last
+    assert "113" in parent.last
+    assert not any("Nieuwe vraag" in m.text for m in sanne.received)
+    await parent.says("Mijn zoon wil maandag niet naar school.")
+    assert "Ik bewaar uw bericht" in parent.last
+    await line.tick(days=1, hours=21, minutes=1)  # Monday 9.01 in Amsterdam
+    assert "Nieuwe vraag" in sanne.last
+    await sanne.presses("Oppakken")
+    assert "Mijn zoon wil maandag niet naar school." in sanne.last
+    assert "Sanne is er nu voor u" in parent.last
+
+
+async def test_reopen_is_stale_after_the_configured_days(line: Helpline):
+    parent, sanne = await connected(line)
+    await sanne.says("/afsluiten")
+    await sanne.presses("Geen reactie")
+    line.clock.advance(days=8)
+    seen = len(parent.received)
+    await parent.presses("Opnieuw praten")
+    assert "Deze keuze is verlopen" in parent.texts_since(seen)
