@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import chat_command, content_commands, faq_commands
+from bot import chat_command, content_commands, faq_commands, volunteer_commands
 from bot.config import ConfigError, load_settings
 
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     faq_commands.add_parser(subparsers)
     content_commands.add_parsers(subparsers)
     chat_command.add_parser(subparsers)
+    volunteer_commands.add_parser(subparsers)
     return parser
 
 
@@ -36,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return content_commands.run_safety(args)
     if args.command == "chat":
         return chat_command.run(args, settings)
+    if args.command == "volunteer":
+        return volunteer_commands.run(args, settings)
     return 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import UTC, datetime
 
 from bot.core.messages import Inbound
@@ -51,7 +52,9 @@ async def test_many_concurrent_claims_each_handoff_once_within_capacity(line: He
 
     results = await asyncio.gather(*(press(v, i) for v in volunteers for i in ids))
     assert sum("Je praat nu met" in r for r in results) == 20
-    claimed = [await line.engine.store.read(lambda db, i=i: queue.get(db, i)) for i in ids]
+    claimed = [
+        await line.engine.store.read(functools.partial(queue.get, handoff_id=i)) for i in ids
+    ]
     assert all(h is not None and h.status == "active" for h in claimed)
     per_volunteer: dict[int, int] = {}
     for h in claimed:

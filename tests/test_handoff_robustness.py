@@ -159,7 +159,7 @@ async def test_volunteer_with_two_parents_always_knows_who_gets_the_message(line
 
 
 async def test_only_text_is_relayed_for_now(line: Helpline):
-    parent, sanne = await connected(line)
+    parent, _ = await connected(line)
     await parent.sends("sticker")
     assert "Ik kan alleen tekst doorgeven" in parent.last
 
