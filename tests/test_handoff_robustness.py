@@ -213,3 +213,15 @@ async def test_reopen_is_stale_after_the_configured_days(line: Helpline):
     seen = len(parent.received)
     await parent.presses("Opnieuw praten")
     assert "Deze keuze is verlopen" in parent.texts_since(seen)
+
+
+async def test_returning_parent_and_volunteer_hear_where_they_stand(line: Helpline):
+    parent, sanne = await connected(line)
+    await parent.opens()
+    assert "U praat nu met Sanne" in parent.last and parent.labels == ["Gesprek stoppen"]
+    await sanne.opens()
+    assert sanne.last.startswith("Welkom terug, Sanne.")
+    waiting = line.parent()
+    await ask_person(waiting)
+    await waiting.opens()
+    assert "U staat in de rij voor een gesprek" in waiting.last

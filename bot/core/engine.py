@@ -135,16 +135,26 @@ class Engine:
     async def greet(self, conversation_id: str, channel: str) -> list[Outbound]:
         """Opening words when a channel starts a session: welcome, or resume where they were."""
         async with self._conversation_lock(conversation_id):
-            stored = await self.store.load(conversation_id)
+            ctx = await self.store.read(functools.partial(load_context, address=conversation_id))
+            if ctx.volunteer is not None:
+                name = ctx.volunteer.name
+                return [Outbound(conversation_id, self.texts.tell("welcome_back", name=name))]
             now = self.clock()
-            if stored is None:
+            if ctx.state is None:
                 session = Session.start(conversation_id, channel, now)
                 self.faq.welcome(session)
                 self.faq.menu(session)
             else:
-                session = Session.resume(stored, now)
+                session = Session.resume(ctx.state, now)
                 session.reply(self.texts.say("welcome_back"))
-                if session.state != "handoff":
+                handoff = ctx.handoff
+                if session.state == "handoff" and handoff is not None and handoff.is_open:
+                    helper = await self.store.read(
+                        functools.partial(self.desk.name_of, volunteer_id=handoff.volunteer_id)
+                    )
+                    self.desk.remind(session, handoff, helper)
+                else:
+                    session.state = "menu" if session.state == "handoff" else session.state
                     self.parents.show_current(session)
             return await self._commit(session, None)
 

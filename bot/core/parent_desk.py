@@ -178,7 +178,7 @@ class ParentDesk:
             session.event("handoff", topic=again.role, outcome="reopened")
             self._enter(session, again)
             self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
-            previous = self._name_of(db, handoff.volunteer_id)
+            previous = self.name_of(db, handoff.volunteer_id)
             if previous:
                 session.reply(self.texts.say("previous_offer", name=previous))
             self._tell_wait(db, session, again)
@@ -215,7 +215,7 @@ class ParentDesk:
             self._relay(db, session, handoff, volunteer, text, crisis)
 
     @staticmethod
-    def _name_of(db: Database, volunteer_id: int | None) -> str | None:
+    def name_of(db: Database, volunteer_id: int | None) -> str | None:
         """A volunteer's display name, or None once they were removed."""
         if volunteer_id is None:
             return None
@@ -223,6 +223,16 @@ class ParentDesk:
             return registry.get(db, volunteer_id).name
         except HandoffError:
             return None
+
+    def remind(self, session: Session, handoff: Handoff, name: str | None) -> None:
+        """Where a returning parent stands: waiting, or talking with `name`."""
+        t = self.texts
+        if handoff.status == "active" and name:
+            session.reply(
+                t.say("in_handoff_help", name=name), [Button(LEAVE, t.button("end_conversation"))]
+            )
+        else:
+            session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
 
     def _volunteer(self, db: Database, handoff: Handoff) -> Volunteer | None:
         if handoff.status != "active" or handoff.volunteer_id is None:

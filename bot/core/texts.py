@@ -98,6 +98,7 @@ COMMAND_KEYS = frozenset({"start", "menu", "stop", "help", "forget", "privacy", 
 VOLUNTEER_KEYS = frozenset(
     {
         "linked",
+        "welcome_back",
         "parent_label",
         "help",
         "new",
