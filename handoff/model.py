@@ -92,7 +92,6 @@ class Handoff:
     volunteer_id: int | None
     preferred_volunteer: int | None
     summary: Summary
-    note: str | None
     first_requested_at: datetime
     requested_at: datetime
     claimed_at: datetime | None = None

@@ -45,7 +45,6 @@ def _handoff(row: dict[str, Any]) -> Handoff:
         volunteer_id=row["volunteer_id"],
         preferred_volunteer=row["preferred_volunteer"],
         summary=Summary.from_json(json.loads(row["summary"])),
-        note=row["note"],
         first_requested_at=from_text(row["first_requested_at"]),
         requested_at=from_text(row["requested_at"]),
         claimed_at=_when(row["claimed_at"]),
@@ -188,22 +187,21 @@ def requeue(
     *,
     role: str | None = None,
     preferred_volunteer: int | None = None,
-    note: str | None = None,
     keep_place: bool = True,
 ) -> Handoff:
-    """Back to the queue (release, pass on, reopen). A released parent keeps their place."""
+    """Back to the queue (release, pass on, reopen). A released parent keeps their place;
+    pass-on notes are kept as handoff messages."""
     before = get(db, handoff_id)
     if before is None:
         raise HandoffError(f"no handoff {handoff_id}")
     db.execute(
         "UPDATE handoffs SET status = 'queued', role = ?, preferred_volunteer = ?, "
-        "note = coalesce(?, note), requested_at = ?, announced = 0, escalated = 0, "
+        "requested_at = ?, announced = 0, escalated = 0, "
         "told_position = NULL, told_wait = NULL, closed_at = NULL, outcome = NULL, "
         "feedback = NULL WHERE id = ?",
         [
             role or before.role,
             preferred_volunteer,
-            note,
             to_text(before.requested_at if keep_place else now),
             handoff_id,
         ],

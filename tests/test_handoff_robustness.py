@@ -225,3 +225,24 @@ async def test_returning_parent_and_volunteer_hear_where_they_stand(line: Helpli
     await ask_person(waiting)
     await waiting.opens()
     assert "U staat in de rij voor een gesprek" in waiting.last
+
+
+async def test_retention_removes_old_relayed_text_and_closed_handoffs(line: Helpline):
+    from datetime import timedelta
+
+    parent, sanne = await connected(line)
+    await parent.says("Oud bericht.")
+    await sanne.says("/afsluiten")
+    await sanne.presses("Advies gegeven")
+    other = line.parent()
+    await ask_person(other)
+    await other.says("Nieuw bericht.")
+    store = line.engine.store
+    count = "select count(*) from {}"
+    assert await store.read(lambda db: db.execute(count.format("handoffs")).fetchone()[0]) == 2
+    removed = await store.purge_transcripts(line.clock.now - timedelta(seconds=0))
+    assert removed > 0
+    left = await store.read(lambda db: db.execute("select text from handoff_messages").fetchall())
+    assert left == []  # everything before the cutoff is gone, open or closed
+    handoffs = await store.read(lambda db: db.execute("select status from handoffs").fetchall())
+    assert handoffs == [("queued",)]  # the closed one went, the waiting parent stays

@@ -79,7 +79,6 @@ def _v2_handoff(db: Database) -> None:
             "volunteer_id": int,
             "preferred_volunteer": int,
             "summary": str,
-            "note": str,
             "first_requested_at": str,
             "requested_at": str,
             "claimed_at": str,

@@ -154,9 +154,13 @@ def _state_from_row(row: dict[str, Any]) -> ConversationState:
 
 
 def _purge_text(db: Database, cutoff: str) -> int:
-    """Delete every kept message text from before `cutoff`; return how many rows went."""
+    """Delete every kept message text from before `cutoff`, and handoffs closed before it (their
+    summaries describe a parent); return how many rows went. Statistics live on in `events`."""
     deleted = 0
+    closed_long_ago = "SELECT id FROM handoffs WHERE status = 'closed' AND closed_at < ?"
     for sql in (
+        f"DELETE FROM handoff_messages WHERE handoff_id IN ({closed_long_ago})",
+        "DELETE FROM handoffs WHERE status = 'closed' AND closed_at < ?",
         "DELETE FROM transcript WHERE at < ?",
         "DELETE FROM handoff_messages WHERE at < ?",
         "DELETE FROM outbox WHERE created_at < ?",
