@@ -240,7 +240,7 @@ async def test_retention_removes_old_relayed_text_and_closed_handoffs(line: Help
     store = line.engine.store
     count = "select count(*) from {}"
     assert await store.read(lambda db: db.execute(count.format("handoffs")).fetchone()[0]) == 2
-    removed = await store.purge_transcripts(line.clock.now - timedelta(seconds=0))
+    removed = await store.purge_transcripts(line.clock.now + timedelta(seconds=1))
     assert removed > 0
     left = await store.read(lambda db: db.execute("select text from handoff_messages").fetchall())
     assert left == []  # everything before the cutoff is gone, open or closed
