@@ -55,3 +55,36 @@ async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):
     assert "Vorige keer sprak u met Kees" in parent.received[-2].text
     assert "U staat in de rij" in parent.last and "Liever iemand anders" in parent.labels
     assert "Deze ouder sprak eerder met jou" in kees.last
+
+
+async def test_from_a_tree_leaf_the_volunteer_reads_the_route(line: Helpline):
+    from tests.test_engine_tree_and_safety import PATHS, TREE
+
+    kees = await line.volunteer("Kees", "advisor")
+    parent = line.parent()
+    await parent.says("/start")
+    await parent.presses("School lukt niet")
+    path = PATHS[0]
+    for label in path:
+        await parent.presses(label)
+    await parent.presses("Praat met een mens")
+    await parent.presses("Adviseur")
+    await parent.presses("Thuiszitten")
+    await kees.presses("Oppakken")
+    assert "Route in “School lukt niet, wat nu?”:" in kees.last
+    assert f"{TREE.node(TREE.start).text} → {path[0]}" in kees.last
+    assert "onderwerp: Thuiszitten" in kees.last
+
+
+async def test_the_privacy_check_catches_a_leak(line: Helpline):
+    import pytest
+
+    from bot.core.messages import Outbound
+
+    sanne = await line.volunteer("Sanne")
+    parent = line.parent("Johan Visser")
+    assert parent.account is not None
+    for secret in parent.account.secrets:
+        with pytest.raises(AssertionError, match="leaked"):
+            line.channel.check_private(Outbound(sanne.name, f"Ouder {secret} wacht"))
+    line.channel.check_private(Outbound(sanne.name, "Ouder #K7 wacht"))
