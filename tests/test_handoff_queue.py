@@ -152,3 +152,14 @@ async def test_waiting_parent_hears_when_they_are_next(line: Helpline):
     await sanne.says("/volgende")
     await line.tick(seconds=30)
     assert "U bent nu de volgende" in three.last
+
+
+async def test_pressing_oppakken_twice_is_not_a_lost_claim(line: Helpline):
+    sanne = await line.volunteer("Sanne")
+    parent = line.parent()
+    await ask_person(parent)
+    button = sanne.button("Oppakken")
+    await asyncio.gather(sanne.presses_id(button.id), sanne.presses_id(button.id))
+    texts = [m.text for m in sanne.received[-2:]]
+    assert sum("Je praat nu met" in t for t in texts) == 2
+    assert not any("collega" in t for t in texts)

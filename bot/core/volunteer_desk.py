@@ -210,7 +210,11 @@ class VolunteerDesk:
         t = self.texts
         fresh = queue.get(db, handoff.id) if handoff else None
         active = len(queue.active_for(db, v.id))
-        if active >= v.max_active and (fresh is None or fresh.status == "queued"):
+        if fresh is not None and self._mine(v, fresh):  # pressed twice: it is already theirs
+            self._switch(db, v, fresh, out)
+        elif handoff is None and not queue.queued(db):
+            out.say(t.tell("queue_empty"))
+        elif active >= v.max_active and (fresh is None or fresh.status == "queued"):
             out.say(t.tell("claim_full", count=str(active)))
         elif handoff is None:
             out.say(t.tell("queue_empty"))
