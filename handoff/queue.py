@@ -13,19 +13,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage import from_text, to_text
+from bot.storage import fetch_rows, from_text, to_text
 from handoff.model import Handoff, HandoffError, RelayedMessage, Sender, Summary
 
 QUEUE_ORDER = "urgent DESC, requested_at, id"
 # Pseudonym codes like "K7": a letter and a digit, without look-alikes.
 _LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
 _DIGITS = "23456789"
-
-
-def _rows(db: Database, sql: str, params: list[object]) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, params)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _when(value: str | None) -> datetime | None:
@@ -72,20 +66,20 @@ def _free_code(db: Database) -> str:
 
 
 def get(db: Database, handoff_id: int) -> Handoff | None:
-    rows = _rows(db, "SELECT * FROM handoffs WHERE id = ?", [handoff_id])
+    rows = fetch_rows(db, "SELECT * FROM handoffs WHERE id = ?", [handoff_id])
     return _handoff(rows[0]) if rows else None
 
 
 def by_code(db: Database, code: str) -> Handoff | None:
     """The open handoff with this pseudonym code ('K7', '#k7' and 'Ouder #K7' all work)."""
     wanted = code.strip().upper().removeprefix("OUDER").strip().lstrip("#")
-    rows = _rows(db, "SELECT * FROM handoffs WHERE code = ? AND status != 'closed'", [wanted])
+    rows = fetch_rows(db, "SELECT * FROM handoffs WHERE code = ? AND status != 'closed'", [wanted])
     return _handoff(rows[0]) if rows else None
 
 
 def latest_for(db: Database, conversation_id: str) -> Handoff | None:
     """The most recent handoff of a parent's conversation, open or closed."""
-    rows = _rows(
+    rows = fetch_rows(
         db,
         "SELECT * FROM handoffs WHERE conversation_id = ? ORDER BY id DESC LIMIT 1",
         [conversation_id],
@@ -166,13 +160,15 @@ def claim_next(
 
 def queued(db: Database) -> list[Handoff]:
     """Everyone waiting, in queue order."""
-    rows = _rows(db, f"SELECT * FROM handoffs WHERE status = 'queued' ORDER BY {QUEUE_ORDER}", [])
+    rows = fetch_rows(
+        db, f"SELECT * FROM handoffs WHERE status = 'queued' ORDER BY {QUEUE_ORDER}", []
+    )
     return [_handoff(r) for r in rows]
 
 
 def active_for(db: Database, volunteer_id: int) -> list[Handoff]:
     """A volunteer's open conversations, oldest first."""
-    rows = _rows(
+    rows = fetch_rows(
         db,
         "SELECT * FROM handoffs WHERE volunteer_id = ? AND status = 'active' ORDER BY claimed_at",
         [volunteer_id],
@@ -251,7 +247,7 @@ def add_message(
 
 
 def messages(db: Database, handoff_id: int) -> list[RelayedMessage]:
-    rows = _rows(
+    rows = fetch_rows(
         db, "SELECT * FROM handoff_messages WHERE handoff_id = ? ORDER BY id", [handoff_id]
     )
     return [

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from sqlite_utils import Database
 
-from bot.storage import from_text, to_text
+from bot.storage import fetch_rows, from_text, to_text
 from handoff.model import ROLES, HandoffError, Role, Volunteer
 
 # Invite codes: no 0/O, 1/I/L, so they can be read out over the phone.
@@ -53,12 +53,6 @@ def _volunteer(row: dict[str, Any]) -> Volunteer:
         pending=json.loads(row["pending"]) if row["pending"] else {},
         active=row["active"],
     )
-
-
-def _rows(db: Database, sql: str, params: Iterable[object] = ()) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, list(params))
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def check_fields(role: str, name: str, max_active: int) -> None:
@@ -104,7 +98,7 @@ def add(
 
 
 def get(db: Database, volunteer_id: int) -> Volunteer:
-    rows = _rows(db, _SELECT + " WHERE v.id = ?", [volunteer_id])
+    rows = fetch_rows(db, _SELECT + " WHERE v.id = ?", [volunteer_id])
     if not rows:
         raise HandoffError(f"no volunteer with id {volunteer_id}")
     return _volunteer(rows[0])
@@ -112,17 +106,19 @@ def get(db: Database, volunteer_id: int) -> Volunteer:
 
 def at_address(db: Database, address: str) -> Volunteer | None:
     """The volunteer whose linked account has this pseudonym, if any."""
-    rows = _rows(db, _SELECT + " WHERE v.address = ?", [address])
+    rows = fetch_rows(db, _SELECT + " WHERE v.address = ?", [address])
     return _volunteer(rows[0]) if rows else None
 
 
 def all_volunteers(db: Database) -> list[Volunteer]:
-    return [_volunteer(r) for r in _rows(db, _SELECT + " ORDER BY v.id")]
+    return [_volunteer(r) for r in fetch_rows(db, _SELECT + " ORDER BY v.id")]
 
 
 def reachable(db: Database) -> list[Volunteer]:
     """Linked volunteers who are available: the people a notification can go to."""
-    rows = _rows(db, _SELECT + " WHERE v.address IS NOT NULL AND v.available = 1 ORDER BY v.id")
+    rows = fetch_rows(
+        db, _SELECT + " WHERE v.address IS NOT NULL AND v.available = 1 ORDER BY v.id"
+    )
     return [_volunteer(r) for r in rows]
 
 
@@ -178,7 +174,7 @@ def new_invite(db: Database, volunteer_id: int, now: datetime, invite_days: int 
 def link(db: Database, code: str, address: str, channel: str, now: datetime) -> Volunteer | None:
     """Link the account behind `address` with the volunteer whose code this is; None if the
     code is unknown, used or expired. An account can belong to one volunteer only."""
-    rows = _rows(db, _SELECT + " WHERE v.invite_hash = ?", [_hash(code)])
+    rows = fetch_rows(db, _SELECT + " WHERE v.invite_hash = ?", [_hash(code)])
     if not rows or rows[0]["invite_expires"] is None:
         return None
     if from_text(rows[0]["invite_expires"]) < now:

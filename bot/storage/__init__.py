@@ -14,6 +14,7 @@ from bot.storage.model import (
 from bot.storage.schema import SCHEMA_VERSION
 from bot.storage.sqlite import (
     Store,
+    fetch_rows,
     from_text,
     load_state,
     record_events,
@@ -32,6 +33,7 @@ __all__ = [
     "StorageError",
     "Store",
     "TranscriptLine",
+    "fetch_rows",
     "from_text",
     "hour_bucket",
     "load_state",

@@ -127,15 +127,19 @@ def _write_rows_events(db: Database, rows: list[dict[str, Any]]) -> None:
         db.conn.executemany(_INSERT_EVENT, rows)
 
 
+def fetch_rows(db: Database, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+    """Rows of a query as dicts keyed by column name."""
+    cursor = db.execute(sql, list(params))
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def load_state(db: Database, conversation_id: str) -> ConversationState | None:
     """The stored state of a conversation inside the caller's read or transaction."""
-    row = db.execute(
-        "SELECT * FROM conversations WHERE conversation_id = ?", [conversation_id]
-    ).fetchone()
-    if row is None:
-        return None
-    columns = [d[0] for d in db.execute("SELECT * FROM conversations LIMIT 0").description]
-    return _state_from_row(dict(zip(columns, row, strict=True)))
+    rows = fetch_rows(
+        db, "SELECT * FROM conversations WHERE conversation_id = ?", [conversation_id]
+    )
+    return _state_from_row(rows[0]) if rows else None
 
 
 def _state_from_row(row: dict[str, Any]) -> ConversationState:
