@@ -56,3 +56,25 @@ def test_invalid_yaml_is_reported(tmp_path):
     (tmp_path / "xx.yaml").write_text("welcome: [kapot\n", encoding="utf-8")
     with pytest.raises(ContentError, match=r"xx\.yaml:2: YAML syntax"):
         load_texts("xx", tmp_path)
+
+
+# Volunteer sentences that are whole sentences (not labels or templates around a header).
+VOLUNTEER_SENTENCES = sorted(
+    set(TEXTS.sections["volunteer"])
+    - {"parent_label", "help", "new", "urgent", "escalated", "summary_note", "no_topic"}
+)
+
+
+@pytest.mark.parametrize("key", VOLUNTEER_SENTENCES)
+def test_volunteer_sentences_are_plain_dutch_with_je(key):
+    text = TEXTS.sections["volunteer"][key]
+    assert not re.search(r"\b(u|uw)\b", text, re.IGNORECASE), key
+    score = flesch_douma(text)
+    assert score is not None and score >= MIN_FLESCH_DOUMA, (key, score)
+
+
+def test_every_volunteer_command_and_outcome_is_there():
+    assert TEXTS.volunteer_commands["volgende"] == "next"
+    assert TEXTS.volunteer_commands["afsluiten"] == "close"
+    assert set(TEXTS.sections["outcomes"]) >= {"advice", "referred", "no_response"}
+    assert "vergeet" not in TEXTS.volunteer_commands  # parents' commands are separate

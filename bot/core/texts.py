@@ -45,7 +45,6 @@ TEXT_KEYS = frozenset(
         "wait_soon",
         "wait_minutes",
         "wait_unknown",
-        "wait_closed",
         "queued_tell",
         "crisis_short",
         "queue_next",
@@ -83,7 +82,6 @@ BUTTON_KEYS = frozenset(
         "back",
         "restart",
         "resume",
-        "something_else",
         "role_advisor",
         "role_buddy",
         "role_either",
@@ -142,7 +140,6 @@ VOLUNTEER_KEYS = frozenset(
         "summary_note",
         "summary_history",
         "summary_more",
-        "summary_private",
         "previous",
         "no_topic",
     }
