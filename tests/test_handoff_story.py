@@ -47,7 +47,7 @@ async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):
 
     await kees.says("/afsluiten")
     await kees.presses("Advies gegeven")
-    assert "afgesloten" in kees.last
+    assert "is klaar. Je koos: Advies gegeven." in kees.last
     assert "Kees heeft het gesprek afgesloten" in parent.last
     await parent.presses("👍 Ja")
     assert "Dank u voor uw antwoord" in parent.last
