@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from bot.core.messages import Button, Outbound
+from bot.core.messages import Attachment, Button, Outbound
 from bot.storage import to_text
 
 
@@ -26,24 +26,36 @@ class Parcel:
 def put(db: Database, channel: str, message: Outbound, now: datetime) -> None:
     """Queue a message for delivery to `message.to` on `channel`."""
     buttons = json.dumps([[b.id, b.label] for b in message.buttons], ensure_ascii=False)
+    a = message.attachment
+    attachment = json.dumps([a.kind, a.channel, a.origin, a.ref]) if a else None
     db.execute(
-        "INSERT INTO outbox (address, channel, text, buttons, created_at, attempts) "
-        "VALUES (?, ?, ?, ?, ?, 0)",
-        [message.to, channel, message.text, buttons, to_text(now)],
+        "INSERT INTO outbox (address, channel, text, buttons, attachment, created_at, attempts) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0)",
+        [message.to, channel, message.text, buttons, attachment, to_text(now)],
     )
+
+
+def _attachment(value: str | None) -> Attachment | None:
+    return Attachment(*json.loads(value)) if value else None
 
 
 def pending(db: Database, limit: int = 500) -> list[Parcel]:
     """The oldest undelivered messages, in the order they were stored."""
     rows = db.execute(
-        "SELECT id, address, channel, text, buttons, attempts FROM outbox ORDER BY id LIMIT ?",
+        "SELECT id, address, channel, text, buttons, attempts, attachment FROM outbox "
+        "ORDER BY id LIMIT ?",
         [limit],
     ).fetchall()
     return [
         Parcel(
             row[0],
             row[2],
-            Outbound(row[1], row[3], tuple(Button(i, label) for i, label in json.loads(row[4]))),
+            Outbound(
+                row[1],
+                row[3],
+                tuple(Button(i, label) for i, label in json.loads(row[4])),
+                _attachment(row[6]),
+            ),
             row[5],
         )
         for row in rows

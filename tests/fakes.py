@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.courier import Courier, Undeliverable
 from bot.core.engine import Engine
-from bot.core.messages import Button, Inbound, Outbound
+from bot.core.messages import Attachment, Button, Inbound, Outbound
 
 
 class FakeClock:
@@ -113,6 +113,7 @@ class FakeParent:
         self.channel = channel.name if isinstance(channel, FakeChannel) else channel
         self.name = account.pseudonym if account else name
         self.received: list[Outbound] = []
+        self._files = 0
         self.at = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
         if self.network is not None:
             self.network.join(self)
@@ -123,6 +124,16 @@ class FakeParent:
     async def sends(self, kind: str) -> list[Outbound]:
         """A sticker, photo or voice note: no text the engine can read."""
         return await self._send(Inbound(self.name, self.channel, self.at, kind=kind))
+
+    async def sends_file(self, kind: str = "photo", caption: str | None = None) -> list[Outbound]:
+        """A photo or document the channel can copy; the engine sees only a reference."""
+        self._files += 1
+        attachment = Attachment(kind, self.channel, self.name, str(self._files))
+        return await self._send(
+            Inbound(
+                self.name, self.channel, self.at, text=caption, kind=kind, attachment=attachment
+            )
+        )
 
     async def presses(self, label: str) -> list[Outbound]:
         """Press the button with this label (or starting with it) on the latest keyboard."""

@@ -158,10 +158,22 @@ async def test_volunteer_with_two_parents_always_knows_who_gets_the_message(line
     assert second.last == "Sanne: Bericht voor de tweede ouder."
 
 
-async def test_only_text_is_relayed_for_now(line: Helpline):
-    parent, _ = await connected(line)
+async def test_photos_and_documents_are_passed_on_other_things_are_not(line: Helpline):
+    parent, sanne = await connected(line)
     await parent.sends("sticker")
-    assert "Ik kan alleen tekst doorgeven" in parent.last
+    assert "Ik kan alleen tekst, foto's en bestanden doorgeven" in parent.last
+    await parent.sends_file("document", caption="De brief van school")
+    copy = sanne.received[-1]
+    assert copy.text.endswith("stuurt een bestand:") and copy.attachment is not None
+    assert copy.attachment.origin == parent.name  # only the channel uses it, to copy the file
+    kees = await line.volunteer("Kees")
+    await sanne.says("/terugzetten")
+    await kees.says("/volgende")
+    assert "(een bestand) De brief van school" in kees.last  # the story so far
+    waiting = line.parent()
+    await ask_person(waiting)
+    await waiting.sends_file("photo")
+    assert "Stuur de foto of het bestand als er iemand met u praat" in waiting.last
 
 
 async def test_invite_codes_work_once_and_wrong_codes_are_refused(line: Helpline):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from bot.core.choices import VOLUNTEER
-from bot.core.messages import Button, Outbound
+from bot.core.messages import Attachment, Button, Outbound
 from bot.core.texts import Texts
 from handoff import outbox, queue, registry, routing
 from handoff.hours import describe_moment
@@ -141,26 +141,28 @@ class Notices:
             )
 
     def relay_to_volunteer(
-        self, db: Database, handoff: Handoff, volunteer: Volunteer, text: str, now: datetime
+        self,
+        db: Database,
+        handoff: Handoff,
+        volunteer: Volunteer,
+        line: str,
+        now: datetime,
+        attachment: Attachment | None = None,
     ) -> None:
-        """A parent's message, labelled with their pseudonym. If the volunteer is typing to
-        another parent, it says so and offers a switch, so no reply goes to the wrong parent."""
-        t, label = self.texts, self.label(handoff)
+        """A parent's message, already labelled with their pseudonym. If the volunteer is typing
+        to another parent, it says so and offers a switch, so no reply goes to the wrong parent."""
         current = volunteer.current_handoff
         if current is None:
             registry.set_current(db, volunteer.id, handoff.id)
-        if current in (None, handoff.id):
-            self.to_volunteer(db, volunteer, t.tell("relay", label=label, text=text), now)
-            return
-        other = queue.get(db, current)
-        now_typing = self.label(other) if other is not None else "?"
-        self.to_volunteer(
-            db,
-            volunteer,
-            t.tell("relay_other", label=label, text=text, current=now_typing),
-            now,
-            [self.switch_button(handoff)],
-        )
+        buttons: list[Button] = []
+        if current not in (None, handoff.id):
+            other = queue.get(db, current)
+            now_typing = self.label(other) if other is not None else "?"
+            line = self.texts.tell("relay_other", line=line, current=now_typing)
+            buttons = [self.switch_button(handoff)]
+        if volunteer.address and volunteer.channel:
+            message = Outbound(volunteer.address, line, tuple(buttons), attachment)
+            outbox.put(db, volunteer.channel, message, now)
 
     def announce(
         self,

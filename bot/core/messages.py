@@ -15,6 +15,20 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A photo or document, known to the engine only by its channel's own reference.
+
+    `origin` is the sender's pseudonym; the channel maps it back to copy the file, so no
+    forward header with the sender's name ever reaches the other side.
+    """
+
+    kind: str  # "photo" or "document"
+    channel: str
+    origin: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One message from a parent: typed text, a pressed button, or something we cannot read.
 
@@ -28,6 +42,7 @@ class Inbound:
     text: str | None = None
     choice: str | None = None
     kind: str = "text"
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)
@@ -37,3 +52,4 @@ class Outbound:
     to: str
     text: str
     buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None  # sent after the text, by the channel that has it

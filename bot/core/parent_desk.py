@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from bot.core.choices import HANDOFF, MENU
 from bot.core.handoff_notices import Notices
-from bot.core.messages import Button, Inbound
+from bot.core.messages import Attachment, Button, Inbound
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
@@ -23,6 +23,7 @@ from handoff.settings import HandoffSettings
 from handoff.wait import SOON_MINUTES, WaitEstimate, estimate
 
 LEAVE = HANDOFF + "leave"
+FILE_KINDS = ("photo", "document")
 
 
 class ParentDesk:
@@ -209,10 +210,39 @@ class ParentDesk:
                 t.say(key, name=volunteer.name if volunteer else ""),
                 [Button(LEAVE, t.button(button))],
             )
+        elif inbound.attachment is not None and volunteer is not None:
+            self._relay_file(db, session, handoff, volunteer, inbound.attachment, text)
+        elif inbound.attachment is not None:
+            session.reply(t.say("handoff_file_later"))
         elif inbound.kind != "text" or not text:
             session.reply(t.say("handoff_only_text"))
         else:
             self._relay(db, session, handoff, volunteer, text, crisis)
+
+    def _relay_file(
+        self,
+        db: Database,
+        session: Session,
+        handoff: Handoff,
+        volunteer: Volunteer,
+        attachment: Attachment,
+        caption: str,
+    ) -> None:
+        """Pass a photo or document on as a copy (no forward header with the parent's name).
+        A volunteer on another channel is told where to see it."""
+        t, now = self.texts, session.now
+        what = t.tell(f"file_{attachment.kind}") if attachment.kind in FILE_KINDS else "?"
+        label = self.notices.label(handoff)
+        queue.add_message(db, handoff.id, "parent", f"({what}) {caption}".strip(), now)
+        session.event("relay", topic=attachment.kind, outcome="parent")
+        if volunteer.channel == attachment.channel:
+            line = t.tell("relay_file", label=label, what=what)
+            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now, attachment)
+        else:
+            line = t.tell(
+                "relay_file_elsewhere", label=label, what=what, channel=attachment.channel
+            )
+            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
 
     @staticmethod
     def name_of(db: Database, volunteer_id: int | None) -> str | None:
@@ -260,7 +290,8 @@ class ParentDesk:
             queue.set_fields(db, handoff.id, urgent=1)
             session.reply(t.say("crisis"))
         if volunteer is not None:
-            self.notices.relay_to_volunteer(db, handoff, volunteer, text, now)
+            line = t.tell("relay", label=self.notices.label(handoff), text=text)
+            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
             if crisis:
                 label = self.notices.label(handoff)
                 self.notices.to_volunteer(db, volunteer, t.tell("crisis_alert", label=label), now)

@@ -123,6 +123,7 @@ def _v2_handoff(db: Database) -> None:
             "channel": str,
             "text": str,
             "buttons": str,
+            "attachment": str,
             "created_at": str,
             "attempts": int,
         },
@@ -131,6 +132,17 @@ def _v2_handoff(db: Database) -> None:
         defaults={"attempts": 0},
     )
     outbox.create_index(["address"])
+    # Only channel adapters read these: which platform account is behind a pseudonym, so a
+    # message can be delivered; and small settings such as the pseudonym secret.
+    db.table("channel_accounts").create(
+        {"address": str, "channel": str, "platform_id": str, "created_at": str},
+        pk="address",
+        not_null=["channel", "platform_id", "created_at"],
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX channel_accounts_platform ON channel_accounts (channel, platform_id)"
+    )
+    db.table("meta").create({"key": str, "value": str}, pk="key", not_null=["value"])
 
 
 # Append only: never edit or reorder a migration that has shipped.
