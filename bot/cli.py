@@ -6,7 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import chat_command, content_commands, faq_commands, volunteer_commands
+from bot import (
+    chat_command,
+    content_commands,
+    faq_commands,
+    telegram_command,
+    volunteer_commands,
+)
 from bot.config import ConfigError, load_settings
 
 
@@ -18,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     content_commands.add_parsers(subparsers)
     chat_command.add_parser(subparsers)
     volunteer_commands.add_parser(subparsers)
+    telegram_command.add_parser(subparsers)
     return parser
 
 
@@ -39,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return chat_command.run(args, settings)
     if args.command == "volunteer":
         return volunteer_commands.run(args, settings)
+    if args.command == "telegram":
+        return telegram_command.run(args, settings)
     return 2
 
 

@@ -21,6 +21,7 @@ DEFAULT_CONTENT_DIR = PACKAGE_DIR / "content"
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue.yaml"
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_FAQ_ID_CHARS = 48  # "fb:y:<id>" must fit a Telegram button's 64 bytes of callback data
 _REQUIRED = ("id", "title", "questions", "keywords", "answer", "steps", "related", "sources")
 _TEXT_FIELDS = ("id", "title", "answer")
 _LIST_FIELDS = ("questions", "keywords", "steps", "related", "sources")
@@ -86,6 +87,12 @@ def _entry_from_node(node: YamlNode, limits: ContentLimits, out: ProblemList) ->
     entry_id, answer, title = texts.get("id"), texts.get("answer"), texts.get("title")
     if entry_id is not None and not _ID_RE.match(entry_id):
         out.add(fields["id"].line, f"id '{entry_id}' must be lower-case words joined by '-'")
+    elif entry_id is not None and len(entry_id) > MAX_FAQ_ID_CHARS:
+        out.add(
+            fields["id"].line,
+            f"id '{entry_id}' is longer than {MAX_FAQ_ID_CHARS} characters (button ids must "
+            "fit in Telegram's 64 bytes)",
+        )
     if answer is not None and len(answer) > limits.max_answer_chars:
         out.add(
             fields["answer"].line,

@@ -183,6 +183,8 @@ OUTCOME_KEYS = frozenset(
     }
 )
 CALENDAR_KEYS = frozenset({"weekdays", "months", "today", "tomorrow"})
+# Shown in a chat app's command menu (Telegram's setMyCommands); `link` stays unlisted.
+DESCRIBED_COMMANDS = COMMAND_KEYS - {"link"}
 # Sections whose keys are fixed; `topics` is open: its keys are the topic ids volunteers use.
 FIXED_SECTIONS: dict[str, frozenset[str]] = {
     "buttons": BUTTON_KEYS,
@@ -191,6 +193,7 @@ FIXED_SECTIONS: dict[str, frozenset[str]] = {
     "role_names": ROLE_KEYS,
     "outcomes": OUTCOME_KEYS,
     "calendar": CALENDAR_KEYS,
+    "command_descriptions": DESCRIBED_COMMANDS,
 }
 COMMAND_SECTIONS: dict[str, frozenset[str]] = {
     "commands": COMMAND_KEYS,
@@ -233,6 +236,14 @@ class Texts:
     def topics(self) -> dict[str, str]:
         """Topic id -> label, in the locale's order."""
         return self.sections.get("topics", {})
+
+    def command_menu(self) -> list[tuple[str, str]]:
+        """(command word, description) for a chat app's menu: each command's first alias."""
+        first: dict[str, str] = {}
+        for alias, name in self.commands.items():
+            first.setdefault(name, alias)
+        described = self.sections["command_descriptions"]
+        return [(first[name], text) for name, text in described.items() if name in first]
 
     def calendar(self, key: str) -> list[str]:
         return [part.strip() for part in self.sections["calendar"][key].split(",")]

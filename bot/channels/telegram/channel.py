@@ -1,0 +1,219 @@
+"""The Telegram adapter: PTB `Application` in, engine in the middle, Telegram calls out.
+
+Updates run concurrently across chats and in order within a chat (ChatOrderedUpdateProcessor).
+Replies go out through PTB's AIORateLimiter, which waits out 429s; 5xx and connection errors
+are retried here; a chat that blocked the bot is reported as unreachable; a ReadTimeout is not
+retried, because Telegram may have delivered the message already (no duplicates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from sqlite_utils import Database
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
+from bot.channels.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.channels.telegram.render import keyboard, split_text
+from bot.channels.telegram.settings import TelegramSettings
+from bot.channels.telegram.updates import is_private, to_inbound
+from bot.core.courier import Courier, Undeliverable
+from bot.core.engine import Engine
+from bot.core.messages import Outbound
+from handoff import outbox
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SEND_ATTEMPTS = 5
+SEND_BACKOFF_S = 0.5
+ALLOWED_UPDATES = ["message", "callback_query"]
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(settings: TelegramSettings, webhook: bool) -> TelegramApp:
+    """A PTB Application for our Bot API server, with the rate limiter and ordered updates."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(ChatOrderedUpdateProcessor(256))
+        .request(HTTPXRequest(connection_pool_size=64, read_timeout=15.0, pool_timeout=10.0))
+        .get_updates_request(HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
+    )
+    if webhook:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramChannel:
+    """Connects one Telegram bot to the engine and the courier."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        courier: Courier,
+        accounts: TelegramAccounts,
+        settings: TelegramSettings,
+        webhook: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.courier = courier
+        self.accounts = accounts
+        self.settings = settings
+        self.app = build_application(settings, webhook)
+        self.app.add_handler(TypeHandler(Update, self.on_update))
+        self.app.add_error_handler(self.on_error)
+        courier.register(CHANNEL, self.send)
+
+    # -- in ----------------------------------------------------------------------------------
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One update: answer a button press at once, let the engine work, send the replies."""
+        if update.callback_query is not None:
+            await self._quietly(update.callback_query.answer)
+        if not is_private(update) or update.effective_user is None:
+            return
+        address = self.accounts.address_for(update.effective_user.id)
+        inbound = to_inbound(update, address)
+        if inbound is None:
+            return
+        assert update.effective_chat is not None
+        await self.accounts.remember(address, update.effective_chat.id)
+        replies = await self.engine.handle(inbound)
+        await self._reply(address, replies)
+
+    async def _reply(self, address: str, replies: list[Outbound]) -> None:
+        """Send the replies in order; what cannot go out now waits in the outbox."""
+        for index, reply in enumerate(replies):
+            try:
+                await self.send(reply)
+            except Undeliverable:
+                await self.engine.unreachable(address)
+                return
+            except Exception as error:
+                log.warning("reply not sent (%s); kept for the courier", type(error).__name__)
+                await self._defer(replies[index:])
+                return
+
+    async def _defer(self, rest: list[Outbound]) -> None:
+        """Store unsent replies in the outbox; the courier delivers them, in order, later."""
+        now = datetime.now(UTC)
+
+        def store(db: Database) -> None:
+            for reply in rest:
+                outbox.put(db, CHANNEL, reply, now)
+
+        await self.engine.store.transaction(store)
+        self.courier.wake()
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the kind of error and a correlation id, never the update's content; keep going."""
+        correlation = uuid.uuid4().hex[:12]
+        kind = type(context.error).__name__ if context.error else "unknown"
+        log.error("telegram update failed: %s (correlation %s)", kind, correlation)
+
+    # -- out ---------------------------------------------------------------------------------
+
+    async def send(self, message: Outbound) -> None:
+        """Deliver one engine message: text pieces, keyboard on the last, then any copy."""
+        chat_id = await self.accounts.chat_for(message.to)
+        if chat_id is None:
+            raise Undeliverable(message.to)
+        bot = self.app.bot
+        pieces = split_text(message.text)
+        markup = keyboard(message.buttons)
+        for number, piece in enumerate(pieces, 1):
+            last = number == len(pieces)
+            await self._call(
+                lambda p=piece, m=(markup if last else None): bot.send_message(  # type: ignore[misc]
+                    chat_id, p, reply_markup=m
+                )
+            )
+        attachment = message.attachment
+        if attachment is not None and attachment.channel == CHANNEL:
+            origin = await self.accounts.chat_for(attachment.origin)
+            if origin is not None:
+                await self._call(lambda: bot.copy_message(chat_id, origin, int(attachment.ref)))
+
+    async def _call(self, request: Callable[[], Awaitable[T]]) -> T | None:
+        """One Bot API call with our retry policy; None when Telegram refused this message."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await request()
+            except Forbidden as error:
+                raise Undeliverable(str(error)) from error
+            except BadRequest as error:
+                if "chat not found" in str(error).lower():
+                    raise Undeliverable(str(error)) from error
+                log.warning("telegram refused a message (BadRequest); skipped")
+                return None
+            except RetryAfter as error:  # the rate limiter gave up: wait and go on
+                await asyncio.sleep(_seconds(error.retry_after))
+            except TimedOut as error:
+                if not _not_sent(error):
+                    log.warning("telegram call timed out after sending; not repeated")
+                    return None
+                await asyncio.sleep(SEND_BACKOFF_S * 2 ** (attempt - 1))
+            except NetworkError:  # 5xx, connection refused or reset: nothing was delivered
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(SEND_BACKOFF_S * 2 ** (attempt - 1))
+        raise NetworkError("telegram kept failing")
+
+    async def _quietly(self, call: Callable[[], Awaitable[Any]]) -> None:
+        """Answer a callback query; a failure here must not stop the real work."""
+        try:
+            await call()
+        except Exception as error:
+            log.info("answerCallbackQuery failed (%s)", type(error).__name__)
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Initialise PTB, publish the command menu and start processing updates."""
+        await self.app.initialize()
+        commands = [BotCommand(word, text) for word, text in self.engine.texts.command_menu()]
+        await self._quietly(lambda: self.app.bot.set_my_commands(commands))
+        await self.app.start()
+        self.courier.wake()  # messages that waited for this channel go out now
+
+    async def start_polling(self) -> None:
+        """Long polling (the default mode)."""
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=self.settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def stop(self) -> None:
+        """Stop polling and PTB; the courier and the engine are stopped by their owner."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+
+def _seconds(retry_after: object) -> float:
+    """RetryAfter.retry_after is an int or a timedelta depending on PTB settings."""
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+
+
+def _not_sent(error: TimedOut) -> bool:
+    """Connect and pool timeouts happen before the request reaches Telegram: safe to repeat."""
+    cause = error.__cause__
+    return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(
+        error
+    )

@@ -1,0 +1,70 @@
+"""Webhook mode: our own aiohttp server on the bot's event loop receives Telegram's updates.
+
+Each POST must carry the secret in `X-Telegram-Bot-Api-Secret-Token`; anything else is refused
+before the body is read. Accepted updates go into PTB's `update_queue`, where the ordered update
+processor takes them, exactly as in polling mode.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from telegram import Update
+
+from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES = 1_000_000
+
+
+class WebhookServer:
+    """Serves the webhook path (and /healthz) for one TelegramChannel."""
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        self.channel = channel
+        settings = channel.settings
+        self.secret = settings.webhook_secret or ""
+        app = web.Application(client_max_size=MAX_UPDATE_BYTES)
+        app.router.add_post(settings.webhook_path, self.receive)
+        app.router.add_get("/healthz", self.health)
+        self.runner = web.AppRunner(app, access_log=None)
+        self.port: int | None = None
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Check the secret, parse the update and queue it; Telegram only needs a quick 200."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("webhook: request with a wrong or missing secret refused")
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json(loads=json.loads)
+            update = Update.de_json(data, self.channel.app.bot)
+        except (ValueError, TypeError, KeyError):
+            log.warning("webhook: a request that is not an update was refused")
+            return web.Response(status=400, text="bad update")
+        await self.channel.app.update_queue.put(update)
+        return web.Response(text="ok")
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def start(self) -> None:
+        """Listen, then tell Telegram where to post (with the secret)."""
+        settings = self.channel.settings
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, settings.listen_host, settings.listen_port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else settings.listen_port
+        if settings.webhook_url:
+            await self.channel.app.bot.set_webhook(
+                settings.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+            )
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()

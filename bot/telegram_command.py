@@ -1,0 +1,76 @@
+"""`ouderlijn telegram`: the Telegram bot on the configured SQLite file (polling or webhook)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from bot.app import open_service
+from bot.channels.telegram.accounts import TelegramAccounts
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.settings import TelegramSettings, load_telegram_settings
+from bot.channels.telegram.webhook import WebhookServer
+from bot.config import ConfigError, Settings
+from faq.model import ContentError
+
+log = logging.getLogger(__name__)
+# Other processes (the admin CLI) may write to the outbox; look every few seconds.
+OUTBOX_POLL_SECONDS = 5.0
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    subparsers.add_parser(
+        "telegram", help="run the Telegram bot (OUDERLIJN_TELEGRAM_* variables, see README)"
+    )
+
+
+async def serve(settings: Settings, telegram: TelegramSettings, stop: asyncio.Event) -> None:
+    """Run the helpline with the Telegram channel until `stop` is set."""
+    async with open_service(settings, poll_seconds=OUTBOX_POLL_SECONDS) as service:
+        accounts = await TelegramAccounts.open(service.engine.store, telegram.pseudonym_secret)
+        webhook = telegram.mode == "webhook"
+        channel = TelegramChannel(service.engine, service.courier, accounts, telegram, webhook)
+        await channel.start()
+        server = WebhookServer(channel) if webhook else None
+        try:
+            if server is not None:
+                await server.start()
+                log.info("telegram: webhook server on port %s", server.port)
+            else:
+                await channel.start_polling()
+                log.info("telegram: polling for updates")
+            await stop.wait()
+        finally:
+            if server is not None:
+                await server.stop()
+            await channel.stop()
+
+
+async def _main(settings: Settings, telegram: TelegramSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await serve(settings, telegram, stop)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the bot; configuration and content problems stop it with a clear message."""
+    try:
+        telegram = load_telegram_settings()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the token
+    try:
+        asyncio.run(_main(settings, telegram))
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
