@@ -1,0 +1,177 @@
+"""The Telegram adapter's small parts: rendering, pseudonyms, settings, update mapping, order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import Bot, Update
+
+from bot.channels.telegram.accounts import TelegramAccounts
+from bot.channels.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.channels.telegram.render import MAX_MESSAGE_CHARS, keyboard, split_text
+from bot.channels.telegram.settings import load_telegram_settings
+from bot.channels.telegram.updates import to_inbound
+from bot.config import ConfigError
+from bot.core.messages import Button
+
+
+def test_long_text_is_split_at_paragraphs_and_keeps_every_character():
+    paragraph = ("Dit is een zin met gewone woorden. " * 40).strip()
+    text = "\n\n".join([paragraph] * 8)
+    pieces = split_text(text)
+    assert len(pieces) > 1 and all(len(p) <= MAX_MESSAGE_CHARS for p in pieces)
+    assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
+        " ", ""
+    )
+    assert split_text("x" * 10_000)[0] == "x" * MAX_MESSAGE_CHARS  # no spaces: hard cut
+
+
+def test_keyboard_pairs_short_labels_and_refuses_long_ids():
+    markup = keyboard(
+        [
+            Button("fb:y:opp", "👍 Ja"),
+            Button("fb:n:opp", "👎 Nee"),
+            Button("m:menu", "Praat met een mens"),
+        ]
+    )
+    assert markup is not None
+    rows = markup.inline_keyboard
+    assert [[b.text for b in row] for row in rows] == [["👍 Ja", "👎 Nee"], ["Praat met een mens"]]
+    assert keyboard([]) is None
+    with pytest.raises(ValueError, match="64 bytes"):
+        keyboard([Button("f:" + "x" * 70, "Te lang")])
+
+
+async def test_pseudonyms_are_stable_secret_and_map_back(store):
+    accounts = await TelegramAccounts.open(store)
+    again = await TelegramAccounts.open(store)  # the secret is kept in the database
+    other = await TelegramAccounts.open(store, "a-different-secret")
+    address = accounts.address_for(48151623)
+    assert address == again.address_for(48151623) != other.address_for(48151623)
+    assert address.startswith("tg:") and "48151623" not in address
+    assert await accounts.chat_for(address) is None
+    await accounts.remember(address, 48151623)
+    assert await again.chat_for(address) == 48151623
+
+
+def test_settings_from_environment():
+    with pytest.raises(ConfigError, match="OUDERLIJN_TELEGRAM_TOKEN"):
+        load_telegram_settings({})
+    polling = load_telegram_settings({"OUDERLIJN_TELEGRAM_TOKEN": "1:abc"})
+    assert polling.mode == "polling" and polling.api_url == "https://api.telegram.org"
+    with pytest.raises(ConfigError, match="WEBHOOK_URL"):
+        load_telegram_settings(
+            {"OUDERLIJN_TELEGRAM_TOKEN": "1:abc", "OUDERLIJN_TELEGRAM_MODE": "webhook"}
+        )
+    hook = load_telegram_settings(
+        {
+            "OUDERLIJN_TELEGRAM_TOKEN": "1:abc",
+            "OUDERLIJN_TELEGRAM_MODE": "webhook",
+            "OUDERLIJN_TELEGRAM_WEBHOOK_URL": "https://bot.example.nl/hooks/tg",
+            "OUDERLIJN_TELEGRAM_WEBHOOK_SECRET": "s3cret_-X",
+            "OUDERLIJN_TELEGRAM_LISTEN": "0.0.0.0:9000",
+            "OUDERLIJN_TELEGRAM_API_URL": "http://127.0.0.1:8081/",
+        }
+    )
+    assert hook.webhook_path == "/hooks/tg" and hook.listen_port == 9000
+    assert hook.api_url == "http://127.0.0.1:8081"
+    with pytest.raises(ConfigError, match="may only use"):
+        load_telegram_settings(
+            {
+                "OUDERLIJN_TELEGRAM_TOKEN": "1:abc",
+                "OUDERLIJN_TELEGRAM_WEBHOOK_SECRET": "geen spaties!",
+            }
+        )
+
+
+BOT = Bot("1:abc")
+USER = {"id": 7, "is_bot": False, "first_name": "Marieke", "username": "marieke"}
+PRIVATE = {"id": 7, "type": "private", "first_name": "Marieke"}
+
+
+def update(**fields: object) -> Update:
+    return Update.de_json({"update_id": 1, **fields}, BOT)
+
+
+def message(**fields: object) -> dict[str, object]:
+    return {"message_id": 5, "date": 1764237600, "chat": PRIVATE, "from": USER, **fields}
+
+
+def test_updates_become_inbound_messages_or_nothing():
+    text = to_inbound(update(message=message(text="wat is een opp")), "tg:x")
+    assert text is not None and text.text == "wat is een opp" and text.conversation_id == "tg:x"
+    photo = to_inbound(
+        update(
+            message=message(
+                photo=[{"file_id": "a", "file_unique_id": "b", "width": 1, "height": 1}],
+                caption="brief",
+            )
+        ),
+        "tg:x",
+    )
+    assert photo is not None and photo.kind == "photo" and photo.attachment is not None
+    assert photo.attachment.ref == "5" and photo.text == "brief"
+    sticker = to_inbound(
+        update(
+            message=message(
+                sticker={
+                    "file_id": "a",
+                    "file_unique_id": "b",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            )
+        ),
+        "tg:x",
+    )
+    assert sticker is not None and sticker.kind == "sticker" and sticker.attachment is None
+    assert to_inbound(update(edited_message=message(text="anders")), "tg:x") is None
+    group = {"id": -100, "type": "supergroup", "title": "Ouders"}
+    assert to_inbound(update(message=message(chat=group, text="hoi")), "tg:x") is None
+    post = {
+        "message_id": 1,
+        "date": 1764237600,
+        "chat": {"id": -5, "type": "channel", "title": "Nieuws"},
+        "text": "x",
+    }
+    assert to_inbound(update(channel_post=post), "tg:x") is None
+    press = {
+        "id": "9",
+        "from": USER,
+        "chat_instance": "c",
+        "data": "m:menu",
+        "message": message(text="Menu"),
+    }
+    pressed = to_inbound(update(callback_query=press), "tg:x")
+    assert pressed is not None and pressed.choice == "m:menu"
+
+
+async def test_updates_of_one_chat_wait_for_each_other_others_do_not():
+    processor = ChatOrderedUpdateProcessor(16)
+    seen: list[str] = []
+    gate = asyncio.Event()
+
+    async def work(name: str, wait: bool) -> None:
+        if wait:
+            await gate.wait()
+        seen.append(name)
+
+    first = update(message=message(text="1"))
+    second = update(message=message(text="2"))
+    other_chat = update(
+        message=message(chat={"id": 8, "type": "private", "first_name": "Y"}, text="3")
+    )
+    tasks = [
+        asyncio.create_task(processor.process_update(first, work("a1", True))),
+        asyncio.create_task(processor.process_update(second, work("a2", False))),
+        asyncio.create_task(processor.process_update(other_chat, work("b1", False))),
+    ]
+    await asyncio.sleep(0.01)
+    assert seen == ["b1"]  # the other chat did not wait; a2 waits for a1
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert seen == ["b1", "a1", "a2"]
