@@ -31,8 +31,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.core.engine import Engine
+from bot.core.intents import Intents
 from bot.core.messages import Inbound
-from bot.core.person_intent import PersonIntent
 from bot.core.safety import CrisisCheck
 from bot.core.texts import load_texts
 from bot.storage import AsyncStore
@@ -59,9 +59,9 @@ def engine_factory() -> EngineFactory:
     """Load the shipped Dutch content once; the factory builds Engines whose clock never moves."""
     knowledge = load_knowledge()
     tree, safety = load_tree(faq_ids=set(knowledge.faq.by_id)), CrisisCheck.load()
-    texts, intent = load_texts("nl"), PersonIntent.load()
+    texts, intent = load_texts("nl"), Intents.load()
     return lambda store: Engine(
-        knowledge, tree, safety, texts, store, clock=lambda: FIXED, intent=intent
+        knowledge, tree, safety, texts, store, clock=lambda: FIXED, intents=intent
     )
 
 

@@ -210,3 +210,13 @@ async def test_locked_database_gets_a_friendly_answer_and_nothing_breaks(
     await parent.says("wat is een opp")
     assert "Wat is een OPP?" in parent.last
     await store.close()
+
+
+async def test_a_greeting_gets_the_menu_not_dat_weet_ik_niet(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("Hallo!")
+    assert "Welkom" in parent.received[0].text and parent.last == "Waar kan ik u mee helpen?"
+    await parent.says("goedemorgen")
+    assert parent.last == "Waar kan ik u mee helpen?"
+    await parent.says("hallo, mijn zoon is geschorst, mag dat")
+    assert "Heeft dit geholpen?" in parent.last  # a greeting with a question is a question

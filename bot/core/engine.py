@@ -21,11 +21,11 @@ from sqlite_utils import Database
 
 from bot.core.faq_flow import FaqFlow, Helpline
 from bot.core.handoff_notices import Notices
+from bot.core.intents import Intents
 from bot.core.messages import Inbound, Outbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.parent_flow import ParentFlow
 from bot.core.person_flow import PersonFlow
-from bot.core.person_intent import PersonIntent
 from bot.core.queue_watch import QueueWatch
 from bot.core.safety import CrisisCheck
 from bot.core.session import Session
@@ -88,7 +88,7 @@ class Engine:
         store: AsyncStore,
         settings: EngineSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
-        intent: PersonIntent | None = None,
+        intents: Intents | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         self.safety = safety
@@ -111,7 +111,7 @@ class Engine:
             self.faq,
             self.tree,
             PersonFlow(texts),
-            intent or PersonIntent.load(),
+            intents or Intents.load(),
             self.desk,
             self.settings.max_message_chars,
         )

@@ -1,7 +1,7 @@
 """What the bot does with one parent message outside a handoff: pure work on the session.
 
 Order: crisis check first, then commands, then buttons (or typed text that names a shown
-button), then a typed request for a person, then free text through the FAQ matcher. Work that
+button), then a typed request for a person or a greeting, then free text through the FAQ. Work that
 needs the handoff queue is left in `session.action` for the engine to do in one transaction.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from bot.core.choices import FAQ, FEEDBACK, HANDOFF, MENU, TREE, typed_choice
 from bot.core.faq_flow import FaqFlow
+from bot.core.intents import Intents
 from bot.core.messages import Button, Inbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.person_flow import PersonFlow
-from bot.core.person_intent import PersonIntent
 from bot.core.safety import CrisisCheck
 from bot.core.session import Session
 from bot.core.texts import Texts
@@ -32,7 +32,7 @@ class ParentFlow:
         faq: FaqFlow,
         tree: TreeFlow,
         person: PersonFlow,
-        intent: PersonIntent,
+        intents: Intents,
         desk: ParentDesk,
         max_message_chars: int,
     ) -> None:
@@ -42,7 +42,7 @@ class ParentFlow:
         self.faq = faq
         self.tree = tree
         self.person = person
-        self.intent = intent
+        self.intents = intents
         self.desk = desk
         self.max_message_chars = max_message_chars
 
@@ -71,8 +71,11 @@ class ParentFlow:
         if inbound.choice is not None:
             self._stale(session)
             return
-        if self.intent.wants_person(text):
+        if self.intents.wants_person(text):
             self.person.start(session)
+            return
+        if self.intents.is_greeting(text):
+            self.faq.menu(session)
             return
         self._free_text(session, text)
 

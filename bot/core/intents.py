@@ -1,0 +1,60 @@
+"""What typed text means before the FAQ is searched: a request for a person, or only a greeting.
+
+The patterns are data (`bot/core/data/intents_nl.yaml`), not code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.model import ContentError
+from faq.textfold import fold
+from faq.yamlsource import ProblemList, YamlNode, read_yaml
+
+DEFAULT_INTENTS_FILE = Path(__file__).resolve().parent / "data" / "intents_nl.yaml"
+_KINDS = ("person", "greeting")
+
+
+def _compile(node: YamlNode | None, name: str, problems: ProblemList) -> re.Pattern[str]:
+    """One alternation of a list of patterns; every broken one is reported with its line."""
+    items = node.value if node is not None and isinstance(node.value, list) else []
+    if not items:
+        problems.add(node.line if node else 1, f"'{name}' must be a non-empty list of patterns")
+    compiled: list[str] = []
+    for item in items:
+        try:
+            re.compile(str(item.value))
+            compiled.append(f"(?:{item.value})")
+        except re.error as error:
+            problems.add(item.line, f"pattern does not compile: {error}")
+    return re.compile("|".join(compiled) or "(?!)")
+
+
+@dataclass(frozen=True)
+class Intents:
+    """Checked after the crisis check and the buttons, before the FAQ."""
+
+    person: re.Pattern[str]
+    greeting: re.Pattern[str]
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_INTENTS_FILE) -> Intents:
+        """Read and compile the patterns; raises ContentError listing every problem."""
+        problems = ProblemList(str(path))
+        root = read_yaml(path)
+        fields = problems.fields(root, _KINDS, "the file") if root else {}
+        person = _compile(fields.get("person"), "person", problems)
+        greeting = _compile(fields.get("greeting"), "greeting", problems)
+        if problems.problems:
+            raise ContentError(problems.problems)
+        return cls(person, greeting)
+
+    def wants_person(self, text: str) -> bool:
+        """Whether a message asks to talk to a person."""
+        return self.person.search(fold(text[:500])) is not None
+
+    def is_greeting(self, text: str) -> bool:
+        """Whether a message is only a greeting ("hallo", "goedemorgen!")."""
+        return len(text) < 60 and self.greeting.search(fold(text)) is not None
