@@ -40,15 +40,23 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_application(settings: TelegramSettings, webhook: bool) -> TelegramApp:
-    """A PTB Application for our Bot API server, with the rate limiter and ordered updates."""
+def build_application(
+    settings: TelegramSettings, webhook: bool, concurrent: bool = True
+) -> TelegramApp:
+    """A PTB Application for our Bot API server, with the rate limiter and ordered updates.
+
+    `concurrent=False` is PTB's default one-update-at-a-time processing (for comparison only).
+    """
+    updates: ChatOrderedUpdateProcessor | bool = (
+        ChatOrderedUpdateProcessor(256) if concurrent else False
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(ChatOrderedUpdateProcessor(256))
+        .concurrent_updates(updates)
         .request(HTTPXRequest(connection_pool_size=64, read_timeout=15.0, pool_timeout=10.0))
         .get_updates_request(HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
     )
@@ -67,12 +75,13 @@ class TelegramChannel:
         accounts: TelegramAccounts,
         settings: TelegramSettings,
         webhook: bool = False,
+        concurrent: bool = True,
     ) -> None:
         self.engine = engine
         self.courier = courier
         self.accounts = accounts
         self.settings = settings
-        self.app = build_application(settings, webhook)
+        self.app = build_application(settings, webhook, concurrent)
         self.app.add_handler(TypeHandler(Update, self.on_update))
         self.app.add_error_handler(self.on_error)
         courier.register(CHANNEL, self.send)
