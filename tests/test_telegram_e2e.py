@@ -260,3 +260,24 @@ async def test_error_in_an_update_is_logged_without_content_and_the_bot_goes_on(
     assert "RuntimeError" in caplog.text and "correlation" in caplog.text
     for secret in ("geheime vraag", "geheime_naam", "secret content", str(parent.id)):
         assert secret not in caplog.text
+
+
+async def test_a_send_that_times_out_after_reaching_telegram_is_not_repeated(
+    api: FakeBotApi, tmp_path, content, knowledge
+):
+    from dataclasses import replace
+
+    world = TelegramWorld(api, tmp_path / "slow.db", content, knowledge)
+    world.settings = replace(world.settings, read_timeout=0.3)
+    await world.start()
+    try:
+        parent = api.user(1016, "Ouder")
+        await world.says(parent, "/start", expect="Waar kan ik u mee helpen?")
+        api.latency = 0.6  # Telegram answers after our read timeout: did it arrive? It did.
+        api.user_sends(parent, "wat is een opp")
+        await api.wait_until(lambda: any("OPP" in t for t in world.texts_to(parent)), timeout=10)
+        api.latency = 0.0
+        await world.says(parent, "/menu", expect="Waar kan ik u mee helpen?")
+        assert sum("Heeft dit geholpen?" in t for t in world.texts_to(parent)) == 1
+    finally:
+        await world.stop()

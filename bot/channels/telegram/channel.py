@@ -57,7 +57,11 @@ def build_application(
         .base_file_url(f"{settings.api_url}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(updates)
-        .request(HTTPXRequest(connection_pool_size=64, read_timeout=15.0, pool_timeout=10.0))
+        .request(
+            HTTPXRequest(
+                connection_pool_size=64, read_timeout=settings.read_timeout, pool_timeout=10.0
+            )
+        )
         .get_updates_request(HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
     )
     if webhook:

@@ -24,6 +24,7 @@ class TelegramSettings:
     listen_port: int = 8080
     pseudonym_secret: str | None = None  # else generated once and kept in the database
     poll_timeout: int = 30  # seconds a long poll waits for updates
+    read_timeout: float = 15.0  # seconds to wait for Telegram's answer to a send
 
     @property
     def webhook_path(self) -> str:
