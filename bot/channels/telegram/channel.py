@@ -104,7 +104,11 @@ class TelegramChannel:
             return
         assert update.effective_chat is not None
         await self.accounts.remember(address, update.effective_chat.id)
-        replies = await self.engine.handle(inbound)
+        try:
+            replies = await self.engine.handle(inbound)
+        except Exception as error:  # the parent hears "probeer het zo opnieuw", nothing leaks
+            _log_failure(error)
+            replies = [Outbound(address, self.engine.texts.say("busy"))]
         await self._reply(address, replies)
 
     async def _reply(self, address: str, replies: list[Outbound]) -> None:
@@ -133,9 +137,7 @@ class TelegramChannel:
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the kind of error and a correlation id, never the update's content; keep going."""
-        correlation = uuid.uuid4().hex[:12]
-        kind = type(context.error).__name__ if context.error else "unknown"
-        log.error("telegram update failed: %s (correlation %s)", kind, correlation)
+        _log_failure(context.error)
 
     # -- out ---------------------------------------------------------------------------------
 
@@ -216,6 +218,14 @@ class TelegramChannel:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+
+
+def _log_failure(error: BaseException | None) -> str:
+    """Log an exception's type with a fresh correlation id (no message, no update content)."""
+    correlation = uuid.uuid4().hex[:12]
+    kind = type(error).__name__ if error is not None else "unknown"
+    log.error("telegram update failed: %s (correlation %s)", kind, correlation)
+    return correlation
 
 
 def _seconds(retry_after: object) -> float:
