@@ -10,7 +10,7 @@ import mimetypes
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -50,6 +50,7 @@ class SentMessage:
     text: str | None
     reply_markup: dict[str, Any] | None
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic, compare=False)  # when recorded
 
     @property
     def buttons(self) -> list[tuple[str, str]]:

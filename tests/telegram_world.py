@@ -115,6 +115,14 @@ class TelegramWorld:
     def texts_to(self, user: FakeUser) -> list[str]:
         return [m.text or "" for m in self.api.messages_to(user.id)]
 
+    async def asks_person(
+        self, parent: FakeUser, role: str = "Maakt niet uit", topic: str = "Iets anders"
+    ) -> None:
+        """Type a request for a person, choose a role and a topic, and get into the queue."""
+        await self.says(parent, "ik wil iemand spreken", expect="Met wie wilt u praten?")
+        await self.presses(parent, role, expect="Waar gaat uw vraag")
+        await self.presses(parent, topic, expect="U staat in de rij")
+
     async def volunteer(
         self, user: FakeUser, name: str, role: str = "buddy", max_active: int = 2
     ) -> None:
