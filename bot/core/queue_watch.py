@@ -15,6 +15,7 @@ from bot.storage import Event, hour_bucket, record_events
 from handoff import queue, registry, routing
 from handoff.model import Handoff, Volunteer
 from handoff.settings import HandoffSettings
+from handoff.wait import WaitEstimate, estimate
 
 
 class QueueWatch:
@@ -30,7 +31,9 @@ class QueueWatch:
         reachable = registry.reachable(db)
         is_open = self.settings.hours.is_open(now)
         events: list[Event] = []
-        for handoff in queue.queued(db):
+        waiting = queue.queued(db)
+        handling = queue.handling_minutes(db)  # one snapshot per tick, not one per parent
+        for handoff in waiting:
             if is_open and not handoff.announced:
                 targets = routing.notify_targets(handoff, reachable)
                 self.notices.announce(db, handoff, targets, now)
@@ -40,7 +43,8 @@ class QueueWatch:
                 self._escalate(db, handoff, reachable, now)
                 events.append(Event("handoff", handoff.role, "escalated", hour_bucket(now)))
             if is_open:
-                self._update_parent(db, handoff, now)
+                wait = estimate(handoff, waiting, reachable, handling)
+                self._update_parent(db, handoff, wait, now)
         record_events(db, events)
 
     def waited_minutes(self, handoff: Handoff, now: datetime) -> float:
@@ -73,9 +77,10 @@ class QueueWatch:
             )
         queue.set_fields(db, handoff.id, escalated=1)
 
-    def _update_parent(self, db: Database, handoff: Handoff, now: datetime) -> None:
+    def _update_parent(
+        self, db: Database, handoff: Handoff, wait: WaitEstimate, now: datetime
+    ) -> None:
         """Tell a waiting parent again when their place or wait changed meaningfully."""
-        wait = self.parents.wait_for(db, handoff)
         if not wait.differs_from(handoff.told_position, handoff.told_wait):
             return
         t = self.notices.texts
