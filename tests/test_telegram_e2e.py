@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
 from tests.fake_telegram import FakeBotApi
@@ -227,6 +228,13 @@ async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
         assert not api.messages_to(parent.id)
         assert await api.post_update(url, update, "test-secret") == 200
         await world.replies(parent, 0, "Heeft dit geholpen?")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "test-secret"}
+        async with aiohttp.ClientSession(headers=headers) as session:
+            async with session.post(url, data=b"{niet: json") as response:
+                assert response.status == 400
+            health = f"http://127.0.0.1:{world.server.port}/healthz"
+            async with session.get(health) as response:
+                assert response.status == 200
     finally:
         await world.stop()
 
