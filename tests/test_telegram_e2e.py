@@ -83,6 +83,9 @@ async def test_handoff_claim_relay_photo_close_feedback(world: TelegramWorld, ap
     sanne = api.user(2001, "Sanne", "Bakker-Jansen", "sbj_1984")
     parent = api.user(1006, "Marieke", "de Vries", "mariekedv")
     await world.volunteer(sanne, "Sanne")
+    await api.wait_until(lambda: any(c["command"] == "volgende" for c in api.commands))
+    scoped = [p for m, p in api.calls if m == "setMyCommands" and "scope" in p]
+    assert scoped and scoped[-1]["scope"] == {"type": "chat", "chat_id": sanne.id}
     await world.asks_person(parent, "Ervaren ouder", "Autisme")
     await world.replies(sanne, 1, "Nieuwe vraag")
     await world.presses(sanne, "Oppakken", expect="Je praat nu met Ouder #")

@@ -194,6 +194,7 @@ FIXED_SECTIONS: dict[str, frozenset[str]] = {
     "outcomes": OUTCOME_KEYS,
     "calendar": CALENDAR_KEYS,
     "command_descriptions": DESCRIBED_COMMANDS,
+    "volunteer_command_descriptions": VOLUNTEER_COMMAND_KEYS - {"claim", "switch", "cancel"},
 }
 COMMAND_SECTIONS: dict[str, frozenset[str]] = {
     "commands": COMMAND_KEYS,
@@ -237,12 +238,14 @@ class Texts:
         """Topic id -> label, in the locale's order."""
         return self.sections.get("topics", {})
 
-    def command_menu(self) -> list[tuple[str, str]]:
+    def command_menu(self, volunteer: bool = False) -> list[tuple[str, str]]:
         """(command word, description) for a chat app's menu: each command's first alias."""
+        aliases = self.volunteer_commands if volunteer else self.commands
         first: dict[str, str] = {}
-        for alias, name in self.commands.items():
+        for alias, name in aliases.items():
             first.setdefault(name, alias)
-        described = self.sections["command_descriptions"]
+        section = "volunteer_command_descriptions" if volunteer else "command_descriptions"
+        described = self.sections[section]
         return [(first[name], text) for name, text in described.items() if name in first]
 
     def calendar(self, key: str) -> list[str]:

@@ -9,6 +9,7 @@ retried, because Telegram may have delivered the message already (no duplicates)
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 from sqlite_utils import Database
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
@@ -30,7 +31,7 @@ from bot.channels.telegram.updates import is_private, to_inbound
 from bot.core.courier import Courier, Undeliverable
 from bot.core.engine import Engine
 from bot.core.messages import Outbound
-from handoff import outbox
+from handoff import outbox, registry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -110,6 +111,26 @@ class TelegramChannel:
             _log_failure(error)
             replies = [Outbound(address, self.engine.texts.say("busy"))]
         await self._reply(address, replies)
+        if self._is_link(inbound.text):
+            await self._volunteer_menu(address, update.effective_chat.id)
+
+    def _is_link(self, text: str | None) -> bool:
+        """Whether a message was `/aanmelden CODE` (or another alias of the link command)."""
+        word = (text or "").strip().partition(" ")[0].lstrip("/").split("@")[0].lower()
+        return (
+            bool(text and text.startswith("/")) and self.engine.texts.commands.get(word) == "link"
+        )
+
+    async def _volunteer_menu(self, address: str, chat_id: int) -> None:
+        """A freshly linked volunteer gets the volunteer commands in their chat's menu."""
+        volunteer = await self.engine.store.read(
+            functools.partial(registry.at_address, address=address)
+        )
+        if volunteer is None:
+            return
+        menu = [BotCommand(w, t) for w, t in self.engine.texts.command_menu(volunteer=True)]
+        scope = BotCommandScopeChat(chat_id)
+        await self._quietly(lambda: self.app.bot.set_my_commands(menu, scope=scope))
 
     async def _reply(self, address: str, replies: list[Outbound]) -> None:
         """Send the replies in order; what cannot go out now waits in the outbox."""
