@@ -70,10 +70,11 @@ class Service:
 
 @asynccontextmanager
 async def open_service(
-    settings: Settings, poll_seconds: float | None = None
+    settings: Settings, poll_seconds: float | None = None, watch: bool = True
 ) -> AsyncIterator[Service]:
     """Load and validate all content (refusing to start on any problem), open the store, and
-    run the background work: retention, queue watch and outbox delivery."""
+    run the background work: retention, outbox delivery and (unless a channel schedules it
+    itself, as Telegram does with PTB's JobQueue) the queue watch."""
     knowledge = load_knowledge(settings.knowledge, settings.matcher)
     tree = load_tree(faq_ids=set(knowledge.faq.by_id))
     safety = CrisisCheck.load()
@@ -92,9 +93,10 @@ async def open_service(
     engine.on_outbox = courier.wake
     tasks = [
         asyncio.create_task(keep_retention(store, settings.helpline.retention_days)),
-        asyncio.create_task(keep_watch(engine, settings.handoff.watch_seconds)),
         asyncio.create_task(courier.run(poll_seconds)),
     ]
+    if watch:
+        tasks.append(asyncio.create_task(keep_watch(engine, settings.handoff.watch_seconds)))
     try:
         yield Service(engine, courier)
     finally:

@@ -30,11 +30,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 async def serve(settings: Settings, telegram: TelegramSettings, stop: asyncio.Event) -> None:
     """Run the helpline with the Telegram channel until `stop` is set."""
-    async with open_service(settings, poll_seconds=OUTBOX_POLL_SECONDS) as service:
+    async with open_service(settings, poll_seconds=OUTBOX_POLL_SECONDS, watch=False) as service:
         accounts = await TelegramAccounts.open(service.engine.store, telegram.pseudonym_secret)
         webhook = telegram.mode == "webhook"
         channel = TelegramChannel(service.engine, service.courier, accounts, telegram, webhook)
         await channel.start()
+        channel.schedule_queue_watch(settings.handoff.watch_seconds)
         server = WebhookServer(channel) if webhook else None
         try:
             if server is not None:

@@ -39,12 +39,25 @@ def _attachment(value: str | None) -> Attachment | None:
     return Attachment(*json.loads(value)) if value else None
 
 
-def pending(db: Database, limit: int = 500) -> list[Parcel]:
-    """The oldest undelivered messages, in the order they were stored."""
+def waiting_addresses(db: Database, channels: list[str]) -> list[tuple[str, str]]:
+    """(channel, address) pairs with messages waiting on the given channels."""
+    if not channels:
+        return []
+    marks = ", ".join("?" for _ in channels)
+    rows = db.execute(
+        f"SELECT channel, address, min(id) AS first FROM outbox WHERE channel IN ({marks}) "
+        "GROUP BY channel, address ORDER BY first",
+        channels,
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def pending_for(db: Database, address: str, channel: str, limit: int = 100) -> list[Parcel]:
+    """The oldest undelivered messages for one address, in the order they were stored."""
     rows = db.execute(
         "SELECT id, address, channel, text, buttons, attempts, attachment FROM outbox "
-        "ORDER BY id LIMIT ?",
-        [limit],
+        "WHERE address = ? AND channel = ? ORDER BY id LIMIT ?",
+        [address, channel, limit],
     ).fetchall()
     return [
         Parcel(
@@ -60,6 +73,14 @@ def pending(db: Database, limit: int = 500) -> list[Parcel]:
         )
         for row in rows
     ]
+
+
+def has_waiting(db: Database, address: str) -> bool:
+    """Whether any message for this address is still waiting."""
+    return (
+        db.execute("SELECT 1 FROM outbox WHERE address = ? LIMIT 1", [address]).fetchone()
+        is not None
+    )
 
 
 def delivered(db: Database, ids: list[int]) -> None:

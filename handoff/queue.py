@@ -194,6 +194,7 @@ def requeue(
         "UPDATE handoffs SET status = 'queued', role = ?, preferred_volunteer = ?, "
         "requested_at = ?, announced = 0, escalated = 0, "
         "told_position = NULL, told_wait = NULL, closed_at = NULL, outcome = NULL, "
+        "claimed_at = NULL, "
         "feedback = NULL WHERE id = ?",
         [
             role or before.role,
@@ -201,9 +202,6 @@ def requeue(
             to_text(before.requested_at if keep_place else now),
             handoff_id,
         ],
-    )
-    db.execute(
-        "UPDATE volunteers SET current_handoff = NULL WHERE current_handoff = ?", [handoff_id]
     )
     after = get(db, handoff_id)
     assert after is not None
@@ -215,9 +213,6 @@ def close(db: Database, handoff_id: int, outcome: str, now: datetime) -> None:
     db.execute(
         "UPDATE handoffs SET status = 'closed', outcome = ?, closed_at = ? WHERE id = ?",
         [outcome, to_text(now), handoff_id],
-    )
-    db.execute(
-        "UPDATE volunteers SET current_handoff = NULL WHERE current_handoff = ?", [handoff_id]
     )
 
 
@@ -243,6 +238,16 @@ def add_message(
         "INSERT INTO handoff_messages (handoff_id, at, sender, volunteer_id, text) "
         "VALUES (?, ?, ?, ?, ?)",
         [handoff_id, to_text(at), sender, volunteer_id, text],
+    )
+
+
+def copy_messages(db: Database, source: int, target: int) -> None:
+    """Carry a closed handoff's story over to the one that reopens it."""
+    db.execute(
+        "INSERT INTO handoff_messages (handoff_id, at, sender, volunteer_id, text) "
+        "SELECT ?, at, sender, volunteer_id, text FROM handoff_messages WHERE handoff_id = ? "
+        "ORDER BY id",
+        [target, source],
     )
 
 

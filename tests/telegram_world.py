@@ -43,6 +43,7 @@ class TelegramWorld:
             poll_timeout=1,
         )
         self.server: WebhookServer | None = None
+        self.watch_seconds = 30.0
         self._courier_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -59,6 +60,7 @@ class TelegramWorld:
         )
         self._courier_task = asyncio.create_task(self.courier.run())
         await self.channel.start()
+        self.channel.schedule_queue_watch(self.watch_seconds)
         if self.webhook:
             self.server = WebhookServer(self.channel)
             await self.server.start()

@@ -233,8 +233,9 @@ async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
         await world.replies(parent, 0, "Heeft dit geholpen?")
         headers = {"X-Telegram-Bot-Api-Secret-Token": "test-secret"}
         async with aiohttp.ClientSession(headers=headers) as session:
-            async with session.post(url, data=b"{niet: json") as response:
-                assert response.status == 400
+            for body in (b"{niet: json", b"null", b"[]", b'{"geen": "update"}'):
+                async with session.post(url, data=body) as response:
+                    assert response.status == 400, body
             health = f"http://127.0.0.1:{world.server.port}/healthz"
             async with session.get(health) as response:
                 assert response.status == 200
@@ -283,5 +284,25 @@ async def test_a_send_that_times_out_after_reaching_telegram_is_not_repeated(
         api.latency = 0.0
         await world.says(parent, "/menu", expect="Waar kan ik u mee helpen?")
         assert sum("Heeft dit geholpen?" in t for t in world.texts_to(parent)) == 1
+    finally:
+        await world.stop()
+
+
+async def test_queue_watch_runs_on_ptb_job_queue(api: FakeBotApi, tmp_path, content, knowledge):
+    world = TelegramWorld(api, tmp_path / "watch.db", content, knowledge)
+    world.watch_seconds = 0.2
+    await world.start()
+    try:
+        ticks = {"n": 0}
+        real = world.engine.tick
+
+        async def counting() -> None:
+            ticks["n"] += 1
+            await real()
+
+        world.engine.tick = counting  # type: ignore[method-assign]
+        await api.wait_until(lambda: ticks["n"] >= 2, timeout=5)
+        jobs = world.channel.app.job_queue.jobs() if world.channel.app.job_queue else ()
+        assert len(jobs) == 1
     finally:
         await world.stop()

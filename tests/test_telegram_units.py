@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from telegram import Bot, Update
@@ -175,3 +176,65 @@ async def test_updates_of_one_chat_wait_for_each_other_others_do_not():
     gate.set()
     await asyncio.gather(*tasks)
     assert seen == ["b1", "a1", "a2"]
+
+
+async def test_one_busy_chat_does_not_hold_every_slot():
+    processor = ChatOrderedUpdateProcessor(4)
+    gate = asyncio.Event()
+    done: list[int] = []
+
+    async def work(chat: int, wait: bool) -> None:
+        if wait:
+            await gate.wait()  # e.g. a slow Telegram round trip for chat 7
+        done.append(chat)
+
+    busy = update(message=message(text="x"))
+    calm = update(message=message(chat={"id": 8, "type": "private", "first_name": "Y"}, text="y"))
+    waiting = [asyncio.create_task(processor.process_update(busy, work(7, True))) for _ in range(6)]
+    other = asyncio.create_task(processor.process_update(calm, work(8, False)))
+    await asyncio.sleep(0.05)
+    assert done == [8]  # chat 8 did not wait behind chat 7's queue
+    gate.set()
+    await asyncio.gather(*waiting, other)
+    assert done.count(7) == 6
+
+
+async def test_a_half_sent_long_message_continues_where_it_stopped(store, monkeypatch):
+    import types
+
+    from telegram.error import NetworkError
+
+    import bot.channels.telegram.channel as telegram_channel
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.core.courier import Courier
+    from bot.core.messages import Outbound
+    from handoff import outbox
+
+    monkeypatch.setattr(telegram_channel, "SEND_BACKOFF_S", 0)
+    sent: list[str] = []
+    failures = {"left": telegram_channel.SEND_ATTEMPTS}
+
+    async def send_message(chat_id, text, reply_markup=None):
+        if len(sent) == 1 and failures["left"]:  # the second piece hits a burst of 502s
+            failures["left"] -= 1
+            raise NetworkError("Bad Gateway")
+        sent.append(text[:3])
+
+    async def chat_for(address):
+        return 42
+
+    channel = types.SimpleNamespace(
+        accounts=types.SimpleNamespace(chat_for=chat_for),
+        app=types.SimpleNamespace(bot=types.SimpleNamespace(send_message=send_message)),
+        _progress={},
+    )
+    for name in ("_call", "_steps", "send"):
+        setattr(channel, name, types.MethodType(getattr(TelegramChannel, name), channel))
+    courier = Courier(store)
+    courier.register("telegram", channel.send)
+    text = "A" * 4000 + "\n\n" + "B" * 3000  # two pieces
+    now = datetime.now(UTC)
+    await store.transaction(lambda db: outbox.put(db, "telegram", Outbound("tg:x", text), now))
+    await courier.deliver_pending()  # piece 1 goes, piece 2 fails five times
+    await courier.deliver_pending()  # the retry sends piece 2 only
+    assert sent == ["AAA", "BBB"]

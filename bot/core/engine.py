@@ -285,6 +285,9 @@ class Engine:
                 session.reply(self.texts.say("link_failed"))
                 write_turn(db, session.to_state(), [], session.events)
                 return session.replies
+            latest = queue.latest_for(db, session.conversation_id)
+            if latest is not None and latest.is_open:  # a parent becoming a volunteer
+                self.desk.leave(db, session, latest.id)
             db.execute("DELETE FROM conversations WHERE conversation_id = ?", [volunteer.address])
             db.execute("DELETE FROM transcript WHERE conversation_id = ?", [volunteer.address])
             return [

@@ -152,13 +152,15 @@ class Notices:
         """A parent's message, already labelled with their pseudonym. If the volunteer is typing
         to another parent, it says so and offers a switch, so no reply goes to the wrong parent."""
         current = volunteer.current_handoff
-        if current is None:
+        if current is None:  # their first conversation: it becomes the current one
             registry.set_current(db, volunteer.id, handoff.id)
         buttons: list[Button] = []
         if current not in (None, handoff.id):
             other = queue.get(db, current)
-            now_typing = self.label(other) if other is not None else "?"
-            line = self.texts.tell("relay_other", line=line, current=now_typing)
+            if other is not None and other.is_open and other.volunteer_id == volunteer.id:
+                line = self.texts.tell("relay_other", line=line, current=self.label(other))
+            else:  # the conversation they typed to has ended: nothing goes anywhere silently
+                line = self.texts.tell("relay_no_current", line=line, label=self.label(handoff))
             buttons = [self.switch_button(handoff)]
         if volunteer.address and volunteer.channel:
             message = Outbound(volunteer.address, line, tuple(buttons), attachment)

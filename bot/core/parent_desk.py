@@ -169,20 +169,32 @@ class ParentDesk:
             days = str(self.settings.reopen_days)
             session.reply(self.texts.say("handoff_feedback_thanks", days=days), buttons)
         elif do == "reopen":
-            again = queue.requeue(
-                db,
-                handoff.id,
-                session.now,
-                preferred_volunteer=handoff.volunteer_id,
-                keep_place=False,
-            )
-            session.event("handoff", topic=again.role, outcome="reopened")
-            self._enter(session, again)
-            self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
-            previous = self.name_of(db, handoff.volunteer_id)
-            if previous:
-                session.reply(self.texts.say("previous_offer", name=previous))
-            self._tell_wait(db, session, again)
+            self._reopen(db, session, handoff)
+
+    def _reopen(self, db: Database, session: Session, closed: Handoff) -> None:
+        """A new handoff that carries the old story and asks the previous volunteer first.
+
+        A new row (not the old one requeued) keeps last week's buttons from acting on it.
+        """
+        again = queue.create(
+            db,
+            closed.conversation_id,
+            closed.channel,
+            closed.role,
+            closed.topic,
+            session.crisis,
+            closed.summary,
+            session.now,
+            preferred_volunteer=closed.volunteer_id,
+        )
+        queue.copy_messages(db, closed.id, again.id)
+        session.event("handoff", topic=again.role, outcome="reopened")
+        self._enter(session, again)
+        self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
+        previous = self.name_of(db, closed.volunteer_id)
+        if previous:
+            session.reply(self.texts.say("previous_offer", name=previous))
+        self._tell_wait(db, session, again)
 
     # -- in the queue or in a conversation --------------------------------------------------
 
@@ -212,7 +224,10 @@ class ParentDesk:
             )
         elif inbound.attachment is not None and volunteer is not None:
             self._relay_file(db, session, handoff, volunteer, inbound.attachment, text)
-        elif inbound.attachment is not None:
+            self._after_relay(db, session, handoff, volunteer, crisis)
+        elif inbound.attachment is not None:  # waiting: keep the caption, ask for the file later
+            if text:
+                self._relay(db, session, handoff, None, text, crisis)
             session.reply(t.say("handoff_file_later"))
         elif inbound.kind != "text" or not text:
             session.reply(t.say("handoff_only_text"))
@@ -284,14 +299,27 @@ class ParentDesk:
         t, now = self.texts, session.now
         queue.add_message(db, handoff.id, "parent", text, now)
         session.event("relay", outcome="parent")
+        if volunteer is not None:
+            line = t.tell("relay", label=self.notices.label(handoff), text=text)
+            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
+        self._after_relay(db, session, handoff, volunteer, crisis)
+
+    def _after_relay(
+        self,
+        db: Database,
+        session: Session,
+        handoff: Handoff,
+        volunteer: Volunteer | None,
+        crisis: bool,
+    ) -> None:
+        """The crisis check's consequences (numbers, urgent, alert), or a waiting parent's ack."""
+        t, now = self.texts, session.now
         if crisis:
             session.crisis = True
             session.event("crisis", outcome="in_handoff")
             queue.set_fields(db, handoff.id, urgent=1)
             session.reply(t.say("crisis"))
         if volunteer is not None:
-            line = t.tell("relay", label=self.notices.label(handoff), text=text)
-            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
             if crisis:
                 label = self.notices.label(handoff)
                 self.notices.to_volunteer(db, volunteer, t.tell("crisis_alert", label=label), now)

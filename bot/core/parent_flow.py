@@ -51,13 +51,13 @@ class ParentFlow:
     ) -> None:
         """Decide the replies for one message; no I/O."""
         text = (inbound.text or "").strip()
+        if text and self.safety.is_crisis(text):  # a photo's caption too
+            self.crisis(session)
+            return
         if inbound.kind != "text" or (not text and inbound.choice is None):
             if session.is_new:
                 self.faq.welcome(session)
             self.faq.menu(session, self.texts.say("only_text"))
-            return
-        if text and self.safety.is_crisis(text):
-            self.crisis(session)
             return
         if session.is_new:
             self.faq.welcome(session)

@@ -116,6 +116,8 @@ VOLUNTEER_KEYS = frozenset(
         "unknown_code",
         "relay",
         "relay_other",
+        "relay_no_current",
+        "current_gone",
         "relay_file",
         "relay_file_elsewhere",
         "file_photo",

@@ -8,7 +8,7 @@ transaction per message (the engine calls it through `store.transaction`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -22,6 +22,7 @@ from handoff import queue, registry, routing
 from handoff.model import OUTCOMES, Handoff, Volunteer
 
 MAX_LISTED = 8
+MAX_ID_DIGITS = 12
 # Buttons under a claimed conversation: v:passmenu:<n>, v:release:<n>, v:closemenu:<n>.
 _MENUS = {"passmenu": "pass", "release": "release", "closemenu": "close"}
 
@@ -64,6 +65,11 @@ class VolunteerDesk:
         assert volunteer.address is not None
         out = Reply(volunteer.address, inbound.at)
         text = (inbound.text or "").strip()
+        if volunteer.pending and (command is not None or inbound.choice is not None):
+            # A half-finished pass-on ends with any command or button: the next text is then
+            # a message again, never a note for a conversation the volunteer left.
+            registry.set_pending(db, volunteer.id, None)
+            volunteer = replace(volunteer, pending={})
         if inbound.choice is not None:
             self._press(db, volunteer, inbound.choice, out)
         elif command is not None:
@@ -164,7 +170,8 @@ class VolunteerDesk:
 
     def _press(self, db: Database, v: Volunteer, choice: str, out: Reply) -> None:
         parts = choice.removeprefix(VOLUNTEER).split(":")
-        handoff = queue.get(db, int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+        number = _number(parts[1]) if len(parts) > 1 else None
+        handoff = queue.get(db, number) if number is not None else None
         kind = parts[0] if choice.startswith(VOLUNTEER) else ""
         if kind == "cancel":
             registry.set_pending(db, v.id, None)
@@ -179,11 +186,21 @@ class VolunteerDesk:
             self._current_action(db, v, handoff, _MENUS[kind], out)
         elif kind == "close" and len(parts) == 3 and parts[2] in OUTCOMES:
             self._close(db, v, handoff, parts[2], out)
-        elif kind == "pass" and len(parts) == 3:
+        elif kind == "pass" and len(parts) == 3 and self._pass_target(db, v, parts[2]):
             registry.set_pending(db, v.id, {"pass": parts[2], "handoff": handoff.id})
             out.say(self.texts.tell("pass_note"), [self.button("cancel", "cancel")])
         else:
             out.say(self.texts.tell("stale"))
+
+    @staticmethod
+    def _pass_target(db: Database, v: Volunteer, target: str) -> bool:
+        """A role, or a colleague who can be reached (not oneself)."""
+        if target in ("advisor", "buddy"):
+            return True
+        number = _number(target)
+        return number is not None and any(
+            x.id == number and x.id != v.id for x in registry.reachable(db)
+        )
 
     @staticmethod
     def _mine(v: Volunteer, handoff: Handoff | None) -> bool:
@@ -246,11 +263,11 @@ class VolunteerDesk:
         out.say(self.texts.tell("switched", label=self.notices.label(handoff)))
 
     def _current(self, db: Database, v: Volunteer) -> Handoff | None:
-        """The conversation typed text goes to; the only one, if just one is open."""
+        """The conversation typed text goes to. Only a volunteer who never chose one gets their
+        single open conversation; once the chosen one ends, they choose again explicitly."""
         if v.current_handoff is not None:
             current = queue.get(db, v.current_handoff)
-            if self._mine(v, current):
-                return current
+            return current if self._mine(v, current) else None
         mine = queue.active_for(db, v.id)
         if len(mine) == 1:
             registry.set_current(db, v.id, mine[0].id)
@@ -262,6 +279,8 @@ class VolunteerDesk:
     def _relay(self, db: Database, v: Volunteer, text: str, out: Reply) -> None:
         current = self._current(db, v)
         if current is None:
+            if v.current_handoff is not None and queue.active_for(db, v.id):
+                out.say(self.texts.tell("current_gone"))
             self._list(db, v, out)
             return
         queue.add_message(db, current.id, "volunteer", text, out.now, v.id)
@@ -289,10 +308,14 @@ class VolunteerDesk:
         if not self._mine(v, handoff) or handoff is None:
             out.say(t.tell("stale"))
             return
-        person = None
-        if target.isdigit():
-            person = next((x for x in registry.reachable(db) if x.id == int(target)), None)
-        role = person.role if person else target if target in ("advisor", "buddy") else "either"
+        number = _number(target)
+        person = next((x for x in registry.reachable(db) if x.id == number), None)
+        if person is None and target not in ("advisor", "buddy"):
+            out.say(t.tell("stale"))  # the colleague went away meanwhile
+            return
+        # A coordinator takes it as a person; the request keeps the role the parent asked for.
+        role = target if person is None else person.role
+        role = role if role in ("advisor", "buddy") else handoff.role
         queue.add_message(db, handoff.id, "note", note, out.now, v.id)
         again = queue.requeue(
             db, handoff.id, out.now, role=role, preferred_volunteer=person.id if person else None
@@ -328,3 +351,8 @@ class VolunteerDesk:
         )
         label = self.notices.label(handoff)
         out.say(t.tell("closed", label=label, outcome=t.word("outcomes", outcome)))
+
+
+def _number(text: str) -> int | None:
+    """A row id from a button or command, or None for anything else (no huge numbers)."""
+    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None

@@ -45,67 +45,28 @@ def _v1_initial(db: Database) -> None:
 
 
 def _v2_handoff(db: Database) -> None:
-    """Volunteers, handoffs with their relayed messages, and the outbox of undelivered messages."""
-    db.table("volunteers").create(
-        {
-            "id": int,
-            "name": str,
-            "role": str,
-            "topics": str,
-            "max_active": int,
-            "available": int,
-            "invite_hash": str,
-            "invite_expires": str,
-            "address": str,
-            "channel": str,
-            "current_handoff": int,
-            "pending": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null=["name", "role", "topics", "max_active", "available", "created_at"],
+    """Volunteers, handoffs with their relayed messages, and the outbox of undelivered messages.
+
+    AUTOINCREMENT where ids reach buttons or the courier: an id is never used twice, so an old
+    button or an in-flight delivery can never point at a newer row.
+    """
+    db.execute(
+        "CREATE TABLE volunteers (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, "
+        "role TEXT NOT NULL, topics TEXT NOT NULL, max_active INTEGER NOT NULL, "
+        "available INTEGER NOT NULL, invite_hash TEXT, invite_expires TEXT, address TEXT, "
+        "channel TEXT, current_handoff INTEGER, pending TEXT, created_at TEXT NOT NULL)"
     )
     db.execute("CREATE UNIQUE INDEX volunteers_address ON volunteers (address)")
-    handoffs = db.table("handoffs").create(
-        {
-            "id": int,
-            "code": str,
-            "conversation_id": str,
-            "channel": str,
-            "role": str,
-            "topic": str,
-            "urgent": int,
-            "status": str,
-            "volunteer_id": int,
-            "preferred_volunteer": int,
-            "summary": str,
-            "first_requested_at": str,
-            "requested_at": str,
-            "claimed_at": str,
-            "closed_at": str,
-            "outcome": str,
-            "feedback": str,
-            "announced": int,
-            "escalated": int,
-            "told_position": int,
-            "told_wait": int,
-        },
-        pk="id",
-        not_null=[
-            "code",
-            "conversation_id",
-            "channel",
-            "role",
-            "urgent",
-            "status",
-            "summary",
-            "first_requested_at",
-            "requested_at",
-            "announced",
-            "escalated",
-        ],
-        defaults={"urgent": 0, "announced": 0, "escalated": 0},
+    db.execute(
+        "CREATE TABLE handoffs (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, "
+        "conversation_id TEXT NOT NULL, channel TEXT NOT NULL, role TEXT NOT NULL, topic TEXT, "
+        "urgent INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, volunteer_id INTEGER, "
+        "preferred_volunteer INTEGER, summary TEXT NOT NULL, first_requested_at TEXT NOT NULL, "
+        "requested_at TEXT NOT NULL, claimed_at TEXT, closed_at TEXT, outcome TEXT, "
+        "feedback TEXT, announced INTEGER NOT NULL DEFAULT 0, "
+        "escalated INTEGER NOT NULL DEFAULT 0, told_position INTEGER, told_wait INTEGER)"
     )
+    handoffs = db.table("handoffs")
     handoffs.create_index(["status", "urgent", "requested_at"])
     handoffs.create_index(["conversation_id"])
     handoffs.create_index(["volunteer_id", "status"])
@@ -116,21 +77,13 @@ def _v2_handoff(db: Database) -> None:
     )
     messages.create_index(["handoff_id"])
     messages.create_index(["at"])
-    outbox = db.table("outbox").create(
-        {
-            "id": int,
-            "address": str,
-            "channel": str,
-            "text": str,
-            "buttons": str,
-            "attachment": str,
-            "created_at": str,
-            "attempts": int,
-        },
-        pk="id",
-        not_null=["address", "channel", "text", "buttons", "created_at", "attempts"],
-        defaults={"attempts": 0},
+    db.execute(
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT NOT NULL, "
+        "channel TEXT NOT NULL, text TEXT NOT NULL, buttons TEXT NOT NULL, attachment TEXT, "
+        "created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)"
     )
+    outbox = db.table("outbox")
+    outbox.create_index(["channel", "id"])
     outbox.create_index(["address"])
     # Only channel adapters read these: which platform account is behind a pseudonym, so a
     # message can be delivered; and small settings such as the pseudonym secret.

@@ -305,7 +305,9 @@ class Store:
         return deleted
 
     def forget(self, conversation_id: str) -> None:
-        """Delete a conversation, its transcript and its handoffs (a parent's own request)."""
+        """Delete a conversation, its transcript, its handoffs and the link to the platform
+        account (a parent's own request). A volunteer's pointer to a deleted handoff simply
+        stops matching anything: ids are never reused."""
 
         def work() -> None:
             db = self._db
@@ -313,13 +315,9 @@ class Store:
             db.execute(
                 f"DELETE FROM handoff_messages WHERE handoff_id IN ({handoffs})", [conversation_id]
             )
-            db.execute(
-                "UPDATE volunteers SET current_handoff = NULL "
-                f"WHERE current_handoff IN ({handoffs})",
-                [conversation_id],
-            )
             db.table("handoffs").delete_where("conversation_id = ?", [conversation_id])
             db.table("outbox").delete_where("address = ?", [conversation_id])
+            db.table("channel_accounts").delete_where("address = ?", [conversation_id])
             db.table("transcript").delete_where("conversation_id = ?", [conversation_id])
             db.table("conversations").delete_where("conversation_id = ?", [conversation_id])
 

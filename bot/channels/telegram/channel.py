@@ -30,7 +30,7 @@ from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.updates import is_private, to_inbound
 from bot.core.courier import Courier, Undeliverable
 from bot.core.engine import Engine
-from bot.core.messages import Outbound
+from bot.core.messages import Attachment, Outbound
 from handoff import outbox, registry
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ class TelegramChannel:
         self.app = build_application(settings, webhook, concurrent)
         self.app.add_handler(TypeHandler(Update, self.on_update))
         self.app.add_error_handler(self.on_error)
+        self._progress: dict[Outbound, int] = {}  # steps already sent of a message that failed
+        self._behind: set[str] = set()  # chats with replies waiting in the outbox
         courier.register(CHANNEL, self.send)
 
     # -- in ----------------------------------------------------------------------------------
@@ -133,7 +135,13 @@ class TelegramChannel:
         await self._quietly(lambda: self.app.bot.set_my_commands(menu, scope=scope))
 
     async def _reply(self, address: str, replies: list[Outbound]) -> None:
-        """Send the replies in order; what cannot go out now waits in the outbox."""
+        """Send the replies in order; what cannot go out now waits in the outbox, and while
+        anything waits there for this chat, new replies queue behind it (order is kept)."""
+        if address in self._behind:
+            if await self.engine.store.read(functools.partial(outbox.has_waiting, address=address)):
+                await self._defer(replies)
+                return
+            self._behind.discard(address)
         for index, reply in enumerate(replies):
             try:
                 await self.send(reply)
@@ -147,6 +155,9 @@ class TelegramChannel:
 
     async def _defer(self, rest: list[Outbound]) -> None:
         """Store unsent replies in the outbox; the courier delivers them, in order, later."""
+        if not rest:
+            return
+        self._behind.add(rest[0].to)
         now = datetime.now(UTC)
 
         def store(db: Database) -> None:
@@ -163,25 +174,51 @@ class TelegramChannel:
     # -- out ---------------------------------------------------------------------------------
 
     async def send(self, message: Outbound) -> None:
-        """Deliver one engine message: text pieces, keyboard on the last, then any copy."""
+        """Deliver one engine message: text pieces, keyboard on the last, then any copy.
+
+        If a later piece fails, the pieces already sent are remembered, so the retry of the
+        same message continues where it stopped instead of repeating them.
+        """
         chat_id = await self.accounts.chat_for(message.to)
         if chat_id is None:
             raise Undeliverable(message.to)
+        steps = self._steps(chat_id, message)
+        done = self._progress.get(message, 0)
+        try:
+            for number, step in enumerate(steps):
+                if number >= done:
+                    await self._call(step)
+                    self._progress[message] = number + 1
+        except Undeliverable:
+            self._progress.pop(message, None)
+            raise
+        self._progress.pop(message, None)
+
+    def _steps(self, chat_id: int, message: Outbound) -> list[Callable[[], Awaitable[object]]]:
+        """The Bot API calls for one message, in order."""
         bot = self.app.bot
         pieces = split_text(message.text)
         markup = keyboard(message.buttons)
-        for number, piece in enumerate(pieces, 1):
-            last = number == len(pieces)
-            await self._call(
-                lambda p=piece, m=(markup if last else None): bot.send_message(  # type: ignore[misc]
-                    chat_id, p, reply_markup=m
-                )
+        steps: list[Callable[[], Awaitable[object]]] = [
+            functools.partial(
+                bot.send_message,
+                chat_id,
+                piece,
+                reply_markup=markup if number == len(pieces) else None,
             )
+            for number, piece in enumerate(pieces, 1)
+        ]
         attachment = message.attachment
         if attachment is not None and attachment.channel == CHANNEL:
-            origin = await self.accounts.chat_for(attachment.origin)
-            if origin is not None:
-                await self._call(lambda: bot.copy_message(chat_id, origin, int(attachment.ref)))
+            steps.append(functools.partial(self._copy, chat_id, attachment))
+        return steps
+
+    async def _copy(self, chat_id: int, attachment: Attachment) -> object:
+        """Copy a parent's photo or document: the copy has no forward header with a name."""
+        origin = await self.accounts.chat_for(attachment.origin)
+        if origin is None:
+            return None
+        return await self.app.bot.copy_message(chat_id, origin, int(attachment.ref))
 
     async def _call(self, request: Callable[[], Awaitable[T]]) -> T | None:
         """One Bot API call with our retry policy; None when Telegram refused this message."""
@@ -224,6 +261,17 @@ class TelegramChannel:
         await self._quietly(lambda: self.app.bot.set_my_commands(commands))
         await self.app.start()
         self.courier.wake()  # messages that waited for this channel go out now
+
+    def schedule_queue_watch(self, every: float) -> None:
+        """Run the engine's queue watch (escalation, wait updates) on PTB's JobQueue."""
+        assert self.app.job_queue is not None, "install python-telegram-bot[job-queue]"
+        self.app.job_queue.run_repeating(self._watch, interval=every, first=every)
+
+    async def _watch(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self.engine.tick()
+        except Exception as error:  # the next run tries again
+            _log_failure(error)
 
     async def start_polling(self) -> None:
         """Long polling (the default mode)."""

@@ -21,23 +21,32 @@ def chat_key(update: object) -> int | None:
     return None
 
 
+# PTB takes its own semaphore BEFORE do_process_update; if that were the real limit, updates
+# queued behind one busy chat would hold every slot and stall all other chats. So PTB's is
+# effectively unbounded and the real limit is taken inside, after the chat's lock.
+_PTB_SLOTS = 1_000_000
+
+
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    """One lock per chat, created on demand and dropped when nobody waits for it."""
+    """One lock per chat, created on demand and dropped when nobody waits for it; at most
+    `max_concurrent_updates` handlers run at once, and waiting for a chat takes no slot."""
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(_PTB_SLOTS)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._running = asyncio.Semaphore(max_concurrent_updates)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the handler coroutine after earlier updates of the same chat."""
         key = chat_key(update)
         if key is None:
-            await coroutine
+            async with self._running:
+                await coroutine
             return
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._running:
                 await coroutine
         finally:
             lock, users = self._locks[key]

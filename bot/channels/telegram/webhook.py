@@ -42,8 +42,10 @@ class WebhookServer:
             return web.Response(status=403, text="forbidden")
         try:
             data = await request.json(loads=json.loads)
-            update = Update.de_json(data, self.channel.app.bot)
-        except (ValueError, TypeError, KeyError):
+            update = Update.de_json(data, self.channel.app.bot) if isinstance(data, dict) else None
+        except Exception:  # anything that is not a valid update, whatever PTB makes of it
+            update = None
+        if update is None:
             log.warning("webhook: a request that is not an update was refused")
             return web.Response(status=400, text="bad update")
         await self.channel.app.update_queue.put(update)
