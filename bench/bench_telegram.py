@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.bench_engine import QUESTIONS as ENGINE_QUESTIONS
 from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.settings import TelegramSettings
@@ -57,17 +58,8 @@ from handoff.settings import HandoffSettings
 from tests.fake_telegram import FakeBotApi, SentMessage
 
 # FAQ questions that each get one answer with its own title (checked by the calibration).
-QUESTIONS = (
-    "wat is een opp",
-    "mijn zoon is geschorst mag dat",
-    "hoe maak ik bezwaar tegen de tlv",
-    "wat doet het samenwerkingsverband",
-    "mijn dochter zit al weken thuis",
-    "bestaat het rugzakje nog",
-    "wat is passend onderwijs",
-    "hoe krijg ik extra hulp op school voor mijn kind met adhd",
-    "wat doet een ib er",
-)
+# The engine benchmark's questions, less one whose answer's title repeats another's.
+QUESTIONS = tuple(q for q in ENGINE_QUESTIONS if q != "wanneer is mijn kind leerplichtig")
 FIRST_CHAT = 10_001  # parent i has user id = chat id FIRST_CHAT + i
 RATE_LIMIT = 30.0  # PTB AIORateLimiter's overall default, messages per second
 ALWAYS_OPEN = EngineSettings(handoff=HandoffSettings(hours=OpeningHours.always_open()))

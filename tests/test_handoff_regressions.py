@@ -30,6 +30,16 @@ async def ask(parent: FakeParent) -> None:
     await parent.presses("Iets anders")
 
 
+async def one_volunteer_two_parents(line: Helpline) -> tuple[FakeParent, ...]:
+    """Sanne talks with two parents, A and B."""
+    sanne = await line.volunteer("Sanne", max_active=2)
+    a, b = line.parent(), line.parent()
+    for parent in (a, b):
+        await ask(parent)
+        await sanne.presses_id(next(x.id for x in sanne.keyboard if x.id.startswith("v:claim")))
+    return sanne, a, b
+
+
 async def code_of(line: Helpline, parent: FakeParent) -> str:
     handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
     assert handoff is not None
@@ -37,11 +47,7 @@ async def code_of(line: Helpline, parent: FakeParent) -> str:
 
 
 async def test_after_the_current_parent_stops_nothing_goes_to_the_other_one(line: Helpline):
-    sanne = await line.volunteer("Sanne", max_active=2)
-    a, b = line.parent(), line.parent()
-    for parent in (a, b):
-        await ask(parent)
-        await sanne.presses_id(next(x.id for x in sanne.keyboard if x.id.startswith("v:claim")))
+    sanne, a, b = await one_volunteer_two_parents(line)
     await sanne.says(f"/wissel {await code_of(line, a)}")
     await a.says("/stop")
     seen = len(b.received)
@@ -55,12 +61,8 @@ async def test_after_the_current_parent_stops_nothing_goes_to_the_other_one(line
 
 
 async def test_switching_during_a_pass_on_does_not_turn_a_message_into_a_note(line: Helpline):
-    sanne = await line.volunteer("Sanne", max_active=2)
     await line.volunteer("Kees", "advisor")
-    a, b = line.parent(), line.parent()
-    for parent in (a, b):
-        await ask(parent)
-        await sanne.presses_id(next(x.id for x in sanne.keyboard if x.id.startswith("v:claim")))
+    sanne, a, b = await one_volunteer_two_parents(line)
     await sanne.says(f"/wissel {await code_of(line, a)}")
     await sanne.says("/doorgeven")
     await sanne.presses("Een adviseur")
