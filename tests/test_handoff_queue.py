@@ -102,7 +102,7 @@ async def test_capacity_limit_stops_claims_and_notifications(line: Helpline):
     await ask_person(two)
     assert len(sanne.received) == before  # full: no notification
     await sanne.says("/volgende")
-    assert "Dat is je maximum" in sanne.last
+    assert "Je hebt je maximum van 1 gesprekken bereikt" in sanne.last
     assert "ongeveer 20 minuten" in two.received[-1].text  # one typical conversation
 
 
@@ -151,7 +151,7 @@ async def test_waiting_parent_hears_when_they_are_next(line: Helpline):
     await sanne.presses("Advies gegeven")
     await sanne.says("/volgende")
     await line.tick(seconds=30)
-    assert "U bent nu de volgende" in three.last
+    assert "U bent nu de eerste in de rij" in three.last
 
 
 async def test_pressing_oppakken_twice_is_not_a_lost_claim(line: Helpline):

@@ -205,7 +205,7 @@ async def test_outside_opening_hours_question_waits_and_parent_hears_at_pickup(
     sanne = await line.volunteer("Sanne")
     parent = line.parent()
     await ask_person(parent)
-    assert "Ze zijn er weer maandag 30 november 9.00" in parent.last
+    assert "Vanaf maandag 30 november 9.00 uur zijn we er weer" in parent.last
     assert "113" in parent.last
     assert not any("Nieuwe vraag" in m.text for m in sanne.received)
     await parent.says("Mijn zoon wil maandag niet naar school.")

@@ -157,7 +157,11 @@ class Notices:
         buttons: list[Button] = []
         if current not in (None, handoff.id):
             other = queue.get(db, current)
-            if other is not None and other.is_open and other.volunteer_id == volunteer.id:
+            if (
+                other is not None
+                and other.status == "active"
+                and other.volunteer_id == volunteer.id
+            ):
                 line = self.texts.tell("relay_other", line=line, current=self.label(other))
             else:  # the conversation they typed to has ended: nothing goes anywhere silently
                 line = self.texts.tell("relay_no_current", line=line, label=self.label(handoff))

@@ -167,7 +167,8 @@ class ParentDesk:
             session.event("handoff_feedback", outcome="helped" if helped else "not_helped")
             buttons = [b for b in self.closing_buttons(handoff) if "fb:" not in b.id]
             days = str(self.settings.reopen_days)
-            session.reply(self.texts.say("handoff_feedback_thanks", days=days), buttons)
+            key = "handoff_feedback_thanks" if helped else "handoff_feedback_sorry"
+            session.reply(self.texts.say(key, days=days), buttons)
         elif do == "reopen":
             self._reopen(db, session, handoff)
 

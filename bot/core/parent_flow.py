@@ -95,8 +95,7 @@ class ParentFlow:
         elif command == "stop":
             session.event("stop")
             session.state, session.path = "menu", []
-            session.data.pop("shown", None)
-            session.reply(self.texts.say("stopped"))
+            session.reply(self.texts.say("stopped"), self.faq.menu_buttons())
         elif command == "help":
             self.faq.menu(session, self.texts.say("help"))
         elif command == "privacy":

@@ -100,10 +100,10 @@ class VolunteerDesk:
                 self._claimed(db, v, found, out)
         elif name == "claim":
             self._claim_code(db, v, arg, out)
-        elif name == "list":
+        elif name == "list" or (name == "switch" and not arg):
             self._list(db, v, out)
         elif name == "switch":
-            found = queue.by_code(db, arg) if arg else None
+            found = queue.by_code(db, arg)
             if found is None or found.volunteer_id != v.id or found.status != "active":
                 out.say(t.tell("unknown_code", code=arg or "?"))
             else:
@@ -118,6 +118,8 @@ class VolunteerDesk:
             out.say(t.tell(name))
         elif name in ("pass", "release", "close"):
             if current is None:
+                if queue.active_for(db, v.id):
+                    out.say(t.tell("choose_first"))
                 self._list(db, v, out)
             else:
                 self._current_action(db, v, current, name, out)
@@ -161,7 +163,7 @@ class VolunteerDesk:
             out.say(self.texts.tell("none_open"))
             return
         current = self._current(db, v)
-        now_typing = self.notices.label(current) if current else "-"
+        now_typing = self.notices.label(current) if current else self.texts.tell("nobody")
         lines = [self.texts.tell("list_head", current=now_typing)]
         lines += [self.notices.header(h) for h in mine]
         out.say("\n".join(lines), [self.notices.switch_button(h) for h in mine])
@@ -279,7 +281,10 @@ class VolunteerDesk:
     def _relay(self, db: Database, v: Volunteer, text: str, out: Reply) -> None:
         current = self._current(db, v)
         if current is None:
-            if v.current_handoff is not None and queue.active_for(db, v.id):
+            if not queue.active_for(db, v.id):
+                out.say(self.texts.tell("not_sent"))
+                return
+            if v.current_handoff is not None:
                 out.say(self.texts.tell("current_gone"))
             self._list(db, v, out)
             return
