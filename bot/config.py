@@ -87,12 +87,19 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
     if lexicon:
         sources = replace(sources, lexicon_dir=Path(lexicon))
     db = env.get("OUDERLIJN_DB") or storage.get("db") or "ouderlijn.db"
+    helpline = _helpline_settings(data.get("helpline", {}), env)
+    handoff = _handoff_settings(data.get("handoff", {}), data.get("helpline", {}))
+    if handoff.reopen_days > helpline.retention_days:
+        raise ConfigError(
+            f"[handoff] reopen_days ({handoff.reopen_days}) must not exceed "
+            f"[helpline] retention_days ({helpline.retention_days}): the story would be gone"
+        )
     return Settings(
         db_path=Path(db),
         knowledge=sources,
         matcher=_matcher_settings(data.get("matcher", {})),
-        helpline=_helpline_settings(data.get("helpline", {}), env),
-        handoff=_handoff_settings(data.get("handoff", {}), data.get("helpline", {})),
+        helpline=helpline,
+        handoff=handoff,
     )
 
 

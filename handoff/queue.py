@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -17,6 +17,7 @@ from bot.storage import fetch_rows, from_text, to_text
 from handoff.model import Handoff, HandoffError, RelayedMessage, Sender, Summary
 
 QUEUE_ORDER = "urgent DESC, requested_at, id"
+REUSE_DAYS = 7
 # Pseudonym codes like "K7": a letter and a digit, without look-alikes.
 _LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
 _DIGITS = "23456789"
@@ -52,17 +53,24 @@ def _handoff(row: dict[str, Any]) -> Handoff:
     )
 
 
-def _free_code(db: Database) -> str:
-    """A pseudonym code no open handoff uses; three characters once two get crowded."""
-    used = {r[0] for r in db.execute("SELECT code FROM handoffs WHERE status != 'closed'")}
-    for length in (1, 2, 3):
-        for _ in range(20):
+def _free_code(db: Database, now: datetime) -> str:
+    """A pseudonym code no open handoff uses and none closed in the last REUSE_DAYS, so a
+    volunteer never meets the same "Ouder #K7" as two different parents in one week."""
+    since = to_text(now - timedelta(days=REUSE_DAYS))
+    used = {
+        r[0]
+        for r in db.execute(
+            "SELECT code FROM handoffs WHERE status != 'closed' OR closed_at >= ?", [since]
+        )
+    }
+    for length in (2, 3, 4):
+        for _ in range(40):
             code = secrets.choice(_LETTERS) + "".join(
                 secrets.choice(_DIGITS) for _ in range(length)
             )
             if code not in used:
                 return code
-    raise HandoffError("no free pseudonym code")  # pragma: no cover - 23 * 8**3 codes
+    raise HandoffError("no free pseudonym code")  # pragma: no cover - 23 * 8**4 codes
 
 
 def get(db: Database, handoff_id: int) -> Handoff | None:
@@ -104,7 +112,7 @@ def create(
         "preferred_volunteer, summary, first_requested_at, requested_at) "
         "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
         [
-            _free_code(db),
+            _free_code(db, now),
             conversation_id,
             channel,
             role,

@@ -36,6 +36,7 @@ def test_toml_then_env(tmp_path):
         ("[handoff]\nreopen_days = -1\n", "reopen_days must be a number of at least 0"),
         ("[helpline.hours]\nmon = '17:00-09:00'\n", "helpline.hours.mon"),
         ("[helpline.hours]\ntimezone = 'Mars/Olympus'\n", "unknown time zone"),
+        ("[helpline]\nretention_days = 3\n", "reopen_days \\(7\\) must not exceed"),
     ],
 )
 def test_bad_toml(tmp_path, toml, message):

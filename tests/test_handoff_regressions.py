@@ -232,3 +232,80 @@ async def test_odd_buttons_and_texts_get_an_answer_and_never_crash(line: Helplin
             await line.engine.handle(Inbound(who.name, "fake", who.at, text=text))
     handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
     assert handoff is not None  # the odd input did not corrupt anything
+
+
+async def test_reopen_only_promises_a_previous_volunteer_who_can_take_it(line: Helpline):
+    sanne = await line.volunteer("Sanne")
+    await line.volunteer("Kees")
+    parent = line.parent()
+    await ask(parent)
+    await sanne.presses("Oppakken")
+    await sanne.says("/afsluiten")
+    await sanne.presses("Advies gegeven")
+    await sanne.says("/afwezig")
+    seen = len(parent.received)
+    await parent.presses("Opnieuw praten")
+    assert "Sanne" not in parent.texts_since(seen) and "U staat in de rij" in parent.last
+
+
+async def test_a_failed_message_is_retried_by_the_running_courier(store):
+    import asyncio
+    import contextlib
+
+    got: list[str] = []
+    failures = {"left": 1}
+
+    async def send(message: Outbound) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionError("502")
+        got.append(message.text)
+
+    courier = Courier(store, retry_seconds=0.01, max_retry_seconds=0.05)
+    courier.register("tg", send)
+    runner = asyncio.create_task(courier.run())
+    try:
+        now = datetime.now(UTC)
+        await store.transaction(lambda db: outbox.put(db, "tg", Outbound("tg:p", "hallo"), now))
+        courier.wake()
+        for _ in range(100):  # no other wake comes: the courier retries by itself
+            if got:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    assert got == ["hallo"]
+
+
+async def test_other_traffic_does_not_use_up_a_failing_chats_retries(store):
+    import asyncio
+    import contextlib
+
+    from bot.core.courier import MAX_ATTEMPTS
+
+    async def send(message: Outbound) -> None:
+        if message.to == "tg:down":
+            raise ConnectionError("network unreachable")
+
+    courier = Courier(store, retry_seconds=30, max_retry_seconds=60)
+    courier.register("tg", send)
+    runner = asyncio.create_task(courier.run())
+    now = datetime.now(UTC)
+    try:
+        await store.transaction(lambda db: outbox.put(db, "tg", Outbound("tg:down", "x"), now))
+        for i in range(MAX_ATTEMPTS + 2):  # other parents chatting wake the courier each turn
+            await store.transaction(
+                lambda db, i=i: outbox.put(db, "tg", Outbound(f"tg:o{i}", "y"), now)
+            )
+            courier.wake()
+            await asyncio.sleep(0.005)
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    attempts = await store.read(
+        lambda db: db.execute("SELECT attempts FROM outbox WHERE address = 'tg:down'").fetchone()
+    )
+    assert attempts is not None and attempts[0] <= 2  # it waits its own pause

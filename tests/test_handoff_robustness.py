@@ -239,7 +239,9 @@ async def test_returning_parent_and_volunteer_hear_where_they_stand(line: Helpli
     assert "U staat in de rij voor een gesprek" in waiting.last
 
 
-async def test_retention_removes_old_relayed_text_and_closed_handoffs(line: Helpline):
+async def test_retention_removes_closed_handoffs_and_keeps_what_a_waiting_parent_wrote(
+    line: Helpline,
+):
     from datetime import timedelta
 
     parent, sanne = await connected(line)
@@ -255,6 +257,6 @@ async def test_retention_removes_old_relayed_text_and_closed_handoffs(line: Help
     removed = await store.purge_transcripts(line.clock.now + timedelta(seconds=1))
     assert removed > 0
     left = await store.read(lambda db: db.execute("select text from handoff_messages").fetchall())
-    assert left == []  # everything before the cutoff is gone, open or closed
+    assert left == [("Nieuw bericht.",)]  # a parent still waiting keeps their story
     handoffs = await store.read(lambda db: db.execute("select status from handoffs").fetchall())
     assert handoffs == [("queued",)]  # the closed one went, the waiting parent stays

@@ -306,3 +306,20 @@ async def test_queue_watch_runs_on_ptb_job_queue(api: FakeBotApi, tmp_path, cont
         assert len(jobs) == 1
     finally:
         await world.stop()
+
+
+async def test_forget_then_a_restart_still_reaches_the_parent(
+    world: TelegramWorld, api: FakeBotApi
+):
+    parent = api.user(1017, "Marieke", "de Vries", "mariekedv")
+    anne = api.user(2017, "Anne")
+    await world.volunteer(anne, "Anne")
+    await world.says(parent, "hallo", expect="Waar kan ik u mee helpen?")
+    await world.says(parent, "/vergeet", expect="Uw gegevens zijn gewist")
+    await world.says(parent, "hallo", expect="Waar kan ik u mee helpen?")
+    await world.asks_person(parent)
+    await world.replies(anne, 1, "Nieuwe vraag")
+    await world.presses(anne, "Oppakken", expect="Je praat nu met")
+    await world.restart()  # the adapter's memory is gone: the database must know the chat
+    world.sends(anne, "Hoe gaat het nu met uw zoon?")
+    await world.replies(parent, 0, "Anne: Hoe gaat het nu met uw zoon?")

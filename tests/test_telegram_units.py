@@ -238,3 +238,16 @@ async def test_a_half_sent_long_message_continues_where_it_stopped(store, monkey
     await courier.deliver_pending()  # piece 1 goes, piece 2 fails five times
     await courier.deliver_pending()  # the retry sends piece 2 only
     assert sent == ["AAA", "BBB"]
+    sent.clear()  # the same long text again, as a new message: sent whole
+    await store.transaction(lambda db: outbox.put(db, "telegram", Outbound("tg:x", text), now))
+    await courier.deliver_pending()
+    assert sent == ["AAA", "BBB"]
+
+
+def test_captions_of_any_kind_reach_the_engine_for_the_crisis_check():
+    video = {"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1, "duration": 1}
+    inbound = to_inbound(
+        update(message=message(video=video, caption="ik wil niet meer leven")), "tg:x"
+    )
+    assert inbound is not None and inbound.kind == "video"
+    assert inbound.text == "ik wil niet meer leven"

@@ -2,9 +2,9 @@
 
 One worker per address delivers that address's messages oldest first, deleting each as soon
 as it is out, so a retry never repeats one; different addresses never wait for each other. A
-failed message stays and is retried with growing pauses, and nothing behind it for that address
-overtakes it. A channel that reports an address as unreachable (the parent blocked the bot)
-makes the engine end or hand back the handoff.
+failed address waits with growing pauses of its own (other traffic does not speed it up), and
+nothing behind the failed message overtakes it. A channel that reports an address as
+unreachable (the parent blocked the bot) makes the engine end or hand back the handoff.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 from bot.core.messages import Outbound
 from bot.storage import AsyncStore
@@ -22,7 +23,10 @@ from handoff import outbox
 log = logging.getLogger(__name__)
 
 Send = Callable[[Outbound], Awaitable[None]]
-MAX_ATTEMPTS = 30  # then the message is dropped (logged without content), not retried forever
+# The outbox row being delivered, for channels that send one message in several calls and
+# must resume (not repeat) after a failure; None for replies sent directly.
+delivery_id: ContextVar[int | None] = ContextVar("delivery_id", default=None)
+MAX_ATTEMPTS = 200  # with pauses up to max_retry_seconds: hours of trying, then dropped (logged)
 
 
 class Undeliverable(Exception):  # noqa: N818 - reads as a verdict: the address is undeliverable
@@ -48,7 +52,8 @@ class Courier:
         self._wake = asyncio.Event()
         self._dispatching = asyncio.Lock()
         self._workers: dict[str, asyncio.Task[int]] = {}
-        self._failures = 0
+        self._failures: dict[str, int] = {}  # address -> failures in a row
+        self._retry_at: dict[str, float] = {}  # address -> loop time of its next try
 
     def register(
         self, channel: str, send: Send, accepts: Callable[[str], bool] | None = None
@@ -66,22 +71,25 @@ class Courier:
         self._wake.set()
 
     async def deliver_pending(self) -> int:
-        """Start workers for every address with messages and wait for all of them; returns
-        how many messages they delivered."""
-        await self._dispatch()
+        """Start workers for every address with messages (failed ones too, without waiting)
+        and wait for all of them; returns how many messages they delivered."""
+        await self._dispatch(force=True)
         results = await asyncio.gather(*self._workers.values(), return_exceptions=True)
         return sum(r for r in results if isinstance(r, int))
 
-    async def _dispatch(self) -> None:
-        """A worker for each address that has messages and none yet."""
+    async def _dispatch(self, force: bool = False) -> None:
+        """A worker for each address that has messages, none yet, and no pause running."""
         async with self._dispatching:
             channels = sorted(self.channels)
             addresses = await self.store.read(
                 functools.partial(outbox.waiting_addresses, channels=channels)
             )
+            now = asyncio.get_running_loop().time()
             for channel, address in addresses:
                 accepts = self.accepts.get(channel)
                 if address in self._workers or (accepts is not None and not accepts(address)):
+                    continue
+                if not force and self._retry_at.get(address, 0.0) > now:
                     continue
                 self._workers[address] = asyncio.create_task(self._worker(channel, address))
 
@@ -99,32 +107,51 @@ class Courier:
                     if not await self._deliver(parcel):
                         return delivered
                     delivered += 1
+        except Exception as error:  # e.g. storage busy after a send: it may go out again
+            log.warning("courier: worker stopped (%s)", type(error).__name__)
+            self._pause(address)
+            return delivered
         finally:
             self._workers.pop(address, None)
 
     async def _deliver(self, parcel: outbox.Parcel) -> bool:
         """Send one message and forget it; False when this address must wait or is gone."""
+        address = parcel.message.to
         if parcel.attempts >= MAX_ATTEMPTS:
             log.warning("courier: gave up on a message after %d attempts", parcel.attempts)
             await self.store.transaction(functools.partial(outbox.delivered, ids=[parcel.id]))
             return True
+        token = delivery_id.set(parcel.id)
         try:
             await self.channels[parcel.channel](parcel.message)
         except Undeliverable:
             log.info("courier: an address is unreachable on channel %s", parcel.channel)
-            await self._unreachable(parcel.message.to)
+            await self._unreachable(address)
             return False
         except Exception as error:  # transient: keep it, retry later, keep the order
             log.warning("courier: delivery failed (%s); will retry", type(error).__name__)
             await self.store.transaction(functools.partial(outbox.failed, ids=[parcel.id]))
-            self._failures += 1
+            self._pause(address)
             return False
+        finally:
+            delivery_id.reset(token)
         await self.store.transaction(functools.partial(outbox.delivered, ids=[parcel.id]))
-        self._failures = 0
+        self._failures.pop(address, None)
+        self._retry_at.pop(address, None)
         return True
+
+    def _pause(self, address: str) -> None:
+        """This address waits before its next try: 2 s, 4 s, 8 s … up to max_retry_seconds."""
+        failures = self._failures.get(address, 0) + 1
+        self._failures[address] = failures
+        pause = min(self.max_retry_seconds, self.retry_seconds * 2 ** min(failures - 1, 16))
+        self._retry_at[address] = asyncio.get_running_loop().time() + pause
+        self._wake.set()  # run() recomputes how long to sleep
 
     async def _unreachable(self, address: str) -> None:
         """Let the engine end or hand back the address's handoffs; never let that fail us."""
+        self._failures.pop(address, None)
+        self._retry_at.pop(address, None)
         if self.on_unreachable is None:
             await self.store.transaction(functools.partial(outbox.drop_for, address=address))
             return
@@ -135,27 +162,31 @@ class Courier:
                 "courier: handling an unreachable address failed (%s)", type(error).__name__
             )
 
+    def _next_timeout(self, poll_seconds: float | None) -> float | None:
+        """Sleep until the next poll or the earliest paused address is due."""
+        if not self._retry_at:
+            return poll_seconds
+        due = max(0.0, min(self._retry_at.values()) - asyncio.get_running_loop().time())
+        return due if poll_seconds is None else min(due, poll_seconds)
+
     async def run(self, poll_seconds: float | None = None) -> None:
-        """Deliver whenever woken, and retry failures with growing pauses, until cancelled.
+        """Deliver whenever woken or a paused address is due, until cancelled.
 
         `poll_seconds` also looks every so often, for messages written by another process.
         """
         self._wake.set()  # whatever a previous run left behind goes out first
         try:
             while True:
-                timeout = poll_seconds
-                if self._failures:
-                    backoff = self.retry_seconds * 2 ** min(self._failures, 10)
-                    backoff = min(self.max_retry_seconds, backoff)
-                    timeout = min(backoff, poll_seconds or backoff)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    await asyncio.wait_for(self._wake.wait(), self._next_timeout(poll_seconds))
                 self._wake.clear()
                 try:
                     await self._dispatch()
                 except Exception as error:  # e.g. storage busy: try again on the next wake
                     log.warning("courier: round failed (%s)", type(error).__name__)
-                    self._failures += 1
+                    await asyncio.sleep(self.retry_seconds)
         finally:
-            for worker in list(self._workers.values()):
+            workers = list(self._workers.values())
+            for worker in workers:
                 worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)

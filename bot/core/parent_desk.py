@@ -177,6 +177,8 @@ class ParentDesk:
 
         A new row (not the old one requeued) keeps last week's buttons from acting on it.
         """
+        reachable = registry.reachable(db)
+        previous = routing.previous_volunteer(closed.volunteer_id, reachable, closed.role)
         again = queue.create(
             db,
             closed.conversation_id,
@@ -186,15 +188,14 @@ class ParentDesk:
             session.crisis,
             closed.summary,
             session.now,
-            preferred_volunteer=closed.volunteer_id,
+            preferred_volunteer=previous.id if previous else None,
         )
         queue.copy_messages(db, closed.id, again.id)
         session.event("handoff", topic=again.role, outcome="reopened")
         self._enter(session, again)
-        self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
-        previous = self.name_of(db, closed.volunteer_id)
-        if previous:
-            session.reply(self.texts.say("previous_offer", name=previous))
+        self.notices.announce_waiting(db, again, reachable, session.now)
+        if previous is not None:
+            session.reply(self.texts.say("previous_offer", name=previous.name))
         self._tell_wait(db, session, again)
 
     # -- in the queue or in a conversation --------------------------------------------------
@@ -231,6 +232,8 @@ class ParentDesk:
                 self._relay(db, session, handoff, None, text, crisis)
             session.reply(t.say("handoff_file_later"))
         elif inbound.kind != "text" or not text:
+            if text:  # a caption on a sticker or video: relayed and crisis-checked
+                self._relay(db, session, handoff, volunteer, text, crisis)
             session.reply(t.say("handoff_only_text"))
         else:
             self._relay(db, session, handoff, volunteer, text, crisis)
@@ -258,6 +261,7 @@ class ParentDesk:
             line = t.tell(
                 "relay_file_elsewhere", label=label, what=what, channel=attachment.channel
             )
+            line += f"\n{caption}" if caption else ""
             self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
 
     @staticmethod

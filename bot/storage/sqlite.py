@@ -166,7 +166,9 @@ def _purge_text(db: Database, cutoff: str) -> int:
         f"DELETE FROM handoff_messages WHERE handoff_id IN ({closed_long_ago})",
         "DELETE FROM handoffs WHERE status = 'closed' AND closed_at < ?",
         "DELETE FROM transcript WHERE at < ?",
-        "DELETE FROM handoff_messages WHERE at < ?",
+        # a parent still waiting or talking keeps their story until the handoff closes
+        "DELETE FROM handoff_messages WHERE at < ? AND handoff_id IN "
+        "(SELECT id FROM handoffs WHERE status = 'closed')",
         "DELETE FROM outbox WHERE created_at < ?",
     ):
         deleted += db.execute(sql, [cutoff]).rowcount

@@ -66,6 +66,10 @@ class TelegramAccounts:
         )
         self._chats[address] = chat_id
 
+    def forget(self, address: str) -> None:
+        """The parent asked to be forgotten (the row is gone): the next message links anew."""
+        self._chats.pop(address, None)
+
     async def chat_for(self, address: str) -> int | None:
         """The Telegram chat of a pseudonym, or None if this bot never saw it."""
         if address in self._chats:

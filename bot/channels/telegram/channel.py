@@ -28,7 +28,7 @@ from bot.channels.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.channels.telegram.render import keyboard, split_text
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.updates import is_private, to_inbound
-from bot.core.courier import Courier, Undeliverable
+from bot.core.courier import Courier, Undeliverable, delivery_id
 from bot.core.engine import Engine
 from bot.core.messages import Attachment, Outbound
 from handoff import outbox, registry
@@ -38,6 +38,7 @@ T = TypeVar("T")
 SEND_ATTEMPTS = 5
 SEND_BACKOFF_S = 0.5
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_PROGRESS = 1000  # half-sent messages remembered for a retry
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -89,7 +90,7 @@ class TelegramChannel:
         self.app = build_application(settings, webhook, concurrent)
         self.app.add_handler(TypeHandler(Update, self.on_update))
         self.app.add_error_handler(self.on_error)
-        self._progress: dict[Outbound, int] = {}  # steps already sent of a message that failed
+        self._progress: dict[int | None, int] = {}  # outbox row -> steps sent before a failure
         self._behind: set[str] = set()  # chats with replies waiting in the outbox
         courier.register(CHANNEL, self.send)
 
@@ -113,15 +114,18 @@ class TelegramChannel:
             _log_failure(error)
             replies = [Outbound(address, self.engine.texts.say("busy"))]
         await self._reply(address, replies)
-        if self._is_link(inbound.text):
+        command = self._command(inbound.text)
+        if command == "link":
             await self._volunteer_menu(address, update.effective_chat.id)
+        elif command == "forget":
+            self.accounts.forget(address)
 
-    def _is_link(self, text: str | None) -> bool:
-        """Whether a message was `/aanmelden CODE` (or another alias of the link command)."""
-        word = (text or "").strip().partition(" ")[0].lstrip("/").split("@")[0].lower()
-        return (
-            bool(text and text.startswith("/")) and self.engine.texts.commands.get(word) == "link"
-        )
+    def _command(self, text: str | None) -> str | None:
+        """The parent command a message was (e.g. "link" for `/aanmelden CODE`), if any."""
+        if not text or not text.startswith("/"):
+            return None
+        word = text.strip().partition(" ")[0].lstrip("/").split("@")[0].lower()
+        return self.engine.texts.commands.get(word)
 
     async def _volunteer_menu(self, address: str, chat_id: int) -> None:
         """A freshly linked volunteer gets the volunteer commands in their chat's menu."""
@@ -183,16 +187,20 @@ class TelegramChannel:
         if chat_id is None:
             raise Undeliverable(message.to)
         steps = self._steps(chat_id, message)
-        done = self._progress.get(message, 0)
+        key = delivery_id.get()  # the outbox row: ids are never reused
+        done = self._progress.get(key, 0) if key is not None else 0
+        if len(self._progress) > MAX_PROGRESS:  # rows the courier gave up on or dropped
+            self._progress.clear()
         try:
             for number, step in enumerate(steps):
                 if number >= done:
                     await self._call(step)
-                    self._progress[message] = number + 1
+                    if key is not None:
+                        self._progress[key] = number + 1
         except Undeliverable:
-            self._progress.pop(message, None)
+            self._progress.pop(key, None)
             raise
-        self._progress.pop(message, None)
+        self._progress.pop(key, None)
 
     def _steps(self, chat_id: int, message: Outbound) -> list[Callable[[], Awaitable[object]]]:
         """The Bot API calls for one message, in order."""

@@ -58,4 +58,4 @@ def _from_message(message: Message, address: str) -> Inbound:
                 address, CHANNEL, at, text=message.caption, kind=kind, attachment=attachment
             )
     kind = next((k for k in OTHER_KINDS if getattr(message, k, None)), "other")
-    return Inbound(address, CHANNEL, at, kind=kind)
+    return Inbound(address, CHANNEL, at, text=message.caption, kind=kind)  # crisis-checked too
