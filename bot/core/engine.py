@@ -25,6 +25,7 @@ from bot.core.intents import Intents
 from bot.core.messages import Inbound, Outbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.parent_flow import ParentFlow
+from bot.core.parent_relay import ParentRelay
 from bot.core.person_flow import PersonFlow
 from bot.core.queue_watch import QueueWatch
 from bot.core.safety import CrisisCheck
@@ -102,6 +103,7 @@ class Engine:
         self.tree = TreeFlow(tree, texts, entries)
         self.notices = Notices(texts, handoff)
         self.desk = ParentDesk(texts, self.notices, handoff, self.tree, entries)
+        self.relay = ParentRelay(texts, self.notices, self.desk)
         self.volunteers = VolunteerDesk(texts, self.notices, self.desk.closing_buttons)
         self.watch = QueueWatch(self.notices, self.desk, handoff)
         self.parents = ParentFlow(
@@ -150,9 +152,9 @@ class Engine:
                 handoff = ctx.handoff
                 if session.state == "handoff" and handoff is not None and handoff.is_open:
                     helper = await self.store.read(
-                        functools.partial(self.desk.name_of, volunteer_id=handoff.volunteer_id)
+                        functools.partial(self.relay.name_of, volunteer_id=handoff.volunteer_id)
                     )
-                    self.desk.remind(session, handoff, helper)
+                    self.relay.remind(session, handoff, helper)
                 else:
                     session.state = "menu" if session.state == "handoff" else session.state
                     self.parents.show_current(session)
@@ -179,7 +181,7 @@ class Engine:
     async def unreachable(self, address: str) -> None:
         """A channel cannot deliver to `address` any more (blocked, deleted): end or hand back."""
         now = self.clock()
-        await self._transaction(lambda db: self.desk.unreachable(db, address, now))
+        await self._transaction(lambda db: self.relay.unreachable(db, address, now))
         log.info("an address became unreachable; its handoffs were updated")
 
     async def _transaction(self, work: Callable[[Database], T]) -> T:
@@ -250,7 +252,7 @@ class Engine:
         handoff = queue.get(db, int(session.data.get("handoff", 0)))
         if handoff is not None and handoff.is_open:
             crisis = bool(inbound.text) and self.safety.is_crisis(inbound.text or "")
-            self.desk.turn(db, session, handoff, inbound, command, crisis)
+            self.relay.turn(db, session, handoff, inbound, command, crisis)
             return
         session.state = "menu"
         session.data.pop("handoff", None)
@@ -263,7 +265,7 @@ class Engine:
     async def _forget(self, session: Session, latest: Handoff | None) -> list[Outbound]:
         """Delete the parent's data; a volunteer in an open conversation is told first."""
         if latest is not None and latest.is_open:
-            await self._transaction(lambda db: self.desk.leave(db, session, latest.id))
+            await self._transaction(lambda db: self.relay.leave(db, session, latest.id))
         await self.store.forget(session.conversation_id)
         log.info("conversation forgotten on request")
         return [Outbound(session.conversation_id, self.texts.say("forgotten"))]
@@ -287,7 +289,7 @@ class Engine:
                 return session.replies
             latest = queue.latest_for(db, session.conversation_id)
             if latest is not None and latest.is_open:  # a parent becoming a volunteer
-                self.desk.leave(db, session, latest.id)
+                self.relay.leave(db, session, latest.id)
             db.execute("DELETE FROM conversations WHERE conversation_id = ?", [volunteer.address])
             db.execute("DELETE FROM transcript WHERE conversation_id = ?", [volunteer.address])
             return [

@@ -1,4 +1,4 @@
-"""The parent's side of a handoff: join the queue, hear the wait, talk, stop, give feedback, reopen.
+"""The parent's side of a handoff: join the queue, hear the wait, give feedback, reopen.
 
 Every method runs inside one storage transaction (the engine calls it through
 `store.transaction`), so the queue, the relayed message and the outbox change together.
@@ -12,18 +12,17 @@ from sqlite_utils import Database
 
 from bot.core.choices import HANDOFF, MENU
 from bot.core.handoff_notices import Notices
-from bot.core.messages import Attachment, Button, Inbound
+from bot.core.messages import Button
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from faq.model import FaqEntry
-from handoff import outbox, queue, registry, routing
-from handoff.model import Handoff, HandoffError, Summary, Volunteer
+from handoff import queue, registry, routing
+from handoff.model import Handoff, Summary
 from handoff.settings import HandoffSettings
 from handoff.wait import SOON_MINUTES, WaitEstimate, estimate
 
 LEAVE = HANDOFF + "leave"
-FILE_KINDS = ("photo", "document")
 
 
 class ParentDesk:
@@ -200,197 +199,8 @@ class ParentDesk:
 
     # -- in the queue or in a conversation --------------------------------------------------
 
-    def turn(
-        self,
-        db: Database,
-        session: Session,
-        handoff: Handoff,
-        inbound: Inbound,
-        command: str | None,
-        crisis: bool,
-    ) -> None:
-        """One parent message while waiting or talking: relay it, or stop, or explain."""
-        t = self.texts
-        text = (inbound.text or "").strip()
-        volunteer = self._volunteer(db, handoff)
-        if inbound.choice == LEAVE or command == "stop":
-            self.stop(db, session, handoff, volunteer)
-        elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
-            self._anyone(db, session, handoff)
-        elif inbound.choice is not None or command is not None:
-            key = "in_handoff_help" if volunteer else "waiting_help"
-            button = "end_conversation" if volunteer else "leave_queue"
-            session.reply(
-                t.say(key, name=volunteer.name if volunteer else ""),
-                [Button(LEAVE, t.button(button))],
-            )
-        elif inbound.attachment is not None and volunteer is not None:
-            self._relay_file(db, session, handoff, volunteer, inbound.attachment, text)
-            self._after_relay(db, session, handoff, volunteer, crisis)
-        elif inbound.attachment is not None:  # waiting: keep the caption, ask for the file later
-            if text:
-                self._relay(db, session, handoff, None, text, crisis)
-            session.reply(t.say("handoff_file_later"))
-        elif inbound.kind != "text" or not text:
-            if text:  # a caption on a sticker or video: relayed and crisis-checked
-                self._relay(db, session, handoff, volunteer, text, crisis)
-            session.reply(t.say("handoff_only_text"))
-        else:
-            self._relay(db, session, handoff, volunteer, text, crisis)
-
-    def _relay_file(
-        self,
-        db: Database,
-        session: Session,
-        handoff: Handoff,
-        volunteer: Volunteer,
-        attachment: Attachment,
-        caption: str,
-    ) -> None:
-        """Pass a photo or document on as a copy (no forward header with the parent's name).
-        A volunteer on another channel is told where to see it."""
-        t, now = self.texts, session.now
-        what = t.tell(f"file_{attachment.kind}") if attachment.kind in FILE_KINDS else "?"
-        label = self.notices.label(handoff)
-        queue.add_message(db, handoff.id, "parent", f"({what}) {caption}".strip(), now)
-        session.event("relay", topic=attachment.kind, outcome="parent")
-        if volunteer.channel == attachment.channel:
-            line = t.tell("relay_file", label=label, what=what)
-            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now, attachment)
-        else:
-            line = t.tell(
-                "relay_file_elsewhere", label=label, what=what, channel=attachment.channel
-            )
-            line += f"\n{caption}" if caption else ""
-            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
-
-    @staticmethod
-    def name_of(db: Database, volunteer_id: int | None) -> str | None:
-        """A volunteer's display name, or None once they were removed."""
-        if volunteer_id is None:
-            return None
-        try:
-            return registry.get(db, volunteer_id).name
-        except HandoffError:
-            return None
-
-    def remind(self, session: Session, handoff: Handoff, name: str | None) -> None:
-        """Where a returning parent stands: waiting, or talking with `name`."""
-        t = self.texts
-        if handoff.status == "active" and name:
-            session.reply(
-                t.say("in_handoff_help", name=name), [Button(LEAVE, t.button("end_conversation"))]
-            )
-        else:
-            session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
-
-    def _volunteer(self, db: Database, handoff: Handoff) -> Volunteer | None:
-        if handoff.status != "active" or handoff.volunteer_id is None:
-            return None
-        try:
-            return registry.get(db, handoff.volunteer_id)
-        except HandoffError:
-            return None
-
-    def _relay(
-        self,
-        db: Database,
-        session: Session,
-        handoff: Handoff,
-        volunteer: Volunteer | None,
-        text: str,
-        crisis: bool,
-    ) -> None:
-        t, now = self.texts, session.now
-        queue.add_message(db, handoff.id, "parent", text, now)
-        session.event("relay", outcome="parent")
-        if volunteer is not None:
-            line = t.tell("relay", label=self.notices.label(handoff), text=text)
-            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
-        self._after_relay(db, session, handoff, volunteer, crisis)
-
-    def _after_relay(
-        self,
-        db: Database,
-        session: Session,
-        handoff: Handoff,
-        volunteer: Volunteer | None,
-        crisis: bool,
-    ) -> None:
-        """The crisis check's consequences (numbers, urgent, alert), or a waiting parent's ack."""
-        t, now = self.texts, session.now
-        if crisis:
-            session.crisis = True
-            session.event("crisis", outcome="in_handoff")
-            queue.set_fields(db, handoff.id, urgent=1)
-            session.reply(t.say("crisis"))
-        if volunteer is not None:
-            if crisis:
-                label = self.notices.label(handoff)
-                self.notices.to_volunteer(db, volunteer, t.tell("crisis_alert", label=label), now)
-                session.reply(t.say("relay_crisis", name=volunteer.name))
-            return
-        if crisis and not handoff.urgent:
-            urgent = queue.get(db, handoff.id)
-            assert urgent is not None
-            self.notices.announce(db, urgent, registry.reachable(db), now)
-        if not session.data.get("acked"):
-            session.data["acked"] = True
-            session.reply(t.say("waiting_ack"))
-
-    def _anyone(self, db: Database, session: Session, handoff: Handoff) -> None:
+    def anyone(self, db: Database, session: Session, handoff: Handoff) -> None:
         """The parent prefers not to wait for their previous volunteer."""
         again = queue.requeue(db, handoff.id, session.now)
         self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
         self._tell_wait(db, session, again)
-
-    def stop(
-        self, db: Database, session: Session, handoff: Handoff, volunteer: Volunteer | None
-    ) -> None:
-        """The parent ends the conversation or leaves the queue; the volunteer is told."""
-        t = self.texts
-        outcome = "parent_stopped" if volunteer else "parent_left_queue"
-        queue.close(db, handoff.id, outcome, session.now)
-        session.event("handoff", outcome=outcome)
-        if volunteer is not None:
-            label = self.notices.label(handoff)
-            self.notices.to_volunteer(
-                db, volunteer, t.tell("parent_stopped", label=label), session.now
-            )
-        session.state = "menu"
-        session.data.pop("handoff", None)
-        key = "handoff_ended" if volunteer else "left_queue"
-        session.reply(
-            t.say(key),
-            [
-                Button(MENU + "ask", t.button("ask")),
-                Button(MENU + "tree", t.button("tree")),
-                Button(MENU + "menu", t.button("menu")),
-            ],
-        )
-
-    def leave(self, db: Database, session: Session, handoff_id: int) -> None:
-        """End an open handoff before the parent's data is forgotten; the volunteer is told."""
-        handoff = queue.get(db, handoff_id)
-        if handoff is not None and handoff.is_open:
-            self.stop(db, session, handoff, self._volunteer(db, handoff))
-
-    def unreachable(self, db: Database, address: str, now: datetime) -> None:
-        """A channel can no longer reach `address`. A volunteer goes away and their parents go
-        back to the front of the queue; a parent's open handoff is closed, the volunteer told."""
-        volunteer = registry.at_address(db, address)
-        outbox.drop_for(db, address)
-        if volunteer is not None:
-            registry.update(db, volunteer.id, available=False)
-            self.notices.hand_back(db, volunteer, now)
-            return
-        latest = queue.latest_for(db, address)
-        if latest is None or not latest.is_open:
-            return
-        helper = self._volunteer(db, latest)
-        queue.close(db, latest.id, "unreachable", now)
-        if helper is not None:
-            label = self.notices.label(latest)
-            self.notices.to_volunteer(
-                db, helper, self.texts.tell("parent_unreachable", label=label), now
-            )
