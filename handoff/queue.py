@@ -249,6 +249,32 @@ def add_message(
     )
 
 
+STORY_HOURS = 2  # what a parent typed this long before asking for a person goes along
+STORY_LINES = 5
+STORY_MIN_WORDS = 3  # skip typed button choices ("Autisme", "2", "Iets anders")
+
+
+def recent_story(
+    db: Database, conversation_id: str, now: datetime, labels: frozenset[str] = frozenset()
+) -> list[tuple[datetime, str]]:
+    """What the parent typed shortly before asking for a person, oldest first, so the
+    volunteer reads it and the parent need not tell it twice. Commands and button labels
+    (`labels`, lower case) are left out."""
+    rows = db.execute(
+        "SELECT at, text FROM transcript WHERE conversation_id = ? AND direction = 'in' "
+        "AND at >= ? ORDER BY id DESC LIMIT 50",
+        [conversation_id, to_text(now - timedelta(hours=STORY_HOURS))],
+    ).fetchall()
+    story = [
+        (from_text(at), text)
+        for at, text in rows
+        if not text.startswith("/")
+        and len(text.split()) >= STORY_MIN_WORDS
+        and text.strip().lower() not in labels
+    ]
+    return list(reversed(story[:STORY_LINES]))
+
+
 def copy_messages(db: Database, source: int, target: int) -> None:
     """Carry a closed handoff's story over to the one that reopens it."""
     db.execute(

@@ -88,3 +88,20 @@ async def test_the_privacy_check_catches_a_leak(line: Helpline):
         with pytest.raises(AssertionError, match="leaked"):
             line.channel.check_private(Outbound(sanne.name, f"Ouder {secret} wacht"))
     line.channel.check_private(Outbound(sanne.name, "Ouder #K7 wacht"))
+
+
+async def test_what_the_parent_wrote_before_asking_reaches_the_volunteer(line: Helpline):
+    kees = await line.volunteer("Kees", "advisor")
+    parent = line.parent()
+    await parent.says("Mijn zoon van 12 zit al zes weken thuis en school belt niet meer terug.")
+    await parent.says("wat kan de leerplichtambtenaar doen")
+    await parent.says("/menu")
+    await parent.presses("Praat met een mens")
+    await parent.presses("Adviseur")
+    await parent.presses("Thuiszitten")
+    await kees.presses("Oppakken")
+    assert "zit al zes weken thuis en school belt niet meer terug." in kees.last
+    assert "wat kan de leerplichtambtenaar doen" in kees.last
+    history = kees.last.split("Het gesprek tot nu toe:")[1]
+    assert "/menu" not in history and "Praat met een mens" not in history
+    assert "Kees leest wat u al schreef" in parent.last

@@ -102,7 +102,8 @@ class Engine:
         self.faq = FaqFlow(texts, entries, self.settings.helpline)
         self.tree = TreeFlow(tree, texts, entries)
         self.notices = Notices(texts, handoff)
-        self.desk = ParentDesk(texts, self.notices, handoff, self.tree, entries)
+        intents = intents or Intents.load()
+        self.desk = ParentDesk(texts, self.notices, handoff, self.tree, entries, intents)
         self.relay = ParentRelay(texts, self.notices, self.desk)
         self.volunteers = VolunteerDesk(texts, self.notices, self.desk.closing_buttons)
         self.watch = QueueWatch(self.notices, self.desk, handoff)
@@ -113,7 +114,7 @@ class Engine:
             self.faq,
             self.tree,
             PersonFlow(texts),
-            intents or Intents.load(),
+            intents,
             self.desk,
             self.settings.max_message_chars,
         )

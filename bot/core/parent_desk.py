@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from bot.core.choices import HANDOFF, MENU
 from bot.core.handoff_notices import Notices
+from bot.core.intents import Intents
 from bot.core.messages import Button
 from bot.core.session import Session
 from bot.core.texts import Texts
@@ -35,12 +36,24 @@ class ParentDesk:
         settings: HandoffSettings,
         tree: TreeFlow,
         entries: dict[str, FaqEntry],
+        intents: Intents,
     ) -> None:
         self.texts = texts
+        self.intents = intents
         self.notices = notices
         self.settings = settings
         self.tree = tree
         self.entries = entries
+        # Button labels a parent may have pressed or typed: not part of their story.
+        self.labels = frozenset(
+            label.lower()
+            for label in [
+                *texts.buttons.values(),
+                *texts.topics.values(),
+                *(entry.title for entry in entries.values()),
+                *(c.label for node in tree.tree.nodes.values() for c in node.choices),
+            ]
+        )
 
     # -- joining the queue ------------------------------------------------------------------
 
@@ -67,6 +80,9 @@ class ParentDesk:
             preferred_volunteer=previous.id if previous else None,
         )
         session.event("handoff", topic=role, outcome="urgent" if handoff.urgent else "queued")
+        for at, text in queue.recent_story(db, session.conversation_id, now, self.labels):
+            if not self.intents.wants_person(text):  # "ik wil iemand spreken" is no story
+                queue.add_message(db, handoff.id, "parent", text, at)  # not told twice
         self._enter(session, handoff)
         self.notices.announce_waiting(db, handoff, reachable, now)
         if previous is not None:
