@@ -220,3 +220,24 @@ async def test_a_greeting_gets_the_menu_not_dat_weet_ik_niet(engine: Engine):
     assert parent.last == "Waar kan ik u mee helpen?"
     await parent.says("hallo, mijn zoon is geschorst, mag dat")
     assert "Heeft dit geholpen?" in parent.last  # a greeting with a question is a question
+
+
+async def test_thanks_gets_a_warm_answer_and_keeps_the_buttons(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("wat is een opp")
+    labels = parent.labels
+    await parent.says("top, bedankt!")
+    assert parent.last.startswith("Graag gedaan") and parent.labels == labels
+
+
+async def test_short_requests_for_a_person_start_the_handoff_long_questions_do_not(engine: Engine):
+    for text in ("mag ik een mens", "ik wil een adviseur", "Kan iemand mij helpen?"):
+        parent = FakeParent(engine, name=f"ouder-{text}")
+        await parent.says(text)
+        assert "Met wie wilt u praten?" in parent.last, text
+    story = FakeParent(engine, name="ouder-verhaal")
+    await story.says(
+        "We wonen sinds kort in een nieuwe stad en ik zou graag iemand spreken die niet van "
+        "school is. Bestaat er een steunpunt voor ouders?"
+    )
+    assert "Met wie wilt u praten?" not in story.last

@@ -50,6 +50,7 @@ async def test_after_the_current_parent_stops_nothing_goes_to_the_other_one(line
     sanne, a, b = await one_volunteer_two_parents(line)
     await sanne.says(f"/wissel {await code_of(line, a)}")
     await a.says("/stop")
+    await a.presses("Ja, stoppen")
     seen = len(b.received)
     await sanne.says("Over uw zoon: de leerplichtambtenaar belt u morgen.")  # meant for A
     assert len(b.received) == seen

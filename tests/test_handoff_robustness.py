@@ -107,6 +107,12 @@ async def test_parent_cannot_reach_volunteer_actions(line: Helpline):
 async def test_parent_stops_and_the_bot_answers_again(line: Helpline):
     parent, sanne = await connected(line)
     await parent.says("/stop")
+    assert parent.last == "Wilt u het gesprek met Sanne stoppen?"
+    await parent.presses("Nee, verder praten")
+    assert "u praat verder met Sanne" in parent.last
+    await parent.presses_id("h:leave")  # an old "Uit de rij" button asks first too
+    assert "stoppen?" in parent.last and "heeft het gesprek gestopt" not in sanne.last
+    await parent.presses("Ja, stoppen")
     assert "Het gesprek is gestopt" in parent.last
     assert "heeft het gesprek gestopt" in sanne.last
     await parent.says("wat is een opp")
@@ -204,8 +210,11 @@ async def test_outside_opening_hours_question_waits_and_parent_hears_at_pickup(
     line = Helpline(engine, FakeChannel(engine), clock)
     sanne = await line.volunteer("Sanne")
     parent = line.parent()
-    await ask_person(parent)
-    assert "Vanaf maandag 30 november 9.00 uur zijn we er weer" in parent.last
+    await parent.says("ik wil iemand spreken")  # told before any question is asked
+    assert "Vanaf maandag 30 november 9.00 uur zijn we er weer" in parent.received[-2].text
+    await parent.presses("Maakt niet uit")
+    await parent.presses("Iets anders")
+    assert "Vanaf maandag 30 november 9.00 uur zoeken we iemand voor u" in parent.last
     assert "113" in parent.last
     assert not any("Nieuwe vraag" in m.text for m in sanne.received)
     await parent.says("Mijn zoon wil maandag niet naar school.")

@@ -113,7 +113,7 @@ class Engine:
             knowledge.matcher,
             self.faq,
             self.tree,
-            PersonFlow(texts),
+            PersonFlow(texts, handoff.hours, self.notices.moment),
             intents,
             self.desk,
             self.settings.max_message_chars,

@@ -177,24 +177,31 @@ class Notices:
         targets: Sequence[Volunteer],
         now: datetime,
         key: str = "new",
+        previous: bool = False,
     ) -> None:
-        """Tell volunteers a parent is waiting, with an *Oppakken* button."""
+        """Tell volunteers a parent is waiting, with an *Oppakken* button; `previous` says
+        the preferred volunteer spoke with this parent before."""
         key = "urgent" if handoff.urgent and key == "new" else key
         for volunteer in targets:
             text = self.texts.tell(key, header=self.header(handoff))
-            if handoff.preferred_volunteer == volunteer.id:
+            if previous and handoff.preferred_volunteer == volunteer.id:
                 text += "\n" + self.texts.tell("previous")
             self.to_volunteer(db, volunteer, text, now, [self.claim_button(handoff)])
 
     def announce_waiting(
-        self, db: Database, handoff: Handoff, reachable: Sequence[Volunteer], now: datetime
+        self,
+        db: Database,
+        handoff: Handoff,
+        reachable: Sequence[Volunteer],
+        now: datetime,
+        previous: bool = False,
     ) -> None:
         """Notify matching volunteers of a (re)queued parent: while open, or at once if urgent.
         Outside opening hours the queue watch announces it when the line opens."""
         if not (handoff.urgent or self.settings.hours.is_open(now)):
             return
         targets = routing.notify_targets(handoff, reachable)
-        self.announce(db, handoff, targets, now)
+        self.announce(db, handoff, targets, now, previous=previous)
         if targets:
             queue.set_fields(db, handoff.id, announced=1)
 

@@ -1,4 +1,4 @@
-"""What typed text means before the FAQ is searched: a request for a person, or only a greeting.
+"""What typed text means before the FAQ is searched: a request for a person, a greeting, thanks.
 
 The patterns are data (`bot/core/data/intents_nl.yaml`), not code.
 """
@@ -14,7 +14,8 @@ from faq.textfold import fold
 from faq.yamlsource import ProblemList, YamlNode, read_yaml
 
 DEFAULT_INTENTS_FILE = Path(__file__).resolve().parent / "data" / "intents_nl.yaml"
-_KINDS = ("person", "greeting")
+_KINDS = ("person", "greeting", "thanks")
+PERSON_MAX_WORDS = 15
 
 
 def _compile(node: YamlNode | None, name: str, problems: ProblemList) -> re.Pattern[str]:
@@ -38,6 +39,7 @@ class Intents:
 
     person: re.Pattern[str]
     greeting: re.Pattern[str]
+    thanks: re.Pattern[str]
 
     @classmethod
     def load(cls, path: Path = DEFAULT_INTENTS_FILE) -> Intents:
@@ -47,13 +49,19 @@ class Intents:
         fields = problems.fields(root, _KINDS, "the file") if root else {}
         person = _compile(fields.get("person"), "person", problems)
         greeting = _compile(fields.get("greeting"), "greeting", problems)
+        thanks = _compile(fields.get("thanks"), "thanks", problems)
         if problems.problems:
             raise ContentError(problems.problems)
-        return cls(person, greeting)
+        return cls(person, greeting, thanks)
 
     def wants_person(self, text: str) -> bool:
-        """Whether a message asks to talk to a person."""
-        return self.person.search(fold(text[:500])) is not None
+        """Whether a short message asks to talk to a person (a long one is a question)."""
+        folded = fold(text[:500])
+        return len(folded.split()) <= PERSON_MAX_WORDS and self.person.search(folded) is not None
+
+    def is_thanks(self, text: str) -> bool:
+        """Whether a message is only thanks ("dank u wel!", "top, bedankt")."""
+        return len(text) < 80 and self.thanks.search(fold(text).replace(",", " ")) is not None
 
     def is_greeting(self, text: str) -> bool:
         """Whether a message is only a greeting ("hallo", "goedemorgen!")."""

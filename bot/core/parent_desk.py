@@ -84,7 +84,7 @@ class ParentDesk:
             if not self.intents.wants_person(text):  # "ik wil iemand spreken" is no story
                 queue.add_message(db, handoff.id, "parent", text, at)  # not told twice
         self._enter(session, handoff)
-        self.notices.announce_waiting(db, handoff, reachable, now)
+        self.notices.announce_waiting(db, handoff, reachable, now, previous is not None)
         if previous is not None:
             session.reply(self.texts.say("previous_offer", name=previous.name))
         self._tell_wait(db, session, handoff)
@@ -116,7 +116,8 @@ class ParentDesk:
         if not hours.is_open(now):
             back = hours.next_opening(now)
             moment = self.notices.moment(back, now) if back else "?"
-            return t.say("person_closed_now", moment=moment), wait
+            key = "queued_closed_urgent" if handoff.urgent else "queued_closed"
+            return t.say(key, moment=moment), wait
         return t.say("queued", position=str(wait.position)) + " " + self.wait_sentence(wait), wait
 
     def wait_sentence(self, wait: WaitEstimate) -> str:
@@ -208,7 +209,7 @@ class ParentDesk:
         queue.copy_messages(db, closed.id, again.id)
         session.event("handoff", topic=again.role, outcome="reopened")
         self._enter(session, again)
-        self.notices.announce_waiting(db, again, reachable, session.now)
+        self.notices.announce_waiting(db, again, reachable, session.now, previous is not None)
         if previous is not None:
             session.reply(self.texts.say("previous_offer", name=previous.name))
         self._tell_wait(db, session, again)

@@ -77,6 +77,9 @@ class ParentFlow:
         if self.intents.is_greeting(text):
             self.faq.menu(session)
             return
+        if self.intents.is_thanks(text):  # keep the buttons they had (e.g. 👍/👎 after a talk)
+            session.reply(self.texts.say("thanks_reply"), session.shown or self.faq.menu_buttons())
+            return
         self._free_text(session, text)
 
     def crisis(self, session: Session) -> None:

@@ -42,8 +42,19 @@ class ParentRelay:
         t = self.texts
         text = (inbound.text or "").strip()
         volunteer = self._volunteer(db, handoff)
-        if inbound.choice == LEAVE or command == "stop":
+        confirmed = inbound.choice == f"{HANDOFF}stop:{handoff.id}"
+        if (inbound.choice == LEAVE or command == "stop") and volunteer is not None:
+            session.reply(  # a live conversation ends only when the parent says so twice
+                t.say("stop_confirm", name=volunteer.name),
+                [
+                    Button(f"{HANDOFF}stop:{handoff.id}", t.button("stop_yes")),
+                    Button(f"{HANDOFF}stay", t.button("stop_no")),
+                ],
+            )
+        elif inbound.choice == LEAVE or command == "stop" or confirmed:
             self.stop(db, session, handoff, volunteer)
+        elif inbound.choice == f"{HANDOFF}stay" and volunteer is not None:
+            session.reply(t.say("stay", name=volunteer.name))
         elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
             self.desk.anyone(db, session, handoff)
         elif inbound.choice is not None or command is not None:

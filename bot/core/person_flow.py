@@ -6,10 +6,14 @@ opens the handoff in one storage transaction (see ParentDesk).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from bot.core.choices import HANDOFF
 from bot.core.messages import Button
 from bot.core.session import Session
 from bot.core.texts import Texts
+from handoff.hours import OpeningHours
 from handoff.model import REQUESTED_ROLES
 
 ROLE = HANDOFF + "role:"
@@ -20,8 +24,16 @@ NO_TOPIC = "-"
 class PersonFlow:
     """The two questions before a parent joins the queue."""
 
-    def __init__(self, texts: Texts) -> None:
+    def __init__(
+        self,
+        texts: Texts,
+        hours: OpeningHours,
+        moment: Callable[[datetime, datetime], str],
+    ) -> None:
+        """`moment` renders when people are back ("maandag 30 november 9.00")."""
         self.texts = texts
+        self.hours = hours
+        self.moment = moment
 
     def start(self, session: Session) -> None:
         """Ask which kind of person; in a crisis skip the questions and queue at once."""
@@ -32,6 +44,10 @@ class PersonFlow:
         t = self.texts
         session.state = "person"
         session.data.pop("person_role", None)
+        if not self.hours.is_open(session.now):  # say it before asking anything
+            back = self.hours.next_opening(session.now)
+            moment = self.moment(back, session.now) if back else "?"
+            session.reply(t.say("person_closed_now", moment=moment))
         session.reply(
             t.say("person_choose_role"),
             [Button(ROLE + role, t.button(f"role_{role}")) for role in REQUESTED_ROLES],

@@ -55,6 +55,11 @@ TEXT_KEYS = frozenset(
         "in_handoff_help",
         "waiting_help",
         "handoff_only_text",
+        "queued_closed",
+        "queued_closed_urgent",
+        "stop_confirm",
+        "stay",
+        "thanks_reply",
         "handoff_file_later",
         "handoff_ended",
         "left_queue",
@@ -92,6 +97,8 @@ BUTTON_KEYS = frozenset(
         "end_conversation",
         "someone_else",
         "reopen",
+        "stop_yes",
+        "stop_no",
     }
 )
 COMMAND_KEYS = frozenset({"start", "menu", "stop", "help", "forget", "privacy", "link"})
