@@ -94,6 +94,7 @@ class Handoff:
     summary: Summary
     first_requested_at: datetime
     requested_at: datetime
+    queued_at: datetime | None = None  # when it last entered the queue (escalation clock)
     claimed_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: str | None = None

@@ -42,6 +42,7 @@ def _handoff(row: dict[str, Any]) -> Handoff:
         summary=Summary.from_json(json.loads(row["summary"])),
         first_requested_at=from_text(row["first_requested_at"]),
         requested_at=from_text(row["requested_at"]),
+        queued_at=_when(row["queued_at"]),
         claimed_at=_when(row["claimed_at"]),
         closed_at=_when(row["closed_at"]),
         outcome=row["outcome"],
@@ -109,8 +110,8 @@ def create(
     """Put a parent in the queue."""
     cursor = db.execute(
         "INSERT INTO handoffs (code, conversation_id, channel, role, topic, urgent, status, "
-        "preferred_volunteer, summary, first_requested_at, requested_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+        "preferred_volunteer, summary, first_requested_at, requested_at, queued_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
         [
             _free_code(db, now),
             conversation_id,
@@ -120,6 +121,7 @@ def create(
             int(urgent),
             preferred_volunteer,
             json.dumps(summary.to_json(), ensure_ascii=False),
+            to_text(now),
             to_text(now),
             to_text(now),
         ],
@@ -200,7 +202,7 @@ def requeue(
         raise HandoffError(f"no handoff {handoff_id}")
     db.execute(
         "UPDATE handoffs SET status = 'queued', role = ?, preferred_volunteer = ?, "
-        "requested_at = ?, announced = 0, escalated = 0, "
+        "requested_at = ?, queued_at = ?, announced = 0, escalated = 0, "
         "told_position = NULL, told_wait = NULL, closed_at = NULL, outcome = NULL, "
         "claimed_at = NULL, "
         "feedback = NULL WHERE id = ?",
@@ -208,6 +210,7 @@ def requeue(
             role or before.role,
             preferred_volunteer,
             to_text(before.requested_at if keep_place else now),
+            to_text(now),
             handoff_id,
         ],
     )

@@ -163,3 +163,35 @@ async def test_pressing_oppakken_twice_is_not_a_lost_claim(line: Helpline):
     texts = [m.text for m in sanne.received[-2:]]
     assert sum("Je praat nu met" in t for t in texts) == 2
     assert not any("collega" in t for t in texts)
+
+
+async def test_a_waiting_parent_is_never_left_in_silence(line: Helpline):
+    parent = line.parent()
+    await ask_person(parent)
+    await parent.says("Hallo? Is er iemand?")
+    assert "Ik bewaar uw bericht. U bent nummer 1 in de rij." in parent.last
+    seen = len(parent.received)
+    await parent.says("Nog een detail.")
+    assert len(parent.received) == seen  # not after every message
+    line.clock.advance(minutes=3)
+    await parent.says("Wanneer hoor ik iets?")
+    assert "U bent nummer 1 in de rij" in parent.last
+
+
+async def test_a_pass_on_restarts_the_escalation_clock(line: Helpline):
+    sanne = await line.volunteer("Sanne")
+    kees = await line.volunteer("Kees", "advisor", max_active=1)
+    other = line.parent()
+    await ask_person(other, "Adviseur")
+    await kees.presses("Oppakken")  # Kees is full: the passed parent has to wait
+    parent = line.parent()
+    await ask_person(parent, "Ervaren ouder")
+    line.clock.advance(minutes=9)
+    await sanne.says("/volgende")
+    await sanne.says("/doorgeven")
+    await sanne.presses("Een adviseur")
+    await sanne.says("Graag een adviseur over de TLV.")
+    await line.tick(minutes=2)  # 11 minutes since the request, 2 since the pass-on
+    assert not any("Nog niemand heeft deze vraag" in m.text for m in sanne.received + kees.received)
+    await line.tick(minutes=9)
+    assert any("Nog niemand heeft deze vraag" in m.text for m in kees.received)

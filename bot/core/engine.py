@@ -195,12 +195,13 @@ class Engine:
 
     async def _volunteer_turn(self, inbound: Inbound) -> list[Outbound]:
         command = self._volunteer_command(inbound)
+        now = self.clock()
 
         def work(db: Database) -> list[Outbound]:
             volunteer = registry.at_address(db, inbound.conversation_id)
             if volunteer is None:  # removed meanwhile
                 return [Outbound(inbound.conversation_id, self.texts.say("unknown_command"))]
-            return self.volunteers.handle(db, volunteer, inbound, command)
+            return self.volunteers.handle(db, volunteer, inbound, command, now)
 
         return await self._transaction(work)
 

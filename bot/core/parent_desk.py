@@ -101,7 +101,7 @@ class ParentDesk:
         session.state = "handoff"
         session.path = []
         session.data["handoff"] = handoff.id
-        session.data.pop("acked", None)
+        session.data.pop("acked_at", None)
 
     def wait_for(self, db: Database, handoff: Handoff) -> WaitEstimate:
         return estimate(

@@ -5,7 +5,7 @@ Every method runs inside one storage transaction, like the ParentDesk's.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -19,6 +19,7 @@ from handoff import outbox, queue, registry
 from handoff.model import Handoff, HandoffError, Volunteer
 
 FILE_KINDS = ("photo", "document")
+ACK_EVERY = timedelta(minutes=2)  # a waiting parent hears at most this often that we have it
 
 
 class ParentRelay:
@@ -174,9 +175,11 @@ class ParentRelay:
             urgent = queue.get(db, handoff.id)
             assert urgent is not None
             self.notices.announce(db, urgent, registry.reachable(db), now)
-        if not session.data.get("acked"):
-            session.data["acked"] = True
-            session.reply(t.say("waiting_ack"))
+        last = session.data.get("acked_at")
+        if last is None or session.now - datetime.fromisoformat(str(last)) >= ACK_EVERY:
+            session.data["acked_at"] = session.now.isoformat()  # nobody waits in silence
+            position = self.desk.wait_for(db, handoff).position
+            session.reply(t.say("waiting_ack", position=str(position)))
 
     def stop(
         self, db: Database, session: Session, handoff: Handoff, volunteer: Volunteer | None

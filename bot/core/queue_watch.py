@@ -48,10 +48,12 @@ class QueueWatch:
         record_events(db, events)
 
     def waited_minutes(self, handoff: Handoff, now: datetime) -> float:
-        """Minutes waited while people were there (urgent: every minute counts)."""
+        """Minutes waited since it last entered the queue (a pass-on restarts the clock),
+        counting only while people were there (urgent: every minute counts)."""
+        since = handoff.queued_at or handoff.requested_at
         if handoff.urgent:
-            return (now - handoff.requested_at).total_seconds() / 60
-        return self.settings.hours.open_minutes_between(handoff.requested_at, now)
+            return (now - since).total_seconds() / 60
+        return self.settings.hours.open_minutes_between(since, now)
 
     def _waited_too_long(self, handoff: Handoff, now: datetime) -> bool:
         return self.waited_minutes(handoff, now) >= self.settings.escalate_after_minutes

@@ -59,11 +59,17 @@ class VolunteerDesk:
         return Button(f"{VOLUNTEER}{target}", label.format(**values) if values else label)
 
     def handle(
-        self, db: Database, volunteer: Volunteer, inbound: Inbound, command: tuple[str, str] | None
+        self,
+        db: Database,
+        volunteer: Volunteer,
+        inbound: Inbound,
+        command: tuple[str, str] | None,
+        now: datetime,
     ) -> list[Outbound]:
-        """Act on a press, a command (name, argument) or text; return the volunteer's replies."""
+        """Act on a press, a command (name, argument) or text; return the volunteer's replies.
+        `now` is the engine's clock, the same one parents' turns use."""
         assert volunteer.address is not None
-        out = Reply(volunteer.address, inbound.at)
+        out = Reply(volunteer.address, now)
         text = (inbound.text or "").strip()
         if volunteer.pending and (command is not None or inbound.choice is not None):
             # A half-finished pass-on ends with any command or button: the next text is then

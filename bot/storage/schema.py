@@ -62,7 +62,8 @@ def _v2_handoff(db: Database) -> None:
         "conversation_id TEXT NOT NULL, channel TEXT NOT NULL, role TEXT NOT NULL, topic TEXT, "
         "urgent INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, volunteer_id INTEGER, "
         "preferred_volunteer INTEGER, summary TEXT NOT NULL, first_requested_at TEXT NOT NULL, "
-        "requested_at TEXT NOT NULL, claimed_at TEXT, closed_at TEXT, outcome TEXT, "
+        "requested_at TEXT NOT NULL, queued_at TEXT, claimed_at TEXT, closed_at TEXT, "
+        "outcome TEXT, "
         "feedback TEXT, announced INTEGER NOT NULL DEFAULT 0, "
         "escalated INTEGER NOT NULL DEFAULT 0, told_position INTEGER, told_wait INTEGER)"
     )
