@@ -103,6 +103,7 @@ class Handoff:
     escalated: bool = False
     told_position: int | None = None
     told_wait: int | None = None
+    told_closed: bool = False  # the parent heard that the line is closed now
 
     @property
     def is_open(self) -> bool:

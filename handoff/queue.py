@@ -51,6 +51,7 @@ def _handoff(row: dict[str, Any]) -> Handoff:
         escalated=bool(row["escalated"]),
         told_position=row["told_position"],
         told_wait=row["told_wait"],
+        told_closed=bool(row["told_closed"]),
     )
 
 
@@ -229,7 +230,15 @@ def close(db: Database, handoff_id: int, outcome: str, now: datetime) -> None:
 
 def set_fields(db: Database, handoff_id: int, **values: object) -> None:
     """Update bookkeeping columns (announced, escalated, told_*, urgent, feedback)."""
-    allowed = {"announced", "escalated", "told_position", "told_wait", "urgent", "feedback"}
+    allowed = {
+        "announced",
+        "escalated",
+        "told_position",
+        "told_wait",
+        "told_closed",
+        "urgent",
+        "feedback",
+    }
     if not values or set(values) - allowed:
         raise HandoffError(f"cannot set {', '.join(sorted(set(values) - allowed))}")
     assignments = ", ".join(f"{key} = ?" for key in values)

@@ -269,3 +269,20 @@ async def test_retention_removes_closed_handoffs_and_keeps_what_a_waiting_parent
     assert left == [("Nieuw bericht.",)]  # a parent still waiting keeps their story
     handoffs = await store.read(lambda db: db.execute("select status from handoffs").fetchall())
     assert handoffs == [("queued",)]  # the closed one went, the waiting parent stays
+
+
+async def test_the_line_closes_while_a_parent_waits_and_opens_again(knowledge, content, store):
+    tree, safety, texts = content
+    clock = FakeClock(datetime(2026, 11, 27, 15, 50, tzinfo=UTC))  # Friday 16.50 in Amsterdam
+    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    line = Helpline(engine, FakeChannel(engine), clock)
+    parent = line.parent()
+    await ask_person(parent)
+    assert "U staat in de rij" in parent.last
+    await line.tick(minutes=11)  # 17.01: closed
+    assert "Vanaf maandag 30 november 9.00 uur zoeken we iemand voor u" in parent.last
+    seen = len(parent.received)
+    await line.tick(hours=2)
+    assert len(parent.received) == seen  # said once
+    await line.tick(days=2, hours=14)  # Monday 9.01
+    assert "U bent nu de eerste in de rij" in parent.last

@@ -132,7 +132,10 @@ class ParentDesk:
     def _tell_wait(self, db: Database, session: Session, handoff: Handoff) -> None:
         t = self.texts
         text, wait = self.wait_text(db, handoff, session.now)
-        queue.set_fields(db, handoff.id, told_position=wait.position, told_wait=wait.minutes)
+        closed = not self.settings.hours.is_open(session.now)
+        queue.set_fields(
+            db, handoff.id, told_position=wait.position, told_wait=wait.minutes, told_closed=closed
+        )
         buttons = [Button(LEAVE, t.button("leave_queue"))]
         if handoff.preferred_volunteer is not None:
             buttons.insert(0, Button(f"{HANDOFF}anyone:{handoff.id}", t.button("someone_else")))

@@ -45,6 +45,8 @@ class QueueWatch:
             if is_open:
                 wait = estimate(handoff, waiting, reachable, handling)
                 self._update_parent(db, handoff, wait, now)
+            elif not handoff.told_closed:
+                self._tell_closed(db, handoff, now)
         record_events(db, events)
 
     def waited_minutes(self, handoff: Handoff, now: datetime) -> float:
@@ -79,6 +81,13 @@ class QueueWatch:
             )
         queue.set_fields(db, handoff.id, escalated=1)
 
+    def _tell_closed(self, db: Database, handoff: Handoff, now: datetime) -> None:
+        """The line just closed while this parent waits: their question stays, and when."""
+        text, _ = self.parents.wait_text(db, handoff, now)
+        self.notices.to_parent(db, handoff, text, now)
+        # the first update after opening tells their place again ("we zijn er weer")
+        queue.set_fields(db, handoff.id, told_closed=1, told_position=None, told_wait=None)
+
     def _update_parent(
         self, db: Database, handoff: Handoff, wait: WaitEstimate, now: datetime
     ) -> None:
@@ -92,4 +101,6 @@ class QueueWatch:
             else t.say("queue_moved", position=str(wait.position))
         )
         self.notices.to_parent(db, handoff, place + " " + self.parents.wait_sentence(wait), now)
-        queue.set_fields(db, handoff.id, told_position=wait.position, told_wait=wait.minutes)
+        queue.set_fields(
+            db, handoff.id, told_position=wait.position, told_wait=wait.minutes, told_closed=0
+        )

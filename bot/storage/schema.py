@@ -65,7 +65,8 @@ def _v2_handoff(db: Database) -> None:
         "requested_at TEXT NOT NULL, queued_at TEXT, claimed_at TEXT, closed_at TEXT, "
         "outcome TEXT, "
         "feedback TEXT, announced INTEGER NOT NULL DEFAULT 0, "
-        "escalated INTEGER NOT NULL DEFAULT 0, told_position INTEGER, told_wait INTEGER)"
+        "escalated INTEGER NOT NULL DEFAULT 0, told_position INTEGER, told_wait INTEGER, "
+        "told_closed INTEGER NOT NULL DEFAULT 0)"
     )
     handoffs = db.table("handoffs")
     handoffs.create_index(["status", "urgent", "requested_at"])
