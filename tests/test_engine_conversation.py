@@ -241,3 +241,13 @@ async def test_short_requests_for_a_person_start_the_handoff_long_questions_do_n
         "school is. Bestaat er een steunpunt voor ouders?"
     )
     assert "Met wie wilt u praten?" not in story.last
+
+
+async def test_a_number_that_is_not_on_the_buttons_is_explained(engine: Engine):
+    parent = FakeParent(engine)
+    await parent.says("/start")
+    await parent.says("9")
+    assert "typ een nummer van 1 tot 3" in parent.last and len(parent.labels) == 3
+    seen = len(parent.received)
+    await parent.says("2")
+    assert "We zoeken samen wat u nu kunt doen" in parent.texts_since(seen)

@@ -71,6 +71,10 @@ class ParentFlow:
         if inbound.choice is not None:
             self._stale(session)
             return
+        shown = session.shown
+        if text.rstrip(".)").isdigit() and shown:  # "9" when there are 6 buttons
+            session.reply(self.texts.say("number_unknown", last=str(len(shown))), shown)
+            return
         if self.intents.wants_person(text):
             self.person.start(session)
             return

@@ -75,7 +75,12 @@ class QueueWatch:
             self.notices.to_volunteer(
                 db,
                 coordinator,
-                self.notices.texts.tell("coordinator_alert", label=label, minutes=minutes),
+                self.notices.texts.tell(
+                    "coordinator_alert",
+                    label=label,
+                    minutes=minutes,
+                    header=self.notices.header(handoff),
+                ),
                 now,
                 [self.notices.claim_button(handoff)],
             )

@@ -27,6 +27,7 @@ TEXT_KEYS = frozenset(
         "feedback_thanks",
         "feedback_sorry",
         "stale_choice",
+        "number_unknown",
         "unknown_command",
         "stopped",
         "forgotten",
