@@ -221,6 +221,7 @@ async def test_outside_opening_hours_question_waits_and_parent_hears_at_pickup(
     assert "Ik bewaar uw bericht" in parent.last
     await line.tick(days=1, hours=21, minutes=1)  # Monday 9.01 in Amsterdam
     assert "Nieuwe vraag" in sanne.last
+    assert "wacht sinds zaterdag 28 november 12.00" in sanne.last  # not just "12.00"
     await sanne.presses("Oppakken")
     assert "Mijn zoon wil maandag niet naar school." in sanne.last
     assert "Sanne is er nu voor u" in parent.last

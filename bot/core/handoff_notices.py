@@ -53,8 +53,9 @@ class Notices:
             t.calendar("tomorrow")[0],
         )
 
-    def header(self, handoff: Handoff) -> str:
-        """One line a volunteer reads in a notification or the queue list."""
+    def header(self, handoff: Handoff, now: datetime | None = None) -> str:
+        """One line a volunteer reads in a notification or the queue list; a request from an
+        earlier day shows its day ("wacht sinds zaterdag 28 november 12.00")."""
         t = self.texts
         topic = t.topics.get(handoff.topic or "", t.tell("no_topic"))
         return t.tell(
@@ -63,8 +64,14 @@ class Notices:
             role=t.word("role_names", handoff.role),
             topic=topic,
             channel=handoff.channel,
-            since=self.clock(handoff.requested_at),
+            since=self._since(handoff.first_requested_at, now),
         )
+
+    def _since(self, when: datetime, now: datetime | None) -> str:
+        """A time today ("9.05"), or day and time for an earlier day."""
+        if now is None or when.astimezone(self.zone).date() == now.astimezone(self.zone).date():
+            return self.clock(when)
+        return self.moment(when, now)
 
     def claim_button(self, handoff: Handoff) -> Button:
         return Button(
@@ -75,10 +82,10 @@ class Notices:
         label = self.texts.word("volunteer_buttons", "switch").format(label=self.label(handoff))
         return Button(f"{VOLUNTEER}switch:{handoff.id}", label)
 
-    def summary(self, db: Database, handoff: Handoff) -> str:
+    def summary(self, db: Database, handoff: Handoff, now: datetime | None = None) -> str:
         """Everything a volunteer needs before saying hello: route, FAQ read, notes, history."""
         t, s = self.texts, handoff.summary
-        parts = [self.header(handoff)]
+        parts = [self.header(handoff, now)]
         if s.crisis or handoff.urgent:
             parts.append(t.tell("summary_crisis"))
         if s.tree_route:
@@ -183,7 +190,7 @@ class Notices:
         the preferred volunteer spoke with this parent before."""
         key = "urgent" if handoff.urgent and key == "new" else key
         for volunteer in targets:
-            text = self.texts.tell(key, header=self.header(handoff))
+            text = self.texts.tell(key, header=self.header(handoff, now))
             if previous and handoff.preferred_volunteer == volunteer.id:
                 text += "\n" + self.texts.tell("previous")
             self.to_volunteer(db, volunteer, text, now, [self.claim_button(handoff)])

@@ -79,7 +79,7 @@ class QueueWatch:
                     "coordinator_alert",
                     label=label,
                     minutes=minutes,
-                    header=self.notices.header(handoff),
+                    header=self.notices.header(handoff, now),
                 ),
                 now,
                 [self.notices.claim_button(handoff)],

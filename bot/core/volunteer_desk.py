@@ -160,7 +160,7 @@ class VolunteerDesk:
             out.say(self.texts.tell("queue_empty"))
             return
         lines = [self.texts.tell("queue_head", count=str(len(waiting)))]
-        lines += [self.notices.header(h) for h in waiting[:MAX_LISTED]]
+        lines += [self.notices.header(h, out.now) for h in waiting[:MAX_LISTED]]
         out.say("\n".join(lines), [self.notices.claim_button(h) for h in waiting[:MAX_LISTED]])
 
     def _list(self, db: Database, v: Volunteer, out: Reply) -> None:
@@ -171,7 +171,7 @@ class VolunteerDesk:
         current = self._current(db, v)
         now_typing = self.notices.label(current) if current else self.texts.tell("nobody")
         lines = [self.texts.tell("list_head", current=now_typing)]
-        lines += [self.notices.header(h) for h in mine]
+        lines += [self.notices.header(h, out.now) for h in mine]
         out.say("\n".join(lines), [self.notices.switch_button(h) for h in mine])
 
     # -- buttons ----------------------------------------------------------------------------
@@ -263,7 +263,7 @@ class VolunteerDesk:
             self.button("release", f"release:{handoff.id}"),
             self.button("close", f"closemenu:{handoff.id}"),
         ]
-        summary = self.notices.summary(db, handoff)
+        summary = self.notices.summary(db, handoff, out.now)
         out.say(summary + "\n\n" + t.tell("claimed", label=label), buttons)
 
     def _switch(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
