@@ -14,13 +14,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.core.engine import Engine
+from bot.app import load_content
 from bot.core.messages import Inbound
 from bot.core.safety import CrisisCheck
-from bot.core.texts import load_texts
 from bot.storage import AsyncStore
-from faq.decision_tree import load_tree
-from faq.knowledge import load_knowledge
 
 QUESTIONS = [
     "wat is een opp",
@@ -42,11 +39,10 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def run(messages: int, parents: int, concurrency: int) -> None:
-    knowledge = load_knowledge()
-    tree = load_tree(faq_ids=set(knowledge.faq.by_id))
+    content = load_content()
     with tempfile.TemporaryDirectory() as folder:
         store = await AsyncStore.open(Path(folder) / "bench.db")
-        engine = Engine(knowledge, tree, CrisisCheck.load(), load_texts(), store)
+        engine = content.engine(store)
         latencies: list[float] = []
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(messages):

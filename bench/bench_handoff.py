@@ -30,14 +30,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.app import load_content
 from bot.core.engine import Engine
-from bot.core.intents import Intents
 from bot.core.messages import Inbound
-from bot.core.safety import CrisisCheck
-from bot.core.texts import load_texts
 from bot.storage import AsyncStore
-from faq.decision_tree import load_tree
-from faq.knowledge import load_knowledge
 from handoff import queue, registry
 from handoff.model import Handoff, Summary
 
@@ -57,12 +53,8 @@ EngineFactory = Callable[[AsyncStore], Engine]
 
 def engine_factory() -> EngineFactory:
     """Load the shipped Dutch content once; the factory builds Engines whose clock never moves."""
-    knowledge = load_knowledge()
-    tree, safety = load_tree(faq_ids=set(knowledge.faq.by_id)), CrisisCheck.load()
-    texts, intent = load_texts("nl"), Intents.load()
-    return lambda store: Engine(
-        knowledge, tree, safety, texts, store, clock=lambda: FIXED, intents=intent
-    )
+    content = load_content()
+    return lambda store: content.engine(store, clock=lambda: FIXED)
 
 
 @dataclass(frozen=True)

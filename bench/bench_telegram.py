@@ -41,18 +41,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.bench_engine import QUESTIONS as ENGINE_QUESTIONS
+from bot.app import Content, load_content
 from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.settings import TelegramSettings
 from bot.core.courier import Courier
-from bot.core.engine import Engine, EngineSettings
-from bot.core.intents import Intents
+from bot.core.engine import EngineSettings
 from bot.core.messages import Inbound
-from bot.core.safety import CrisisCheck
-from bot.core.texts import Texts, load_texts
 from bot.storage import AsyncStore
-from faq.decision_tree import DecisionTree, load_tree
-from faq.knowledge import Knowledge, load_knowledge
 from handoff.hours import OpeningHours
 from handoff.settings import HandoffSettings
 from tests.fake_telegram import FakeBotApi, SentMessage
@@ -79,27 +75,6 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 def title(text: str | None) -> str:
     """The first line of a message: an FAQ answer's title."""
     return (text or "").split("\n", 1)[0]
-
-
-@dataclass(frozen=True)
-class Content:
-    """The shipped Dutch content, loaded once; builds engines on a given store."""
-
-    knowledge: Knowledge
-    tree: DecisionTree
-    safety: CrisisCheck
-    texts: Texts
-    intents: Intents
-
-    def engine(self, store: AsyncStore) -> Engine:
-        parts = (self.knowledge, self.tree, self.safety, self.texts)
-        return Engine(*parts, store, ALWAYS_OPEN, intents=self.intents)
-
-
-def load_content() -> Content:
-    knowledge = load_knowledge()
-    tree = load_tree(faq_ids=set(knowledge.faq.by_id))
-    return Content(knowledge, tree, CrisisCheck.load(), load_texts("nl"), Intents.load())
 
 
 @dataclass(frozen=True)
@@ -137,7 +112,7 @@ async def calibrate(content: Content, folder: Path) -> Expected:
     """What the engine answers, called directly (untimed): the texts the verification expects."""
     store = await AsyncStore.open(folder / "calibrate.db")
     try:
-        engine = content.engine(store)
+        engine = content.engine(store, ALWAYS_OPEN)
 
         async def says(text: str) -> list[str]:
             inbound = Inbound("kalibratie", CHANNEL, datetime.now(UTC), text=text)
@@ -201,7 +176,7 @@ async def telegram_bot(
 ) -> AsyncIterator[None]:
     """The bot as in production (cf. tests/telegram_world.py), long polling the fake API."""
     store = await AsyncStore.open(db_path)
-    engine = content.engine(store)
+    engine = content.engine(store, ALWAYS_OPEN)
     courier = Courier(store, on_unreachable=engine.unreachable)
     engine.on_outbox = courier.wake
     accounts = await TelegramAccounts.open(store, "bench-pseudonym-secret")

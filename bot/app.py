@@ -5,22 +5,59 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.core.courier import Courier
-from bot.core.engine import Engine, EngineSettings
+from bot.core.engine import Engine, EngineSettings, utc_now
 from bot.core.faq_flow import Helpline
+from bot.core.intents import Intents
 from bot.core.safety import CrisisCheck
-from bot.core.texts import load_texts
+from bot.core.texts import Texts, load_texts
 from bot.storage import AsyncStore
-from faq.decision_tree import load_tree
-from faq.knowledge import load_knowledge
+from faq.decision_tree import DecisionTree, load_tree
+from faq.knowledge import Knowledge, load_knowledge
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the engine reads from data files, loaded and checked once."""
+
+    knowledge: Knowledge
+    tree: DecisionTree
+    safety: CrisisCheck
+    texts: Texts
+    intents: Intents
+
+    def engine(
+        self,
+        store: AsyncStore,
+        settings: EngineSettings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Engine:
+        """An engine on `store`; content is shared, so many engines cost little."""
+        parts = (self.knowledge, self.tree, self.safety, self.texts)
+        return Engine(*parts, store, settings, clock=clock, intents=self.intents)
+
+
+def load_content(settings: Settings | None = None) -> Content:
+    """Load the FAQ, tree, crisis phrases, texts and intents; raises ContentError on any
+    problem, so the bot refuses to start rather than misbehave. Without settings: shipped."""
+    knowledge = load_knowledge(
+        settings.knowledge if settings else None, settings.matcher if settings else None
+    )
+    return Content(
+        knowledge,
+        load_tree(faq_ids=set(knowledge.faq.by_id)),
+        CrisisCheck.load(),
+        load_texts(settings.language if settings else "nl"),
+        Intents.load(),
+    )
 
 
 def helpline_from(settings: Settings) -> Helpline:
@@ -75,19 +112,11 @@ async def open_service(
     """Load and validate all content (refusing to start on any problem), open the store, and
     run the background work: retention, outbox delivery and (unless a channel schedules it
     itself, as Telegram does with PTB's JobQueue) the queue watch."""
-    knowledge = load_knowledge(settings.knowledge, settings.matcher)
-    tree = load_tree(faq_ids=set(knowledge.faq.by_id))
-    safety = CrisisCheck.load()
-    texts = load_texts(settings.language)
+    content = load_content(settings)
     store = await AsyncStore.open(settings.db_path)
     await purge_old_transcripts(store, settings.helpline.retention_days)
-    engine = Engine(
-        knowledge,
-        tree,
-        safety,
-        texts,
-        store,
-        EngineSettings(helpline=helpline_from(settings), handoff=settings.handoff),
+    engine = content.engine(
+        store, EngineSettings(helpline=helpline_from(settings), handoff=settings.handoff)
     )
     courier = Courier(store, on_unreachable=engine.unreachable)
     engine.on_outbox = courier.wake

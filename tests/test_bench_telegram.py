@@ -8,14 +8,13 @@ import pytest
 from bench.bench_telegram import (
     FIRST_CHAT,
     QUESTIONS,
-    Content,
     Expected,
-    load_content,
     plan,
     run_once,
     title,
     verify,
 )
+from bot.app import Content, load_content
 from tests.fake_telegram import SentMessage
 
 

@@ -8,11 +8,9 @@ courier delivers them. The engine imports no channel library; state lives in the
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple, TypeVar
@@ -22,6 +20,7 @@ from sqlite_utils import Database
 from bot.core.faq_flow import FaqFlow, Helpline
 from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
+from bot.core.keyed_locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.parent_flow import ParentFlow
@@ -118,26 +117,11 @@ class Engine:
             self.desk,
             self.settings.max_message_chars,
         )
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def _conversation_lock(self, conversation_id: str) -> AsyncIterator[None]:
-        """Messages of one conversation are handled strictly one after another."""
-        lock, users = self._locks.get(conversation_id, (asyncio.Lock(), 0))
-        self._locks[conversation_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[conversation_id]
-            if users <= 1:
-                del self._locks[conversation_id]
-            else:
-                self._locks[conversation_id] = (lock, users - 1)
+        self._locks = KeyedLocks()  # messages of one conversation, strictly in order
 
     async def greet(self, conversation_id: str, channel: str) -> list[Outbound]:
         """Opening words when a channel starts a session: welcome, or resume where they were."""
-        async with self._conversation_lock(conversation_id):
+        async with self._locks.hold(conversation_id):
             ctx = await self.store.read(functools.partial(load_context, address=conversation_id))
             if ctx.volunteer is not None:
                 name = ctx.volunteer.name
@@ -164,7 +148,7 @@ class Engine:
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one message and return the replies to its sender (already stored)."""
         address = inbound.conversation_id
-        async with self._conversation_lock(address):
+        async with self._locks.hold(address):
             try:
                 ctx = await self.store.read(functools.partial(load_context, address=address))
                 if ctx.volunteer is not None:

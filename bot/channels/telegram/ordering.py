@@ -13,6 +13,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.core.keyed_locks import KeyedLocks
+
 
 def chat_key(update: object) -> int | None:
     """The chat an update belongs to, or None (such updates need no ordering)."""
@@ -28,12 +30,12 @@ _PTB_SLOTS = 1_000_000
 
 
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    """One lock per chat, created on demand and dropped when nobody waits for it; at most
-    `max_concurrent_updates` handlers run at once, and waiting for a chat takes no slot."""
+    """One lock per chat; at most `max_concurrent_updates` handlers run at once, and waiting
+    for a chat takes no slot."""
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(_PTB_SLOTS)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._chats = KeyedLocks()
         self._running = asyncio.Semaphore(max_concurrent_updates)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -43,17 +45,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
             async with self._running:
                 await coroutine
             return
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock, self._running:
-                await coroutine
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+        async with self._chats.hold(key), self._running:
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
