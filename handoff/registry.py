@@ -98,10 +98,19 @@ def add(
 
 
 def get(db: Database, volunteer_id: int) -> Volunteer:
-    rows = fetch_rows(db, _SELECT + " WHERE v.id = ?", [volunteer_id])
-    if not rows:
+    """The volunteer with this id; HandoffError if there is none (for the admin CLI)."""
+    found = find(db, volunteer_id)
+    if found is None:
         raise HandoffError(f"no volunteer with id {volunteer_id}")
-    return _volunteer(rows[0])
+    return found
+
+
+def find(db: Database, volunteer_id: int | None) -> Volunteer | None:
+    """The volunteer with this id, or None (none given, or removed since)."""
+    if volunteer_id is None:
+        return None
+    rows = fetch_rows(db, _SELECT + " WHERE v.id = ?", [volunteer_id])
+    return _volunteer(rows[0]) if rows else None
 
 
 def at_address(db: Database, address: str) -> Volunteer | None:

@@ -19,6 +19,16 @@ VOLUNTEER = "v:"  # volunteer: v:claim:<n>, v:switch:<n>, v:pass:<target>, v:clo
 TYPED_CHOICE_CUTOFF = 88.0
 
 
+def split_command(text: str | None) -> tuple[str, str] | None:
+    """("menu", "") for "/menu", ("aanmelden", "K7QM-3XPD") for "/aanmelden@bot K7QM-3XPD";
+    None when the text is not a command."""
+    stripped = (text or "").strip()
+    if not stripped.startswith("/"):
+        return None
+    word, _, arg = stripped[1:].partition(" ")
+    return word.split("@")[0].lower(), arg.strip()
+
+
 def typed_choice(text: str, shown: list[Button]) -> Button | None:
     """The shown button a typed message means: its number, or a close match of its label."""
     stripped = text.strip().rstrip(".)")

@@ -17,6 +17,7 @@ from typing import NamedTuple, TypeVar
 
 from sqlite_utils import Database
 
+from bot.core.choices import split_command
 from bot.core.faq_flow import FaqFlow, Helpline
 from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
@@ -37,6 +38,7 @@ from bot.storage import (
     ConversationState,
     StorageBusy,
     TranscriptLine,
+    drop_conversation,
     load_state,
     write_turn,
 )
@@ -190,22 +192,22 @@ class Engine:
         return await self._transaction(work)
 
     def _volunteer_command(self, inbound: Inbound) -> tuple[str, str] | None:
-        text = (inbound.text or "").strip()
-        if inbound.choice is not None or not text.startswith("/"):
+        """(command name, argument) for a volunteer's command; name "?" when unknown."""
+        parsed = split_command(inbound.text) if inbound.choice is None else None
+        if parsed is None:
             return None
-        word, _, arg = text[1:].partition(" ")
-        name = self.texts.volunteer_commands.get(word.split("@")[0].lower(), "?")
-        return name, arg.strip()
+        return self.texts.volunteer_commands.get(parsed[0], "?"), parsed[1]
 
     # -- parents ------------------------------------------------------------------------------
 
+    def command_of(self, text: str | None) -> str | None:
+        """The parent command name for '/menu', '/hulp', '/start@botnaam'; '?' for an unknown
+        one; None for text that is no command. Channels use it too (Telegram's menus)."""
+        parsed = split_command(text)
+        return None if parsed is None else self.texts.commands.get(parsed[0], "?")
+
     def _command(self, inbound: Inbound) -> str | None:
-        """The command name for '/menu', '/hulp', '/start@botnaam'; '?' for an unknown one."""
-        text = (inbound.text or "").strip()
-        if inbound.choice is not None or not text.startswith("/"):
-            return None
-        word = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
-        return self.texts.commands.get(word, "?")
+        return self.command_of(inbound.text) if inbound.choice is None else None
 
     async def _parent_turn(self, inbound: Inbound, ctx: Context) -> list[Outbound]:
         now = self.clock()
@@ -258,7 +260,7 @@ class Engine:
 
     async def _link(self, session: Session, inbound: Inbound) -> list[Outbound]:
         """`/aanmelden CODE`: link this account to a volunteer; the code is never stored."""
-        code = (inbound.text or "").strip().partition(" ")[2].strip()
+        code = (split_command(inbound.text) or ("", ""))[1]
         attempts = int(session.data.get("link_attempts", 0))
 
         def work(db: Database) -> list[Outbound]:
@@ -276,8 +278,7 @@ class Engine:
             latest = queue.latest_for(db, session.conversation_id)
             if latest is not None and latest.is_open:  # a parent becoming a volunteer
                 self.relay.leave(db, session, latest.id)
-            db.execute("DELETE FROM conversations WHERE conversation_id = ?", [volunteer.address])
-            db.execute("DELETE FROM transcript WHERE conversation_id = ?", [volunteer.address])
+            drop_conversation(db, session.conversation_id)  # now a volunteer, not a parent
             return [
                 Outbound(session.conversation_id, self.texts.tell("linked", name=volunteer.name))
             ]

@@ -18,7 +18,7 @@ from bot.core.messages import Attachment, Button, Outbound
 from bot.core.texts import Texts
 from handoff import outbox, queue, registry, routing
 from handoff.hours import describe_moment
-from handoff.model import Handoff, HandoffError, Volunteer
+from handoff.model import Handoff, Volunteer
 from handoff.settings import HandoffSettings
 
 
@@ -93,7 +93,14 @@ class Notices:
         if s.faq_titles:
             parts.append(t.tell("summary_faq") + "\n" + "\n".join(f"• {x}" for x in s.faq_titles))
         history = queue.messages(db, handoff.id)
-        lines = [self._history_line(db, m.sender, m.volunteer_id, m.text, handoff) for m in history]
+        names: dict[int | None, str] = {}  # one lookup per volunteer, not per line
+        for m in history:
+            if m.volunteer_id not in names:
+                found = registry.find(db, m.volunteer_id)  # a removed one's name is gone
+                names[m.volunteer_id] = found.name if found is not None else "?"
+        lines = [
+            self._history_line(m.sender, names[m.volunteer_id], m.text, handoff) for m in history
+        ]
         if lines:
             shown = lines[-self.settings.history_lines :]
             text = t.tell("summary_history") + "\n" + "\n".join(shown)
@@ -102,22 +109,12 @@ class Notices:
             parts.append(text)
         return "\n\n".join(parts)
 
-    def _history_line(
-        self, db: Database, sender: str, volunteer_id: int | None, text: str, handoff: Handoff
-    ) -> str:
+    def _history_line(self, sender: str, name: str, text: str, handoff: Handoff) -> str:
         if sender == "parent":
             return self.texts.tell("relay", label=self.label(handoff), text=text)
-        name = self._name(db, volunteer_id)
         if sender == "note":
             return self.texts.tell("summary_note", name=name, note=text)
         return self.texts.tell("relay", label=name, text=text)
-
-    @staticmethod
-    def _name(db: Database, volunteer_id: int | None) -> str:
-        try:
-            return registry.get(db, volunteer_id).name if volunteer_id is not None else "?"
-        except HandoffError:  # a removed volunteer: their words stay, their name is gone
-            return "?"
 
     # -- writing to the outbox -------------------------------------------------------------
 

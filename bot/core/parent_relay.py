@@ -16,7 +16,7 @@ from bot.core.parent_desk import LEAVE, ParentDesk
 from bot.core.session import Session
 from bot.core.texts import Texts
 from handoff import outbox, queue, registry
-from handoff.model import Handoff, HandoffError, Volunteer
+from handoff.model import Handoff, Volunteer
 
 FILE_KINDS = ("photo", "document")
 ACK_EVERY = timedelta(minutes=2)  # a waiting parent hears at most this often that we have it
@@ -108,12 +108,8 @@ class ParentRelay:
     @staticmethod
     def name_of(db: Database, volunteer_id: int | None) -> str | None:
         """A volunteer's display name, or None once they were removed."""
-        if volunteer_id is None:
-            return None
-        try:
-            return registry.get(db, volunteer_id).name
-        except HandoffError:
-            return None
+        volunteer = registry.find(db, volunteer_id)
+        return volunteer.name if volunteer is not None else None
 
     def remind(self, session: Session, handoff: Handoff, name: str | None) -> None:
         """Where a returning parent stands: waiting, or talking with `name`."""
@@ -125,13 +121,10 @@ class ParentRelay:
         else:
             session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
 
-    def _volunteer(self, db: Database, handoff: Handoff) -> Volunteer | None:
-        if handoff.status != "active" or handoff.volunteer_id is None:
-            return None
-        try:
-            return registry.get(db, handoff.volunteer_id)
-        except HandoffError:
-            return None
+    @staticmethod
+    def _volunteer(db: Database, handoff: Handoff) -> Volunteer | None:
+        """Who the parent is talking with now, if anyone."""
+        return registry.find(db, handoff.volunteer_id) if handoff.status == "active" else None
 
     def _relay(
         self,

@@ -14,6 +14,7 @@ from bot.storage.model import (
 from bot.storage.schema import SCHEMA_VERSION
 from bot.storage.sqlite import (
     Store,
+    drop_conversation,
     fetch_rows,
     from_text,
     load_state,
@@ -33,6 +34,7 @@ __all__ = [
     "StorageError",
     "Store",
     "TranscriptLine",
+    "drop_conversation",
     "fetch_rows",
     "from_text",
     "hour_bucket",

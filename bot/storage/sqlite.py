@@ -134,6 +134,12 @@ def fetch_rows(db: Database, sql: str, params: Sequence[object] = ()) -> list[di
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def drop_conversation(db: Database, conversation_id: str) -> None:
+    """Delete a conversation's state and transcript inside the caller's transaction."""
+    db.execute("DELETE FROM transcript WHERE conversation_id = ?", [conversation_id])
+    db.execute("DELETE FROM conversations WHERE conversation_id = ?", [conversation_id])
+
+
 def load_state(db: Database, conversation_id: str) -> ConversationState | None:
     """The stored state of a conversation inside the caller's read or transaction."""
     rows = fetch_rows(
@@ -320,8 +326,7 @@ class Store:
             db.table("handoffs").delete_where("conversation_id = ?", [conversation_id])
             db.table("outbox").delete_where("address = ?", [conversation_id])
             db.table("channel_accounts").delete_where("address = ?", [conversation_id])
-            db.table("transcript").delete_where("conversation_id = ?", [conversation_id])
-            db.table("conversations").delete_where("conversation_id = ?", [conversation_id])
+            drop_conversation(db, conversation_id)
 
         self._write(work)
         self._checkpoint()

@@ -114,18 +114,11 @@ class TelegramChannel:
             _log_failure(error)
             replies = [Outbound(address, self.engine.texts.say("busy"))]
         await self._reply(address, replies)
-        command = self._command(inbound.text)
+        command = self.engine.command_of(inbound.text)
         if command == "link":
             await self._volunteer_menu(address, update.effective_chat.id)
         elif command == "forget":
             self.accounts.forget(address)
-
-    def _command(self, text: str | None) -> str | None:
-        """The parent command a message was (e.g. "link" for `/aanmelden CODE`), if any."""
-        if not text or not text.startswith("/"):
-            return None
-        word = text.strip().partition(" ")[0].lstrip("/").split("@")[0].lower()
-        return self.engine.texts.commands.get(word)
 
     async def _volunteer_menu(self, address: str, chat_id: int) -> None:
         """A freshly linked volunteer gets the volunteer commands in their chat's menu."""
