@@ -143,7 +143,9 @@ class Engine:
                     )
                     self.relay.remind(session, handoff, helper)
                 else:
-                    session.state = "menu" if session.state == "handoff" else session.state
+                    if session.state == "handoff":  # it closed while they were away
+                        session.state = "menu"
+                        session.data.pop("handoff", None)
                     self.parents.show_current(session)
             return await self._commit(session, None)
 
@@ -221,14 +223,14 @@ class Engine:
             return await self._forget(session, ctx.handoff)
         if command == "link":
             return await self._link(session, inbound)
-        if session.state == "handoff" or session.data.get("handoff"):
-            return await self._transact(
+        if session.state == "handoff":
+            return await self._turn_in_transaction(
                 session, inbound.text, lambda db: self._handoff_turn(db, session, inbound, command)
             )
         self.parents.process(session, inbound, command, ctx.handoff)
         action = session.action
         if action is not None:
-            return await self._transact(
+            return await self._turn_in_transaction(
                 session, inbound.text, lambda db: self.desk.apply(db, session, action)
             )
         return await self._commit(session, inbound.text)
@@ -285,7 +287,7 @@ class Engine:
 
         return await self._transaction(work)
 
-    async def _transact(
+    async def _turn_in_transaction(
         self, session: Session, inbound_text: str | None, work: Callable[[Database], None]
     ) -> list[Outbound]:
         """Queue work and the parent's turn in ONE transaction: both happen or neither."""

@@ -19,7 +19,7 @@ from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from faq.model import FaqEntry
 from handoff import queue, registry, routing
-from handoff.model import Handoff, Summary
+from handoff.model import Handoff, Summary, Volunteer
 from handoff.settings import HandoffSettings
 from handoff.wait import SOON_MINUTES, WaitEstimate, estimate
 
@@ -27,7 +27,8 @@ LEAVE = HANDOFF + "leave"
 
 
 class ParentDesk:
-    """Queue and relay work for a parent, rendered as replies in the parent's session."""
+    """Queue work for a parent (joining, waiting, feedback, reopening), rendered as replies in
+    the parent's session; ParentRelay does the talking."""
 
     def __init__(
         self,
@@ -83,11 +84,7 @@ class ParentDesk:
         for at, text in queue.recent_story(db, session.conversation_id, now, self.labels):
             if not self.intents.wants_person(text):  # "ik wil iemand spreken" is no story
                 queue.add_message(db, handoff.id, "parent", text, at)  # not told twice
-        self._enter(session, handoff)
-        self.notices.announce_waiting(db, handoff, reachable, now, previous is not None)
-        if previous is not None:
-            session.reply(self.texts.say("previous_offer", name=previous.name))
-        self._tell_wait(db, session, handoff)
+        self._queued(db, session, handoff, reachable, previous)
 
     def _summary(self, session: Session) -> Summary:
         titles = [
@@ -211,11 +208,22 @@ class ParentDesk:
         )
         queue.copy_messages(db, closed.id, again.id)
         session.event("handoff", topic=again.role, outcome="reopened")
-        self._enter(session, again)
-        self.notices.announce_waiting(db, again, reachable, session.now, previous is not None)
+        self._queued(db, session, again, reachable, previous)
+
+    def _queued(
+        self,
+        db: Database,
+        session: Session,
+        handoff: Handoff,
+        reachable: list[Volunteer],
+        previous: Volunteer | None,
+    ) -> None:
+        """A fresh handoff is in the queue: tell the volunteers, then the parent."""
+        self._enter(session, handoff)
+        self.notices.announce_waiting(db, handoff, reachable, session.now, previous is not None)
         if previous is not None:
             session.reply(self.texts.say("previous_offer", name=previous.name))
-        self._tell_wait(db, session, again)
+        self._tell_wait(db, session, handoff)
 
     # -- in the queue or in a conversation --------------------------------------------------
 

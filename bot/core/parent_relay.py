@@ -68,14 +68,11 @@ class ParentRelay:
         elif inbound.attachment is not None and volunteer is not None:
             self._relay_file(db, session, handoff, volunteer, inbound.attachment, text)
             self._after_relay(db, session, handoff, volunteer, crisis)
-        elif inbound.attachment is not None:  # waiting: keep the caption, ask for the file later
-            if text:
-                self._relay(db, session, handoff, None, text, crisis)
-            session.reply(t.say("handoff_file_later"))
-        elif inbound.kind != "text" or not text:
-            if text:  # a caption on a sticker or video: relayed and crisis-checked
+        elif inbound.kind != "text" or not text:  # nothing to pass on (yet) but a caption
+            if text:  # relayed, and crisis-checked like any text
                 self._relay(db, session, handoff, volunteer, text, crisis)
-            session.reply(t.say("handoff_only_text"))
+            key = "handoff_file_later" if inbound.attachment is not None else "handoff_only_text"
+            session.reply(t.say(key))
         else:
             self._relay(db, session, handoff, volunteer, text, crisis)
 

@@ -93,7 +93,6 @@ class VolunteerDesk:
 
     def _command(self, db: Database, v: Volunteer, name: str, arg: str, out: Reply) -> None:
         t = self.texts
-        current = self._current(db, v)
         if name == "help":
             out.say(t.tell("help"))
         elif name == "queue":
@@ -115,7 +114,7 @@ class VolunteerDesk:
             else:
                 self._switch(db, v, found, out)
         elif name == "note":
-            self._note(db, v, current, arg, out)
+            self._note(db, v, self._current(db, v), arg, out)
         elif name == "cancel":
             registry.set_pending(db, v.id, None)
             out.say(t.tell("cancelled"))
@@ -123,6 +122,7 @@ class VolunteerDesk:
             registry.update(db, v.id, available=name == "available")
             out.say(t.tell(name))
         elif name in ("pass", "release", "close"):
+            current = self._current(db, v)
             if current is None:
                 if queue.active_for(db, v.id):
                     out.say(t.tell("choose_first"))
@@ -201,14 +201,14 @@ class VolunteerDesk:
             out.say(self.texts.tell("stale"))
 
     @staticmethod
-    def _pass_target(db: Database, v: Volunteer, target: str) -> bool:
-        """A role, or a colleague who can be reached (not oneself)."""
-        if target in ("advisor", "buddy"):
-            return True
+    def _colleague(db: Database, v: Volunteer, target: str) -> Volunteer | None:
+        """The reachable colleague (not oneself) a pass-on button names, if any."""
         number = _number(target)
-        return number is not None and any(
-            x.id == number and x.id != v.id for x in registry.reachable(db)
-        )
+        return next((x for x in registry.reachable(db) if x.id == number and x.id != v.id), None)
+
+    def _pass_target(self, db: Database, v: Volunteer, target: str) -> bool:
+        """A role, or a colleague who can be reached."""
+        return target in ("advisor", "buddy") or self._colleague(db, v, target) is not None
 
     @staticmethod
     def _mine(v: Volunteer, handoff: Handoff | None) -> bool:
@@ -319,8 +319,7 @@ class VolunteerDesk:
         if not self._mine(v, handoff) or handoff is None:
             out.say(t.tell("stale"))
             return
-        number = _number(target)
-        person = next((x for x in registry.reachable(db) if x.id == number), None)
+        person = self._colleague(db, v, target)
         if person is None and target not in ("advisor", "buddy"):
             out.say(t.tell("stale"))  # the colleague went away meanwhile
             return
