@@ -34,11 +34,8 @@ class QueueWatch:
         waiting = queue.queued(db)
         handling = queue.handling_minutes(db)  # one snapshot per tick, not one per parent
         for handoff in waiting:
-            if is_open and not handoff.announced:
-                targets = routing.notify_targets(handoff, reachable)
-                self.notices.announce(db, handoff, targets, now)
-                if targets:
-                    queue.set_fields(db, handoff.id, announced=1)
+            if is_open and not handoff.announced:  # e.g. asked at night: now people are here
+                self.notices.announce_waiting(db, handoff, reachable, now)
             if not handoff.escalated and self._waited_too_long(handoff, now):
                 self._escalate(db, handoff, reachable, now)
                 events.append(Event("handoff", handoff.role, "escalated", hour_bucket(now)))
