@@ -106,9 +106,9 @@ def check(condition: bool, message: str) -> None:
 # -- setup (not timed) ----------------------------------------------------------------------
 
 
-def urgent(i: int) -> bool:
-    """One handoff in ten is urgent, spread through the queue."""
-    return i % URGENT_EVERY == URGENT_EVERY // 2
+def urgent(i: int) -> str | None:
+    """One handoff in ten is urgent (a suicide category), spread through the queue."""
+    return "suicide" if i % URGENT_EVERY == URGENT_EVERY // 2 else None
 
 
 def _add_volunteers(db: Database, count: int) -> dict[str, int]:
@@ -328,7 +328,7 @@ def line(label: str, outcomes: Sequence[Outcome], unit: str = "claim") -> str:
 async def run(runs: int, handoffs: int, volunteers: int, contended: int) -> None:
     """Every scenario `runs` times on fresh files; print each run and then the medians."""
     build = engine_factory()
-    hurry = sum(map(urgent, range(handoffs)))
+    hurry = sum(1 for i in range(handoffs) if urgent(i))
     print(
         f"{handoffs} queued handoffs ({hurry} urgent), {volunteers} linked advisors "
         f"(max_active 1000), clock fixed at {FIXED:%Y-%m-%d %H:%M} UTC; SQLite WAL, "

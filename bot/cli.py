@@ -10,6 +10,7 @@ from bot import (
     chat_command,
     content_commands,
     faq_commands,
+    safety_commands,
     telegram_command,
     volunteer_commands,
 )
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     faq_commands.add_parser(subparsers)
     content_commands.add_parsers(subparsers)
+    safety_commands.add_parser(subparsers)
     chat_command.add_parser(subparsers)
     volunteer_commands.add_parser(subparsers)
     telegram_command.add_parser(subparsers)
@@ -41,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "tree":
         return content_commands.run_tree(args)
     if args.command == "safety":
-        return content_commands.run_safety(args)
+        return safety_commands.run(args)
     if args.command == "chat":
         return chat_command.run(args, settings)
     if args.command == "volunteer":

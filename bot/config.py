@@ -125,6 +125,7 @@ def _helpline_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> Help
 
 _HANDOFF_NUMBERS = {
     "escalate_after_minutes": (float, 1.0),
+    "urgent_buddy_after_minutes": (float, 0.0),
     "reopen_days": (int, 0),
     "invite_days": (int, 1),
     "watch_seconds": (float, 1.0),

@@ -1,24 +1,21 @@
-"""`ouderlijn tree check|diagram` and `ouderlijn safety check [--json]`."""
+"""`ouderlijn tree check|diagram`."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.safety import CrisisCheck
 from faq.decision_tree import DEFAULT_TREE, check_tree
 from faq.loader import check_faq
-from faq.model import ContentError
 from faq.tree_diagram import to_mermaid
 
 DEFAULT_DIAGRAM = DEFAULT_TREE.with_suffix(".mmd")
 
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the `tree` and `safety` command groups."""
+    """Register the `tree` command group."""
     tree = subparsers.add_parser("tree", help="the decision tree 'School lukt niet, wat nu?'")
     tree_commands = tree.add_subparsers(dest="tree_command", required=True)
     for name, text in (("check", "validate the tree"), ("diagram", "write the Mermaid diagram")):
@@ -27,10 +24,6 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     tree_commands.choices["diagram"].add_argument(
         "--output", type=Path, default=None, help="default: beside the tree (.mmd); '-' = stdout"
     )
-    safety = subparsers.add_parser("safety", help="the crisis check")
-    safety_commands = safety.add_subparsers(dest="safety_command", required=True)
-    check = safety_commands.add_parser("check", help="classify messages from stdin, one per line")
-    check.add_argument("--json", action="store_true", help='print {"crisis": true|false} per line')
 
 
 def run_tree(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -53,22 +46,4 @@ def run_tree(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     else:
         target.write_text(diagram, encoding="utf-8")
         print(f"wrote {target}", file=out)
-    return 0
-
-
-def run_safety(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    """Classify stdin lines with exactly the engine's crisis check."""
-    try:
-        check = CrisisCheck.load()
-    except ContentError as error:
-        print(error, file=sys.stderr)
-        return 2
-    for line in sys.stdin:
-        crisis = check.is_crisis(line.rstrip("\n"))
-        out.write(
-            json.dumps({"crisis": crisis}) + "\n"
-            if args.json
-            else f"{'CRISIS' if crisis else 'ok    '}  {line}"
-        )
-        out.flush()
     return 0

@@ -10,6 +10,14 @@ ROLES = ("advisor", "buddy", "coordinator")
 Role = Literal["advisor", "buddy", "coordinator"]
 # What a parent can ask for; "either" means whoever is free first.
 REQUESTED_ROLES = ("advisor", "buddy", "either")
+# Triage categories, most severe first; suicide and harm make a request urgent.
+CATEGORIES = ("suicide", "harm", "distress")
+URGENT_CATEGORIES = ("suicide", "harm")
+
+
+def severity_of(category: str | None) -> int:
+    """3 for suicide, 2 for harm, 1 for distress, 0 for the rest (the queue's first key)."""
+    return len(CATEGORIES) - CATEGORIES.index(category) if category in CATEGORIES else 0
 STATUSES = ("queued", "active", "closed")
 # How a volunteer closes a conversation; the first ones are what a volunteer picks, the last
 # ones are set by the system.
@@ -87,7 +95,7 @@ class Handoff:
     channel: str
     role: str
     topic: str | None
-    urgent: bool
+    urgent: bool  # suicide or harm: announced at once, advisors and coordinators first
     status: str
     volunteer_id: int | None
     preferred_volunteer: int | None
@@ -104,6 +112,9 @@ class Handoff:
     told_position: int | None = None
     told_wait: int | None = None
     told_closed: bool = False  # the parent heard that the line is closed now
+    category: str | None = None  # triage: suicide, harm, distress or None
+    severity: int = 0  # 3 suicide, 2 harm, 1 distress, 0 the rest: the queue's first key
+    open_to_buddies: bool = True  # an urgent request goes to buddies only after advisors
 
     @property
     def is_open(self) -> bool:

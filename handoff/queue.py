@@ -1,7 +1,7 @@
 """The durable handoff queue: create, claim (one atomic statement), release, pass on, close.
 
-Queue order is urgent first, then longest waiting. Every function runs inside the caller's
-transaction on the storage thread (see `Store.transaction`).
+Queue order is severity first (suicide, harm, distress, the rest), then longest waiting. Every
+function runs inside the caller's transaction on the storage thread (see `Store.transaction`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,17 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.storage import fetch_rows, from_text, to_text
-from handoff.model import Handoff, HandoffError, RelayedMessage, Sender, Summary
+from handoff.model import (
+    URGENT_CATEGORIES,
+    Handoff,
+    HandoffError,
+    RelayedMessage,
+    Sender,
+    Summary,
+    severity_of,
+)
 
-QUEUE_ORDER = "urgent DESC, requested_at, id"
+QUEUE_ORDER = "severity DESC, requested_at, id"
 REUSE_DAYS = 7
 # Pseudonym codes like "K7": a letter and a digit, without look-alikes.
 _LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -52,6 +60,9 @@ def _handoff(row: dict[str, Any]) -> Handoff:
         told_position=row["told_position"],
         told_wait=row["told_wait"],
         told_closed=bool(row["told_closed"]),
+        category=row["category"],
+        severity=row["severity"],
+        open_to_buddies=bool(row["open_to_buddies"]),
     )
 
 
@@ -103,16 +114,18 @@ def create(
     channel: str,
     role: str,
     topic: str | None,
-    urgent: bool,
+    category: str | None,
     summary: Summary,
     now: datetime,
     preferred_volunteer: int | None = None,
 ) -> Handoff:
-    """Put a parent in the queue."""
+    """Put a parent in the queue; an urgent one (suicide, harm) is not yet open to buddies."""
+    urgent = category in URGENT_CATEGORIES
     cursor = db.execute(
-        "INSERT INTO handoffs (code, conversation_id, channel, role, topic, urgent, status, "
-        "preferred_volunteer, summary, first_requested_at, requested_at, queued_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+        "INSERT INTO handoffs (code, conversation_id, channel, role, topic, urgent, category, "
+        "severity, open_to_buddies, status, preferred_volunteer, summary, first_requested_at, "
+        "requested_at, queued_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
         [
             _free_code(db, now),
             conversation_id,
@@ -120,6 +133,9 @@ def create(
             role,
             topic,
             int(urgent),
+            category,
+            severity_of(category),
+            int(not urgent),
             preferred_volunteer,
             json.dumps(summary.to_json(), ensure_ascii=False),
             to_text(now),
@@ -155,12 +171,19 @@ def claim(db: Database, handoff_id: int, volunteer_id: int, now: datetime) -> Ha
 
 
 def claim_next(
-    db: Database, volunteer_id: int, roles: tuple[str, ...], now: datetime
+    db: Database,
+    volunteer_id: int,
+    roles: tuple[str, ...],
+    now: datetime,
+    *,
+    buddy: bool = False,
 ) -> Handoff | None:
-    """Claim the first handoff in queue order that asked for one of `roles`, in ONE statement."""
+    """Claim the first handoff in queue order that asked for one of `roles`, in ONE statement.
+    A buddy skips urgent requests that are not open to buddies yet."""
     marks = ", ".join(f":r{i}" for i in range(len(roles)))
+    only_open = "AND open_to_buddies = 1 " if buddy else ""
     target = (
-        f"(SELECT id FROM handoffs WHERE status = 'queued' AND role IN ({marks}) "
+        f"(SELECT id FROM handoffs WHERE status = 'queued' AND role IN ({marks}) {only_open}"
         f"ORDER BY {QUEUE_ORDER} LIMIT 1)"
     )
     params: dict[str, object] = {"volunteer": volunteer_id, "now": to_text(now)}
@@ -228,15 +251,36 @@ def close(db: Database, handoff_id: int, outcome: str, now: datetime) -> None:
     )
 
 
+def raise_category(db: Database, handoff_id: int, category: str) -> Handoff | None:
+    """Make a handoff at least as severe as `category` (a crisis while waiting or talking);
+    the changed handoff, or None when it was already as severe."""
+    before = get(db, handoff_id)
+    if before is None or severity_of(category) <= before.severity:
+        return None
+    urgent = before.urgent or category in URGENT_CATEGORIES
+    db.execute(
+        "UPDATE handoffs SET category = ?, severity = ?, urgent = ?, "
+        "open_to_buddies = ? WHERE id = ?",
+        [
+            category,
+            severity_of(category),
+            int(urgent),
+            int(before.open_to_buddies and category not in URGENT_CATEGORIES),
+            handoff_id,
+        ],
+    )
+    return get(db, handoff_id)
+
+
 def set_fields(db: Database, handoff_id: int, **values: object) -> None:
-    """Update bookkeeping columns (announced, escalated, told_*, urgent, feedback)."""
+    """Update bookkeeping columns (announced, escalated, told_*, open_to_buddies, feedback)."""
     allowed = {
         "announced",
         "escalated",
         "told_position",
         "told_wait",
         "told_closed",
-        "urgent",
+        "open_to_buddies",
         "feedback",
     }
     if not values or set(values) - allowed:

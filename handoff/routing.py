@@ -12,11 +12,14 @@ def notify_targets(
 ) -> list[Volunteer]:
     """The volunteers to announce a handoff to, best match first.
 
-    Urgent or widened (unclaimed too long): everyone reachable, coordinators included. Else
-    the preferred (previous) volunteer if they have room; else the requested role with a
-    matching topic, then the role, then anyone with room.
+    Urgent: advisors with room and every coordinator, buddies once it is open to them.
+    Widened (unclaimed too long): everyone reachable. Else the preferred (previous) volunteer
+    if they have room; else the requested role with a matching topic, then the role, then
+    anyone with room.
     """
-    if handoff.urgent or widen:
+    if handoff.urgent:
+        return urgent_targets(handoff, reachable)
+    if widen:
         return list(reachable)
     helpers = [v for v in reachable if v.role != "coordinator" and v.free > 0]
     preferred = [v for v in helpers if v.id == handoff.preferred_volunteer]
@@ -25,6 +28,32 @@ def notify_targets(
     by_role = [v for v in helpers if v.serves(handoff.role)]
     by_topic = [v for v in by_role if handoff.topic and handoff.topic in v.topics]
     return by_topic or by_role or helpers
+
+
+def urgent_targets(handoff: Handoff, reachable: Sequence[Volunteer]) -> list[Volunteer]:
+    """Who hears of an urgent request: professionals first (advisors with room, coordinators
+    always); buddies only once it is open to them."""
+    first = [
+        v for v in reachable if v.role == "coordinator" or (v.role == "advisor" and v.free > 0)
+    ]
+    if handoff.open_to_buddies:
+        first += [v for v in reachable if v.role == "buddy" and v.free > 0]
+    return first
+
+
+def professionals_free(reachable: Sequence[Volunteer]) -> bool:
+    """Whether an advisor with room or a coordinator can take an urgent request now."""
+    return any(v.role == "coordinator" or (v.role == "advisor" and v.free > 0) for v in reachable)
+
+
+def may_claim(volunteer: Volunteer, handoff: Handoff) -> bool:
+    """A buddy takes an urgent request only once it is open to buddies."""
+    return not (volunteer.role == "buddy" and handoff.urgent and not handoff.open_to_buddies)
+
+
+def helpers_for(role: str, reachable: Sequence[Volunteer]) -> list[Volunteer]:
+    """Reachable advisors and buddies who take requests for `role` (busy ones included)."""
+    return [v for v in reachable if v.role != "coordinator" and v.serves(role)]
 
 
 def coordinators(reachable: Sequence[Volunteer]) -> list[Volunteer]:

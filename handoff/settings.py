@@ -13,6 +13,7 @@ class HandoffSettings:
 
     hours: OpeningHours = field(default_factory=OpeningHours.default)
     escalate_after_minutes: float = 10.0  # unclaimed this long (while open): tell everyone
+    urgent_buddy_after_minutes: float = 5.0  # an urgent request goes to buddies after this
     reopen_days: int = 7  # a parent can reopen a closed conversation this long
     invite_days: int = 7  # how long a volunteer's invite code works
     watch_seconds: float = 30.0  # how often the queue is checked for escalation and updates

@@ -69,8 +69,8 @@ def estimate(
 def _ahead(other: Handoff, mine: Handoff) -> bool:
     """Whether `other` will be picked up before `mine` by the same kind of volunteer."""
     overlaps = other.role == mine.role or "either" in (other.role, mine.role)
-    earlier = (not other.urgent, other.requested_at, other.id) < (
-        not mine.urgent,
+    earlier = (-other.severity, other.requested_at, other.id) < (
+        -mine.severity,
         mine.requested_at,
         mine.id,
     )

@@ -226,8 +226,8 @@ class Helpline:
             channel=self.channel,
             account=self._account(full_name or f"{name} Account-{self._accounts}"),
         )
-        await person.says(f"/aanmelden {code}")
-        assert f"Welkom, {name}" in person.last
+        replies = await person.says(f"/aanmelden {code}")
+        assert f"Welkom, {name}" in replies[0].text
         return person
 
     def _account(self, full_name: str) -> Account:

@@ -115,6 +115,7 @@ async def test_release_puts_parent_back_in_front_and_keeps_the_story(line: Helpl
     await parent.says("Het gaat om mijn dochter van 12.")
     await ask_person(later)
     await sanne.says("/terugzetten")
+    await sanne.presses("Ja, terugzetten")
     assert "staat weer vooraan in de rij" in sanne.last
     assert "moet het gesprek helaas aan iemand anders geven" in parent.last
     await kees.says("/volgende")
@@ -149,6 +150,7 @@ async def test_waiting_parent_hears_when_they_are_next(line: Helpline):
     assert "U bent nummer 3" in three.received[-1].text or "nummer 3" in three.last
     await sanne.says("/afsluiten")
     await sanne.presses("Advies gegeven")
+    await sanne.presses("Ja, afsluiten")
     await sanne.says("/volgende")
     await line.tick(seconds=30)
     assert "U bent nu de eerste in de rij" in three.last
@@ -190,6 +192,7 @@ async def test_a_pass_on_restarts_the_escalation_clock(line: Helpline):
     await sanne.says("/volgende")
     await sanne.says("/doorgeven")
     await sanne.presses("Een adviseur")
+    await sanne.presses("Ja, doorgeven")
     await sanne.says("Graag een adviseur over de TLV.")
     await line.tick(minutes=2)  # 11 minutes since the request, 2 since the pass-on
     assert not any("Nog niemand heeft deze vraag" in m.text for m in sanne.received + kees.received)

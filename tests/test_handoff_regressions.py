@@ -67,6 +67,7 @@ async def test_switching_during_a_pass_on_does_not_turn_a_message_into_a_note(li
     await sanne.says(f"/wissel {await code_of(line, a)}")
     await sanne.says("/doorgeven")
     await sanne.presses("Een adviseur")
+    await sanne.presses("Ja, doorgeven")
     await sanne.says(f"/wissel {await code_of(line, b)}")
     await sanne.says("Hoi! Fijn dat je er bent, vertel.")
     assert b.last == "Sanne: Hoi! Fijn dat je er bent, vertel."
@@ -83,6 +84,7 @@ async def test_reopen_is_a_new_handoff_with_a_free_code_and_old_buttons_go_stale
     await sanne.says("/afsluiten")
     close_buttons = sanne.keyboard
     await sanne.presses("Advies gegeven")
+    await sanne.presses("Ja, afsluiten")
     await a.presses("Opnieuw praten")
     await sanne.presses("Oppakken")
     assert "Eerste gesprek." in sanne.last  # the story came along
@@ -243,6 +245,7 @@ async def test_reopen_only_promises_a_previous_volunteer_who_can_take_it(line: H
     await sanne.presses("Oppakken")
     await sanne.says("/afsluiten")
     await sanne.presses("Advies gegeven")
+    await sanne.presses("Ja, afsluiten")
     await sanne.says("/afwezig")
     seen = len(parent.received)
     await parent.presses("Opnieuw praten")

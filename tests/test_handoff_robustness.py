@@ -174,6 +174,7 @@ async def test_photos_and_documents_are_passed_on_other_things_are_not(line: Hel
     assert copy.attachment.origin == parent.name  # only the channel uses it, to copy the file
     kees = await line.volunteer("Kees")
     await sanne.says("/terugzetten")
+    await sanne.presses("Ja, terugzetten")
     await kees.says("/volgende")
     assert "(een bestand) De brief van school" in kees.last  # the story so far
     waiting = line.parent()
@@ -231,6 +232,7 @@ async def test_reopen_is_stale_after_the_configured_days(line: Helpline):
     parent, sanne = await connected(line)
     await sanne.says("/afsluiten")
     await sanne.presses("Geen reactie")
+    await sanne.presses("Ja, afsluiten")
     line.clock.advance(days=8)
     seen = len(parent.received)
     await parent.presses("Opnieuw praten")
@@ -258,6 +260,7 @@ async def test_retention_removes_closed_handoffs_and_keeps_what_a_waiting_parent
     await parent.says("Oud bericht.")
     await sanne.says("/afsluiten")
     await sanne.presses("Advies gegeven")
+    await sanne.presses("Ja, afsluiten")
     other = line.parent()
     await ask_person(other)
     await other.says("Nieuw bericht.")

@@ -34,6 +34,7 @@ async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):
     # Sanne passes it on to an advisor with a note.
     await sanne.says("/doorgeven")
     await sanne.presses("Een adviseur")
+    await sanne.presses("Ja, doorgeven")
     await sanne.says("Vraag over leerplicht, graag een adviseur.")
     assert "staat weer in de rij" in sanne.last
     assert "geeft uw vraag aan een collega" in parent.last
@@ -47,6 +48,7 @@ async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):
 
     await kees.says("/afsluiten")
     await kees.presses("Advies gegeven")
+    await kees.presses("Ja, afsluiten")
     assert "is klaar. Je koos: Advies gegeven." in kees.last
     assert "Kees heeft het gesprek afgesloten" in parent.last
     await parent.presses("👍 Ja")

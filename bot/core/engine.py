@@ -17,18 +17,18 @@ from typing import NamedTuple, TypeVar
 
 from sqlite_utils import Database
 
-from bot.core.choices import split_command
+from bot.core.choices import MENU, split_command
 from bot.core.faq_flow import FaqFlow, Helpline
 from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
 from bot.core.keyed_locks import KeyedLocks
-from bot.core.messages import Inbound, Outbound
+from bot.core.messages import Button, Inbound, Outbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.parent_flow import ParentFlow
 from bot.core.parent_relay import ParentRelay
 from bot.core.person_flow import PersonFlow
 from bot.core.queue_watch import QueueWatch
-from bot.core.safety import CrisisCheck
+from bot.core.safety import CRISIS_CATEGORIES, CrisisCheck
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
@@ -51,6 +51,8 @@ from handoff.settings import HandoffSettings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_LINK_ATTEMPTS = 5
+FORGET_YES = MENU + "forget:yes"
+FORGET_NO = MENU + "forget:no"
 
 
 @dataclass(frozen=True)
@@ -104,13 +106,14 @@ class Engine:
         self.tree = TreeFlow(tree, texts, entries)
         self.notices = Notices(texts, handoff)
         intents = intents or Intents.load()
-        self.desk = ParentDesk(texts, self.notices, handoff, self.tree, entries, intents)
+        self.desk = ParentDesk(
+            texts, self.notices, handoff, self.tree, entries, intents, self.faq.facts
+        )
         self.relay = ParentRelay(texts, self.notices, self.desk)
         self.volunteers = VolunteerDesk(texts, self.notices, self.desk.closing_buttons)
         self.watch = QueueWatch(self.notices, self.desk, handoff)
         self.parents = ParentFlow(
             texts,
-            safety,
             knowledge.matcher,
             self.faq,
             self.tree,
@@ -209,25 +212,42 @@ class Engine:
         return None if parsed is None else self.texts.commands.get(parsed[0], "?")
 
     def _command(self, inbound: Inbound) -> str | None:
-        return self.command_of(inbound.text) if inbound.choice is None else None
+        """A typed command, or "menu", "stop" and "help" typed alone (no "/")."""
+        if inbound.choice is not None:
+            return None
+        bare = (inbound.text or "").strip().rstrip("!.").lower()
+        return self.command_of(inbound.text) or self.texts.bare_commands.get(bare)
 
     async def _parent_turn(self, inbound: Inbound, ctx: Context) -> list[Outbound]:
+        """The safety gate first (commands, buttons, linking and relays included), then the
+        rest: forgetting, linking, the handoff relay or the parent flow."""
         now = self.clock()
         cid = inbound.conversation_id
         if ctx.state is None:
             session = Session.start(cid, inbound.channel, now)
         else:
             session = Session.resume(ctx.state, now)
-        command = self._command(inbound)
+        # Captions and command arguments too; a pressed button's text is our own label.
+        category = None if inbound.choice else self.safety.triage(inbound.text).category
+        in_handoff = session.state == "handoff"
+        if category in CRISIS_CATEGORIES and not in_handoff:
+            self.parents.crisis(session, str(category))  # the command waits; help comes first
+            return await self._commit(session, inbound.text)
+        command = None if category in CRISIS_CATEGORIES else self._command(inbound)
         if command == "forget":
-            return await self._forget(session, ctx.handoff)
+            return await self._ask_forget(session)
+        forget = self._forget_choice(session, inbound)
+        if forget is not None:
+            return await (self._forget(session, ctx.handoff) if forget else self._keep(session))
         if command == "link":
             return await self._link(session, inbound)
-        if session.state == "handoff":
+        if in_handoff:
             return await self._turn_in_transaction(
-                session, inbound.text, lambda db: self._handoff_turn(db, session, inbound, command)
+                session,
+                inbound.text,
+                lambda db: self._handoff_turn(db, session, inbound, command, category),
             )
-        self.parents.process(session, inbound, command, ctx.handoff)
+        self.parents.process(session, inbound, command, ctx.handoff, category)
         action = session.action
         if action is not None:
             return await self._turn_in_transaction(
@@ -236,21 +256,61 @@ class Engine:
         return await self._commit(session, inbound.text)
 
     def _handoff_turn(
-        self, db: Database, session: Session, inbound: Inbound, command: str | None
+        self,
+        db: Database,
+        session: Session,
+        inbound: Inbound,
+        command: str | None,
+        category: str | None,
     ) -> None:
         """A parent who is (or was) in a handoff: relay, or back to the bot once it closed."""
         handoff = queue.get(db, int(session.data.get("handoff", 0)))
         if handoff is not None and handoff.is_open:
-            crisis = bool(inbound.text) and self.safety.is_crisis(inbound.text or "")
-            self.relay.turn(db, session, handoff, inbound, command, crisis)
+            self.relay.turn(db, session, handoff, inbound, command, category)
             return
         session.state = "menu"
         session.data.pop("handoff", None)
         if handoff is not None:  # so typing "1" or "👍" answers the closing question
             session.data["shown"] = [[b.id, b.label] for b in self.desk.closing_buttons(handoff)]
-        self.parents.process(session, inbound, command, handoff)
+        if category in CRISIS_CATEGORIES:
+            self.parents.crisis(session, str(category))
+            return
+        self.parents.process(session, inbound, command, handoff, category)
         if session.action is not None:
             self.desk.apply(db, session, session.action)
+
+    async def _ask_forget(self, session: Session) -> list[Outbound]:
+        """`/vergeet` asks first: erasing everything cannot be undone."""
+        t = self.texts
+        buttons = [
+            Button(FORGET_YES, t.button("forget_yes")),
+            Button(FORGET_NO, t.button("forget_no")),
+        ]
+        session.reply(t.say("forget_confirm"), buttons)
+        return await self._commit(session, None)
+
+    @staticmethod
+    def _forget_choice(session: Session, inbound: Inbound) -> bool | None:
+        """True or False when the parent answers the forget question (a press, or its label
+        typed in full; never a bare number), None otherwise."""
+        shown = {b.id: b.label for b in session.shown}
+        if FORGET_YES not in shown:
+            return None
+        choice = inbound.choice
+        if choice is None:
+            typed = (inbound.text or "").strip().lower()
+            choice = next((i for i, label in shown.items() if label.lower() == typed), None)
+        if choice not in (FORGET_YES, FORGET_NO):
+            return None
+        return choice == FORGET_YES
+
+    async def _keep(self, session: Session) -> list[Outbound]:
+        """The parent chose not to erase: say so, then where they were."""
+        session.data.pop("shown", None)
+        session.reply(self.texts.say("forget_kept"))
+        if session.state != "handoff":
+            self.parents.show_current(session)
+        return await self._commit(session, None)
 
     async def _forget(self, session: Session, latest: Handoff | None) -> list[Outbound]:
         """Delete the parent's data; a volunteer in an open conversation is told first."""
@@ -281,6 +341,7 @@ class Engine:
             if latest is not None and latest.is_open:  # a parent becoming a volunteer
                 self.relay.leave(db, session, latest.id)
             drop_conversation(db, session.conversation_id)  # now a volunteer, not a parent
+            self.notices.catch_up(db, volunteer, session.now)  # urgent requests at once
             return [
                 Outbound(session.conversation_id, self.texts.tell("linked", name=volunteer.name))
             ]

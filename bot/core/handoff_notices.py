@@ -58,7 +58,7 @@ class Notices:
         earlier day shows its day ("wacht sinds zaterdag 28 november 12.00")."""
         t = self.texts
         topic = t.topics.get(handoff.topic or "", t.tell("no_topic"))
-        return t.tell(
+        head = t.tell(
             "summary_head",
             label=self.label(handoff),
             role=t.word("role_names", handoff.role),
@@ -66,6 +66,19 @@ class Notices:
             channel=handoff.channel,
             since=self._since(handoff.first_requested_at, now),
         )
+        marker = self.marker(handoff)
+        return f"{marker} · {head}" if marker else head
+
+    def marker(self, handoff: Handoff) -> str | None:
+        """'⚠️ Dringend (kind in gevaar)' or 'Let op (ouder zwaar belast)': the category,
+        never the parent's words."""
+        t = self.texts
+        if handoff.urgent:
+            name = t.word("triage_names", handoff.category or "suicide")
+            return t.tell("urgent_mark", category=name)
+        if handoff.category == "distress":
+            return t.tell("distress_mark", category=t.word("triage_names", "distress"))
+        return None
 
     def _since(self, when: datetime, now: datetime | None) -> str:
         """A time today ("9.05"), or day and time for an earlier day."""
@@ -200,14 +213,42 @@ class Notices:
         now: datetime,
         previous: bool = False,
     ) -> None:
-        """Notify matching volunteers of a (re)queued parent: while open, or at once if urgent.
-        Outside opening hours the queue watch announces it when the line opens."""
+        """Notify matching volunteers of a (re)queued parent: while open, or at once if urgent
+        (advisors and coordinators; buddies too when no professional can take it). Outside
+        opening hours the queue watch announces other requests when the line opens."""
         if not (handoff.urgent or self.settings.hours.is_open(now)):
             return
         targets = routing.notify_targets(handoff, reachable)
         self.announce(db, handoff, targets, now, previous=previous)
         if targets:
             queue.set_fields(db, handoff.id, announced=1)
+        professionals = routing.professionals_free(reachable)
+        if handoff.urgent and not handoff.open_to_buddies and not professionals:
+            self.open_to_buddies(db, handoff, reachable, now)
+
+    def open_to_buddies(
+        self, db: Database, handoff: Handoff, reachable: Sequence[Volunteer], now: datetime
+    ) -> None:
+        """No advisor took an urgent request in time (or none is there): buddies with room
+        may take it now, and hear so with a clear marker."""
+        queue.set_fields(db, handoff.id, open_to_buddies=1)
+        buddies = [v for v in reachable if v.role == "buddy" and v.free > 0]
+        self.announce(db, handoff, buddies, now, key="urgent_buddy")
+        if buddies:
+            queue.set_fields(db, handoff.id, announced=1)
+
+    def catch_up(self, db: Database, volunteer: Volunteer, now: datetime) -> None:
+        """A volunteer just linked or became available: urgent requests they may take at
+        once, with their buttons, and how many others wait."""
+        waiting = queue.queued(db)
+        urgent = [h for h in waiting if h.urgent and routing.may_claim(volunteer, h)]
+        if volunteer.role != "coordinator" and volunteer.free == 0:
+            urgent = []
+        for handoff in urgent:
+            self.announce(db, handoff, [volunteer], now)
+        others = len(waiting) - len(urgent)
+        if others:
+            self.to_volunteer(db, volunteer, self.texts.tell("catch_up", count=str(others)), now)
 
     def hand_back(self, db: Database, volunteer: Volunteer, now: datetime) -> int:
         """A volunteer is gone (removed, unreachable): their parents go back to the front of the

@@ -38,8 +38,11 @@ class ParentDesk:
         tree: TreeFlow,
         entries: dict[str, FaqEntry],
         intents: Intents,
+        facts: dict[str, str] | None = None,
     ) -> None:
+        """`facts` are the helpline's {contact} and {openingstijden} (FaqFlow.facts)."""
         self.texts = texts
+        self.facts = {k: v for k, v in (facts or {}).items() if k in ("contact", "openingstijden")}
         self.intents = intents
         self.notices = notices
         self.settings = settings
@@ -75,7 +78,7 @@ class ParentDesk:
             session.channel,
             role,
             topic,
-            session.crisis,
+            session.category,
             self._summary(session),
             now,
             preferred_volunteer=previous.id if previous else None,
@@ -201,7 +204,7 @@ class ParentDesk:
             closed.channel,
             closed.role,
             closed.topic,
-            session.crisis,
+            session.category,
             closed.summary,
             session.now,
             preferred_volunteer=previous.id if previous else None,
@@ -223,7 +226,51 @@ class ParentDesk:
         self.notices.announce_waiting(db, handoff, reachable, session.now, previous is not None)
         if previous is not None:
             session.reply(self.texts.say("previous_offer", name=previous.name))
+        if self.settings.hours.is_open(session.now) and not routing.helpers_for(
+            handoff.role, reachable
+        ):
+            self._nobody(db, session, handoff, reachable)
+            return
         self._tell_wait(db, session, handoff)
+
+    def _nobody(
+        self, db: Database, session: Session, handoff: Handoff, reachable: list[Volunteer]
+    ) -> None:
+        """Nobody of the asked role (or nobody at all) is there: say so at once, with the
+        helpline's contact and hours, or offer the other role. The question stays queued,
+        and the coordinators hear of it."""
+        t = self.texts
+        others = routing.helpers_for("either", reachable)
+        leave = Button(LEAVE, t.button("leave_queue"))
+        if others:
+            other = next(v.role for v in others)
+            session.reply(
+                t.say(
+                    "role_unavailable",
+                    role=t.word("role_names", handoff.role),
+                    other=t.word("role_names", other),
+                ),
+                [
+                    Button(f"{HANDOFF}either:{handoff.id}", t.button("take_other")),
+                    Button(f"{HANDOFF}wait:{handoff.id}", t.button("keep_waiting")),
+                    leave,
+                ],
+            )
+        else:
+            text = t.say("nobody_available", **self.facts)
+            if handoff.urgent:
+                text += "\n\n" + t.say("crisis_short")
+            session.reply(text, [leave])
+        if not handoff.urgent:  # urgent ones reached the coordinators already
+            self.notices.announce(db, handoff, routing.coordinators(reachable), session.now)
+        wait = self.wait_for(db, handoff)  # so the queue watch does not say it again at once
+        queue.set_fields(db, handoff.id, told_position=wait.position, told_wait=wait.minutes)
+
+    def take_either(self, db: Database, session: Session, handoff: Handoff) -> None:
+        """The parent takes whoever is there (the other role), keeping their place."""
+        again = queue.requeue(db, handoff.id, session.now, role="either")
+        self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
+        self._tell_wait(db, session, again)
 
     # -- in the queue or in a conversation --------------------------------------------------
 

@@ -1,8 +1,10 @@
 """What the bot does with one parent message outside a handoff: pure work on the session.
 
-Order: crisis check first, then commands, then buttons (or typed text that names a shown
-button), then a typed request for a person or a greeting, then free text through the FAQ. Work that
-needs the handoff queue is left in `session.action` for the engine to do in one transaction.
+The engine's safety gate has already triaged the message (suicide and harm never get here;
+distress gets warmth and a person first, then the conversation continues). Order: commands,
+then buttons (or typed text that names a shown button), then a typed request for a person or a
+greeting, then free text through the FAQ. Work that needs the handoff queue is left in
+`session.action` for the engine to do in one transaction.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from bot.core.intents import Intents
 from bot.core.messages import Button, Inbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.person_flow import PersonFlow
-from bot.core.safety import CrisisCheck
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
-from faq.matcher import Matcher
+from faq.matcher import Matcher, Outcome
 from handoff.model import Handoff
 
 
@@ -27,7 +28,6 @@ class ParentFlow:
     def __init__(
         self,
         texts: Texts,
-        safety: CrisisCheck,
         matcher: Matcher,
         faq: FaqFlow,
         tree: TreeFlow,
@@ -37,7 +37,6 @@ class ParentFlow:
         max_message_chars: int,
     ) -> None:
         self.texts = texts
-        self.safety = safety
         self.matcher = matcher
         self.faq = faq
         self.tree = tree
@@ -47,13 +46,23 @@ class ParentFlow:
         self.max_message_chars = max_message_chars
 
     def process(
-        self, session: Session, inbound: Inbound, command: str | None, latest: Handoff | None
+        self,
+        session: Session,
+        inbound: Inbound,
+        command: str | None,
+        latest: Handoff | None,
+        category: str | None = None,
     ) -> None:
-        """Decide the replies for one message; no I/O."""
+        """Decide the replies for one message whose triage `category` is known; no I/O."""
         text = (inbound.text or "").strip()
-        if text and self.safety.is_crisis(text):  # a photo's caption too
-            self.crisis(session)
-            return
+        if category == "distress":
+            if session.is_new:
+                self.faq.welcome(session)
+                session.is_new = False
+            asks = command is None and inbound.choice is None and inbound.kind == "text"
+            self.distress(session, text if asks else None)
+            if asks:
+                return
         if inbound.kind != "text" or (not text and inbound.choice is None):
             if session.is_new:
                 self.faq.welcome(session)
@@ -86,15 +95,43 @@ class ParentFlow:
             return
         self._free_text(session, text)
 
-    def crisis(self, session: Session) -> None:
+    def crisis(self, session: Session, category: str) -> None:
+        """Suicide or harm: that category's help at once, a person offered, the state kept."""
         t = self.texts
-        session.crisis = True
-        session.event("crisis")
+        session.note_triage(category)
+        session.event("crisis", topic=category)
+        text = t.say(f"crisis_{category}") + "\n\n" + t.say("crisis_person")
+        session.reply(text, self._help_buttons(session))
+
+    def distress(self, session: Session, text: str | None) -> None:
+        """A parent at the end of their strength: warmth, a person now (or when we open, with
+        the helpline's contact) and one line about 113; never "dat weet ik niet". When the
+        message also asks something one FAQ entry clearly answers, that answer follows."""
+        t = self.texts
+        session.note_triage("distress")
+        session.event("distress")
+        parts = [t.say("distress")]
+        hours = self.person.hours
+        if not hours.is_open(session.now):
+            back = hours.next_opening(session.now)
+            moment = self.person.moment(back, session.now) if back else "?"
+            parts.append(t.say("distress_closed", moment=moment, contact=self.faq.facts["contact"]))
+        parts.append(t.say("distress_dark"))
+        result = self.matcher.match(text[: self.max_message_chars]) if text else None
+        answer = result.answer if result and result.outcome is Outcome.ANSWER else None
+        session.reply("\n\n".join(parts), () if answer else self._help_buttons(session))
+        if answer is not None:
+            session.event("faq", topic=answer.id, outcome="answer")
+            self.faq.answer(session, answer)
+
+    def _help_buttons(self, session: Session) -> list[Button]:
+        """After crisis or distress help: a person, or on where they were."""
+        t = self.texts
         buttons = [Button(MENU + "person", t.button("person"))]
         if session.state == "tree":
             buttons.append(Button(TREE + "resume", t.button("resume")))
         buttons.append(Button(MENU + "menu", t.button("menu")))
-        session.reply(t.say("crisis") + "\n\n" + t.say("crisis_person"), buttons)
+        return buttons
 
     def _run_command(self, session: Session, command: str) -> None:
         if command == "start" or command == "menu":

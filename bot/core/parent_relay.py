@@ -15,8 +15,8 @@ from bot.core.messages import Attachment, Button, Inbound
 from bot.core.parent_desk import LEAVE, ParentDesk
 from bot.core.session import Session
 from bot.core.texts import Texts
-from handoff import outbox, queue, registry
-from handoff.model import Handoff, Volunteer
+from handoff import outbox, queue, registry, routing
+from handoff.model import URGENT_CATEGORIES, Handoff, Volunteer
 
 FILE_KINDS = ("photo", "document")
 ACK_EVERY = timedelta(minutes=2)  # a waiting parent hears at most this often that we have it
@@ -37,9 +37,10 @@ class ParentRelay:
         handoff: Handoff,
         inbound: Inbound,
         command: str | None,
-        crisis: bool,
+        category: str | None,
     ) -> None:
-        """One parent message while waiting or talking: relay it, or stop, or explain."""
+        """One parent message while waiting or talking: relay it, or stop, or explain.
+        `category` is the safety gate's triage of this message (a crisis is always relayed)."""
         t = self.texts
         text = (inbound.text or "").strip()
         volunteer = self._volunteer(db, handoff)
@@ -58,6 +59,10 @@ class ParentRelay:
             session.reply(t.say("stay", name=volunteer.name))
         elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
             self.desk.anyone(db, session, handoff)
+        elif inbound.choice == f"{HANDOFF}either:{handoff.id}" and handoff.status == "queued":
+            self.desk.take_either(db, session, handoff)
+        elif inbound.choice == f"{HANDOFF}wait:{handoff.id}" and handoff.status == "queued":
+            session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
         elif inbound.choice is not None or command is not None:
             key = "in_handoff_help" if volunteer else "waiting_help"
             button = "end_conversation" if volunteer else "leave_queue"
@@ -67,14 +72,14 @@ class ParentRelay:
             )
         elif inbound.attachment is not None and volunteer is not None:
             self._relay_file(db, session, handoff, volunteer, inbound.attachment, text)
-            self._after_relay(db, session, handoff, volunteer, crisis)
+            self._after_relay(db, session, handoff, volunteer, category)
         elif inbound.kind != "text" or not text:  # nothing to pass on (yet) but a caption
             if text:  # relayed, and crisis-checked like any text
-                self._relay(db, session, handoff, volunteer, text, crisis)
+                self._relay(db, session, handoff, volunteer, text, category)
             key = "handoff_file_later" if inbound.attachment is not None else "handoff_only_text"
             session.reply(t.say(key))
         else:
-            self._relay(db, session, handoff, volunteer, text, crisis)
+            self._relay(db, session, handoff, volunteer, text, category)
 
     def _relay_file(
         self,
@@ -130,7 +135,7 @@ class ParentRelay:
         handoff: Handoff,
         volunteer: Volunteer | None,
         text: str,
-        crisis: bool,
+        category: str | None,
     ) -> None:
         t, now = self.texts, session.now
         queue.add_message(db, handoff.id, "parent", text, now)
@@ -138,7 +143,7 @@ class ParentRelay:
         if volunteer is not None:
             line = t.tell("relay", label=self.notices.label(handoff), text=text)
             self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
-        self._after_relay(db, session, handoff, volunteer, crisis)
+        self._after_relay(db, session, handoff, volunteer, category)
 
     def _after_relay(
         self,
@@ -146,30 +151,51 @@ class ParentRelay:
         session: Session,
         handoff: Handoff,
         volunteer: Volunteer | None,
-        crisis: bool,
+        category: str | None,
     ) -> None:
-        """The crisis check's consequences (numbers, urgent, alert), or a waiting parent's ack."""
+        """The triage's consequences (help, a more urgent place, alerts), or a waiting
+        parent's acknowledgement."""
         t, now = self.texts, session.now
+        crisis = category in URGENT_CATEGORIES
+        session.note_triage(category)
+        raised = queue.raise_category(db, handoff.id, category) if category else None
         if crisis:
-            session.crisis = True
-            session.event("crisis", outcome="in_handoff")
-            queue.set_fields(db, handoff.id, urgent=1)
-            session.reply(t.say("crisis"))
+            session.event("crisis", topic=category, outcome="in_handoff")
+            session.reply(t.say(f"crisis_{category}"))
         if volunteer is not None:
             if crisis:
-                label = self.notices.label(handoff)
-                self.notices.to_volunteer(db, volunteer, t.tell("crisis_alert", label=label), now)
+                self._alert(db, handoff, volunteer, str(category), now)
                 session.reply(t.say("relay_crisis", name=volunteer.name))
             return
-        if crisis and not handoff.urgent:
-            urgent = queue.get(db, handoff.id)
-            assert urgent is not None
-            self.notices.announce(db, urgent, registry.reachable(db), now)
+        if raised is not None and raised.urgent and not handoff.urgent:
+            self.notices.announce_waiting(db, raised, registry.reachable(db), now)
+        if category == "distress":
+            session.reply(t.say("distress_waiting"))
         last = session.data.get("acked_at")
         if last is None or session.now - datetime.fromisoformat(str(last)) >= ACK_EVERY:
             session.data["acked_at"] = session.now.isoformat()  # nobody waits in silence
             position = self.desk.wait_for(db, handoff).position
             session.reply(t.say("waiting_ack", position=str(position)))
+
+    def _alert(
+        self, db: Database, handoff: Handoff, volunteer: Volunteer, category: str, now: datetime
+    ) -> None:
+        """A crisis in a live conversation: the volunteer and, at once, the coordinators."""
+        t = self.texts
+        label, name = self.notices.label(handoff), t.word("triage_names", category)
+        self.notices.to_volunteer(
+            db, volunteer, t.tell("crisis_alert", label=label, category=name), now
+        )
+        text = t.tell(
+            "crisis_alert_coordinator",
+            label=label,
+            category=name,
+            name=volunteer.name,
+            role=t.word("role_names", volunteer.role),
+        )
+        for coordinator in routing.coordinators(registry.reachable(db)):
+            if coordinator.id != volunteer.id:
+                self.notices.to_volunteer(db, coordinator, text, now)
 
     def stop(
         self, db: Database, session: Session, handoff: Handoff, volunteer: Volunteer | None
@@ -186,9 +212,15 @@ class ParentRelay:
             )
         session.state = "menu"
         session.data.pop("handoff", None)
-        key = "handoff_ended" if volunteer else "left_queue"
+        if volunteer is not None:  # a real conversation ended: did it help?
+            closed = queue.get(db, handoff.id)
+            assert closed is not None
+            session.reply(
+                t.say("stopped_feedback", name=volunteer.name), self.desk.closing_buttons(closed)
+            )
+            return
         session.reply(
-            t.say(key),
+            t.say("left_queue"),
             [
                 Button(MENU + "ask", t.button("ask")),
                 Button(MENU + "tree", t.button("tree")),

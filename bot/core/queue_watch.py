@@ -34,8 +34,10 @@ class QueueWatch:
         waiting = queue.queued(db)
         handling = queue.handling_minutes(db)  # one snapshot per tick, not one per parent
         for handoff in waiting:
-            if is_open and not handoff.announced:  # e.g. asked at night: now people are here
+            if (is_open or handoff.urgent) and not handoff.announced:  # now someone is here
                 self.notices.announce_waiting(db, handoff, reachable, now)
+            if self._buddies_due(handoff, now):
+                self.notices.open_to_buddies(db, handoff, reachable, now)
             if not handoff.escalated and self._waited_too_long(handoff, now):
                 self._escalate(db, handoff, reachable, now)
                 events.append(Event("handoff", handoff.role, "escalated", hour_bucket(now)))
@@ -53,6 +55,12 @@ class QueueWatch:
         if handoff.urgent:
             return (now - since).total_seconds() / 60
         return self.settings.hours.open_minutes_between(since, now)
+
+    def _buddies_due(self, handoff: Handoff, now: datetime) -> bool:
+        """An urgent request no advisor took within `urgent_buddy_after_minutes`."""
+        if not handoff.urgent or handoff.open_to_buddies:
+            return False
+        return self.waited_minutes(handoff, now) >= self.settings.urgent_buddy_after_minutes
 
     def _waited_too_long(self, handoff: Handoff, now: datetime) -> bool:
         return self.waited_minutes(handoff, now) >= self.settings.escalate_after_minutes

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.messages import Button, Outbound
+from bot.core.safety import CRISIS_CATEGORIES, severity
 from bot.storage import ConversationState, Event
 
 
@@ -57,6 +58,22 @@ class Session:
         self.events.append(
             Event(kind=kind, topic=topic, outcome=outcome, hour=self.now.strftime("%Y-%m-%dT%H"))
         )
+
+    @property
+    def category(self) -> str | None:
+        """The most severe triage category this conversation has shown (None: none)."""
+        found = self.data.get("triage")
+        return str(found) if found else ("suicide" if self.crisis else None)
+
+    def note_triage(self, category: str | None) -> None:
+        """Remember a triage outcome: the conversation keeps its most severe category, and
+        suicide or harm marks it as a crisis (a later request for a person is urgent)."""
+        if category is None:
+            return
+        if severity(category) > severity(self.data.get("triage")):
+            self.data["triage"] = category
+        if category in CRISIS_CATEGORIES:
+            self.crisis = True
 
     @property
     def shown(self) -> list[Button]:

@@ -62,7 +62,6 @@ TEXT_KEYS = frozenset(
         "stay",
         "thanks_reply",
         "handoff_file_later",
-        "handoff_ended",
         "left_queue",
         "closed_parent",
         "handoff_feedback_thanks",
@@ -72,8 +71,18 @@ TEXT_KEYS = frozenset(
         "relay_to_parent",
         "relay_crisis",
         "link_failed",
-        "crisis",
+        "crisis_suicide",
+        "crisis_harm",
         "crisis_person",
+        "distress",
+        "distress_closed",
+        "distress_dark",
+        "distress_waiting",
+        "stopped_feedback",
+        "forget_confirm",
+        "forget_kept",
+        "nobody_available",
+        "role_unavailable",
         "default_opening_hours",
         "default_contact",
         "retention_period",
@@ -100,6 +109,10 @@ BUTTON_KEYS = frozenset(
         "reopen",
         "stop_yes",
         "stop_no",
+        "forget_yes",
+        "forget_no",
+        "take_other",
+        "keep_waiting",
     }
 )
 COMMAND_KEYS = frozenset({"start", "menu", "stop", "help", "forget", "privacy", "link"})
@@ -135,6 +148,19 @@ VOLUNTEER_KEYS = frozenset(
         "file_photo",
         "file_document",
         "crisis_alert",
+        "urgent_buddy",
+        "urgent_for_advisor",
+        "urgent_mark",
+        "distress_mark",
+        "crisis_alert_coordinator",
+        "catch_up",
+        "confirm_release",
+        "confirm_close",
+        "confirm_pass",
+        "kept",
+        "pass_unavailable",
+        "pass_nobody",
+        "note_in_words",
         "pass_choose",
         "pass_note",
         "passed",
@@ -164,7 +190,20 @@ VOLUNTEER_KEYS = frozenset(
     }
 )
 VOLUNTEER_BUTTON_KEYS = frozenset(
-    {"claim", "switch", "pass", "release", "close", "to_advisor", "to_buddy", "cancel"}
+    {
+        "claim",
+        "switch",
+        "pass",
+        "release",
+        "close",
+        "to_advisor",
+        "to_buddy",
+        "cancel",
+        "confirm_release",
+        "confirm_close",
+        "confirm_pass",
+        "keep",
+    }
 )
 VOLUNTEER_COMMAND_KEYS = frozenset(
     {
@@ -197,6 +236,8 @@ OUTCOME_KEYS = frozenset(
     }
 )
 CALENDAR_KEYS = frozenset({"weekdays", "months", "today", "tomorrow"})
+TRIAGE_KEYS = frozenset({"suicide", "harm", "distress"})
+BARE_COMMAND_KEYS = frozenset({"menu", "stop", "help"})
 # Shown in a chat app's command menu (Telegram's setMyCommands); `link` stays unlisted.
 DESCRIBED_COMMANDS = COMMAND_KEYS - {"link"}
 # Sections whose keys are fixed; `topics` is open: its keys are the topic ids volunteers use.
@@ -207,12 +248,14 @@ FIXED_SECTIONS: dict[str, frozenset[str]] = {
     "role_names": ROLE_KEYS,
     "outcomes": OUTCOME_KEYS,
     "calendar": CALENDAR_KEYS,
+    "triage_names": TRIAGE_KEYS,
     "command_descriptions": DESCRIBED_COMMANDS,
     "volunteer_command_descriptions": VOLUNTEER_COMMAND_KEYS - {"claim", "switch", "cancel"},
 }
 COMMAND_SECTIONS: dict[str, frozenset[str]] = {
     "commands": COMMAND_KEYS,
     "volunteer_commands": VOLUNTEER_COMMAND_KEYS,
+    "bare_commands": BARE_COMMAND_KEYS,
 }
 SECTIONS = frozenset({*FIXED_SECTIONS, *COMMAND_SECTIONS, "topics"})
 
@@ -230,6 +273,7 @@ class Texts:
     commands: dict[str, str]  # alias (without "/") -> command name
     sections: dict[str, dict[str, str]] = field(default_factory=dict)
     volunteer_commands: dict[str, str] = field(default_factory=dict)
+    bare_commands: dict[str, str] = field(default_factory=dict)  # "stop" typed alone
 
     def say(self, key: str, **values: str) -> str:
         """The sentence for key with its {placeholders} filled in."""
@@ -349,4 +393,5 @@ def load_texts(language: str = "nl", directory: Path = LOCALE_DIR) -> Texts:
         commands=commands["commands"],
         sections=sections,
         volunteer_commands=commands["volunteer_commands"],
+        bare_commands=commands["bare_commands"],
     )

@@ -8,39 +8,24 @@ transaction per message (the engine calls it through `store.transaction`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 
 from sqlite_utils import Database
 
+from bot.core.case_handover import Handover
 from bot.core.choices import VOLUNTEER
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.texts import Texts
-from bot.storage import Event, hour_bucket, record_events
+from bot.core.volunteer_reply import Reply, mine, number
+from bot.storage import record_events
 from handoff import queue, registry, routing
-from handoff.model import OUTCOMES, Handoff, Volunteer
+from handoff.model import Handoff, Volunteer
 
 MAX_LISTED = 8
-MAX_ID_DIGITS = 12
 # Buttons under a claimed conversation: v:passmenu:<n>, v:release:<n>, v:closemenu:<n>.
 _MENUS = {"passmenu": "pass", "release": "release", "closemenu": "close"}
-
-
-@dataclass
-class Reply:
-    """The replies to the volunteer who sent the message, and the events to record."""
-
-    to: str
-    now: datetime
-    messages: list[Outbound] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-
-    def say(self, text: str, buttons: list[Button] | None = None) -> None:
-        self.messages.append(Outbound(self.to, text, tuple(buttons or ())))
-
-    def event(self, kind: str, topic: str | None = None, outcome: str | None = None) -> None:
-        self.events.append(Event(kind, topic, outcome, hour_bucket(self.now)))
 
 
 class VolunteerDesk:
@@ -52,7 +37,7 @@ class VolunteerDesk:
         """`closing` gives the buttons a parent gets when a conversation is closed."""
         self.texts = texts
         self.notices = notices
-        self.closing = closing
+        self.handover = Handover(texts, notices, closing)
 
     def button(self, key: str, target: str, **values: str) -> Button:
         label = self.texts.word("volunteer_buttons", key)
@@ -83,7 +68,7 @@ class VolunteerDesk:
         elif inbound.kind != "text" or not text:
             out.say(self.texts.tell("only_text"))
         elif volunteer.pending:
-            self._finish_pass(db, volunteer, text, out)
+            self.handover.finish_pass(db, volunteer, text, out)
         else:
             self._relay(db, volunteer, text, out)
         record_events(db, out.events)
@@ -98,8 +83,12 @@ class VolunteerDesk:
         elif name == "queue":
             self._queue(db, out)
         elif name == "next":
-            found = queue.claim_next(db, v.id, routing.claim_roles(v), out.now)
-            if found is None:
+            buddy = v.role == "buddy"
+            found = queue.claim_next(db, v.id, routing.claim_roles(v), out.now, buddy=buddy)
+            held = [h for h in queue.queued(db) if not routing.may_claim(v, h)]
+            if found is None and held:  # only urgent ones wait, for an advisor first
+                self._urgent_first(out)
+            elif found is None:
                 self._why_not(db, v, None, out)
             else:
                 self._claimed(db, v, found, out)
@@ -121,6 +110,8 @@ class VolunteerDesk:
         elif name in ("available", "away"):
             registry.update(db, v.id, available=name == "available")
             out.say(t.tell(name))
+            if name == "available":  # urgent requests reach them at once
+                self.notices.catch_up(db, registry.get(db, v.id), out.now)
         elif name in ("pass", "release", "close"):
             current = self._current(db, v)
             if current is None:
@@ -128,31 +119,9 @@ class VolunteerDesk:
                     out.say(t.tell("choose_first"))
                 self._list(db, v, out)
             else:
-                self._current_action(db, v, current, name, out)
+                self.handover.menu(db, v, current, name, out)
         else:
             out.say(t.tell("unknown_command"))
-
-    def _current_action(
-        self, db: Database, v: Volunteer, current: Handoff, name: str, out: Reply
-    ) -> None:
-        t, label = self.texts, self.notices.label(current)
-        if name == "release":
-            self._release(db, v, current, out)
-        elif name == "close":
-            buttons = [
-                Button(f"{VOLUNTEER}close:{current.id}:{o}", t.word("outcomes", o))
-                for o in OUTCOMES
-            ]
-            out.say(t.tell("close_choose", label=label), buttons)
-        else:
-            buttons = [
-                self.button("to_advisor", f"pass:{current.id}:advisor"),
-                self.button("to_buddy", f"pass:{current.id}:buddy"),
-            ]
-            others = [x for x in registry.reachable(db) if x.id != v.id and x.free > 0]
-            buttons += [Button(f"{VOLUNTEER}pass:{current.id}:{x.id}", x.name) for x in others[:6]]
-            buttons.append(self.button("cancel", "cancel"))
-            out.say(t.tell("pass_choose", label=label), buttons)
 
     def _queue(self, db: Database, out: Reply) -> None:
         waiting = queue.queued(db)
@@ -178,41 +147,22 @@ class VolunteerDesk:
 
     def _press(self, db: Database, v: Volunteer, choice: str, out: Reply) -> None:
         parts = choice.removeprefix(VOLUNTEER).split(":")
-        number = _number(parts[1]) if len(parts) > 1 else None
-        handoff = queue.get(db, number) if number is not None else None
+        row = number(parts[1]) if len(parts) > 1 else None
+        handoff = queue.get(db, row) if row is not None else None
         kind = parts[0] if choice.startswith(VOLUNTEER) else ""
         if kind == "cancel":
             registry.set_pending(db, v.id, None)
             out.say(self.texts.tell("cancelled"))
         elif kind == "claim" and handoff is not None:
             self._claim(db, v, handoff, out)
-        elif not self._mine(v, handoff) or handoff is None:
+        elif not mine(v, handoff) or handoff is None:
             out.say(self.texts.tell("stale"))
         elif kind == "switch":
             self._switch(db, v, handoff, out)
         elif kind in _MENUS:
-            self._current_action(db, v, handoff, _MENUS[kind], out)
-        elif kind == "close" and len(parts) == 3 and parts[2] in OUTCOMES:
-            self._close(db, v, handoff, parts[2], out)
-        elif kind == "pass" and len(parts) == 3 and self._pass_target(db, v, parts[2]):
-            registry.set_pending(db, v.id, {"pass": parts[2], "handoff": handoff.id})
-            out.say(self.texts.tell("pass_note"), [self.button("cancel", "cancel")])
-        else:
+            self.handover.menu(db, v, handoff, _MENUS[kind], out)
+        elif not self.handover.press(db, v, handoff, parts, out):
             out.say(self.texts.tell("stale"))
-
-    @staticmethod
-    def _colleague(db: Database, v: Volunteer, target: str) -> Volunteer | None:
-        """The reachable colleague (not oneself) a pass-on button names, if any."""
-        number = _number(target)
-        return next((x for x in registry.reachable(db) if x.id == number and x.id != v.id), None)
-
-    def _pass_target(self, db: Database, v: Volunteer, target: str) -> bool:
-        """A role, or a colleague who can be reached."""
-        return target in ("advisor", "buddy") or self._colleague(db, v, target) is not None
-
-    @staticmethod
-    def _mine(v: Volunteer, handoff: Handoff | None) -> bool:
-        return handoff is not None and handoff.status == "active" and handoff.volunteer_id == v.id
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -224,18 +174,26 @@ class VolunteerDesk:
             self._claim(db, v, handoff, out)
 
     def _claim(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        if handoff.status == "queued" and not routing.may_claim(v, handoff):
+            self._urgent_first(out)
+            return
         won = queue.claim(db, handoff.id, v.id, out.now)
         if won is None:
             self._why_not(db, v, handoff, out)
         else:
             self._claimed(db, v, won, out)
 
+    def _urgent_first(self, out: Reply) -> None:
+        """A buddy asked for an urgent request that advisors get first."""
+        minutes = f"{self.notices.settings.urgent_buddy_after_minutes:g}"
+        out.say(self.texts.tell("urgent_for_advisor", minutes=minutes))
+
     def _why_not(self, db: Database, v: Volunteer, handoff: Handoff | None, out: Reply) -> None:
         """Explain kindly why a claim did not work: taken, gone, full or nobody waiting."""
         t = self.texts
         fresh = queue.get(db, handoff.id) if handoff else None
         active = len(queue.active_for(db, v.id))
-        if fresh is not None and self._mine(v, fresh):  # pressed twice: it is already theirs
+        if fresh is not None and mine(v, fresh):  # pressed twice: it is already theirs
             self._switch(db, v, fresh, out)
         elif handoff is None and not queue.queued(db):
             out.say(t.tell("queue_empty"))
@@ -275,11 +233,11 @@ class VolunteerDesk:
         single open conversation; once the chosen one ends, they choose again explicitly."""
         if v.current_handoff is not None:
             current = queue.get(db, v.current_handoff)
-            return current if self._mine(v, current) else None
-        mine = queue.active_for(db, v.id)
-        if len(mine) == 1:
-            registry.set_current(db, v.id, mine[0].id)
-            return mine[0]
+            return current if mine(v, current) else None
+        own = queue.active_for(db, v.id)
+        if len(own) == 1:
+            registry.set_current(db, v.id, own[0].id)
+            return own[0]
         return None
 
     # -- talking, notes, passing, releasing, closing ---------------------------------------
@@ -309,60 +267,3 @@ class VolunteerDesk:
         else:
             queue.add_message(db, current.id, "note", text, out.now, v.id)
             out.say(self.texts.tell("note_saved", label=self.notices.label(current)))
-
-    def _finish_pass(self, db: Database, v: Volunteer, note: str, out: Reply) -> None:
-        """The note after choosing whom to pass to: requeue for that role or person."""
-        t, pending = self.texts, v.pending
-        registry.set_pending(db, v.id, None)
-        handoff = queue.get(db, int(str(pending.get("handoff", 0))))
-        target = str(pending.get("pass", ""))
-        if not self._mine(v, handoff) or handoff is None:
-            out.say(t.tell("stale"))
-            return
-        person = self._colleague(db, v, target)
-        if person is None and target not in ("advisor", "buddy"):
-            out.say(t.tell("stale"))  # the colleague went away meanwhile
-            return
-        # A coordinator takes it as a person; the request keeps the role the parent asked for.
-        role = target if person is None else person.role
-        role = role if role in ("advisor", "buddy") else handoff.role
-        queue.add_message(db, handoff.id, "note", note, out.now, v.id)
-        again = queue.requeue(
-            db, handoff.id, out.now, role=role, preferred_volunteer=person.id if person else None
-        )
-        out.event("handoff", topic=role, outcome="passed")
-        self.notices.to_parent(db, again, t.say("passed_parent", name=v.name), out.now)
-        targets = [person] if person else routing.notify_targets(again, registry.reachable(db))
-        targets = [x for x in targets if x.id != v.id]
-        self.notices.announce(db, again, targets, out.now)
-        if person is not None:
-            self.notices.to_volunteer(db, person, t.tell("passed_to_you", name=v.name), out.now)
-        name = person.name if person else t.word("role_names", role)
-        out.say(t.tell("passed", label=self.notices.label(again), target=name))
-
-    def _release(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
-        again = queue.requeue(db, handoff.id, out.now)
-        out.event("handoff", topic=again.role, outcome="released")
-        self.notices.to_parent(db, again, self.texts.say("released_parent", name=v.name), out.now)
-        others = [x for x in routing.notify_targets(again, registry.reachable(db)) if x.id != v.id]
-        self.notices.announce(db, again, others, out.now)
-        out.say(self.texts.tell("released", label=self.notices.label(again)))
-
-    def _close(
-        self, db: Database, v: Volunteer, handoff: Handoff, outcome: str, out: Reply
-    ) -> None:
-        t = self.texts
-        queue.close(db, handoff.id, outcome, out.now)
-        out.event("handoff", topic=handoff.role, outcome=outcome)
-        closed = queue.get(db, handoff.id)
-        assert closed is not None
-        self.notices.to_parent(
-            db, closed, t.say("closed_parent", name=v.name), out.now, self.closing(closed)
-        )
-        label = self.notices.label(handoff)
-        out.say(t.tell("closed", label=label, outcome=t.word("outcomes", outcome)))
-
-
-def _number(text: str) -> int | None:
-    """A row id from a button or command, or None for anything else (no huge numbers)."""
-    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None

@@ -100,8 +100,21 @@ def _v2_handoff(db: Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key", not_null=["value"])
 
 
+def _v3_triage(db: Database) -> None:
+    """Handoffs carry their triage category and severity (suicide 3, harm 2, distress 1), which
+    orders the queue, and whether buddies may take an urgent one yet (advisors come first)."""
+    db.execute("ALTER TABLE handoffs ADD COLUMN category TEXT")
+    db.execute("ALTER TABLE handoffs ADD COLUMN severity INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE handoffs ADD COLUMN open_to_buddies INTEGER NOT NULL DEFAULT 1")
+    # Requests flagged urgent before categories existed rank with the most severe.
+    db.execute("UPDATE handoffs SET severity = 3 WHERE urgent = 1")
+    db.execute(
+        "CREATE INDEX handoffs_queue ON handoffs (status, severity DESC, requested_at, id)"
+    )
+
+
 # Append only: never edit or reorder a migration that has shipped.
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_handoff)
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_handoff, _v3_triage)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

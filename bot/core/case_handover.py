@@ -1,0 +1,213 @@
+"""Handing a conversation on: release to the queue, pass to a colleague, close with an outcome.
+
+Each of these asks "weet je het zeker?" with the parent's code first, and only the 'Ja' button
+acts, so a bare number or an old button never ends or moves a conversation by accident. A
+pass-on goes only to a role or colleague who is available; otherwise the volunteer hears who
+is. Runs inside the volunteer's storage transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from bot.core.choices import VOLUNTEER
+from bot.core.handoff_notices import Notices
+from bot.core.messages import Button
+from bot.core.texts import Texts
+from bot.core.volunteer_reply import Reply, mine, number
+from handoff import queue, registry, routing
+from handoff.model import OUTCOMES, Handoff, Volunteer
+
+
+class Handover:
+    """Release, pass on and close, each confirmed first."""
+
+    def __init__(
+        self, texts: Texts, notices: Notices, closing: Callable[[Handoff], list[Button]]
+    ) -> None:
+        """`closing` gives the buttons a parent gets when a conversation is closed."""
+        self.texts = texts
+        self.notices = notices
+        self.closing = closing
+
+    def button(self, key: str, target: str) -> Button:
+        return Button(f"{VOLUNTEER}{target}", self.texts.word("volunteer_buttons", key))
+
+    def press(
+        self, db: Database, v: Volunteer, handoff: Handoff, parts: list[str], out: Reply
+    ) -> bool:
+        """Act on a handing-on button of one of the volunteer's own conversations; False when
+        the button is none of these (the desk then calls it stale)."""
+        kind = parts[0]
+        if kind == "keep":
+            out.say(self.texts.tell("kept", label=self.notices.label(handoff)))
+        elif kind == "release!":
+            self._release(db, v, handoff, out)
+        elif kind in ("close", "close!") and len(parts) == 3 and parts[2] in OUTCOMES:
+            self._ask_or_close(db, v, handoff, parts[2], kind == "close!", out)
+        elif kind in ("pass", "pass!") and len(parts) == 3:
+            self._ask_or_pass(db, v, handoff, parts[2], kind == "pass!", out)
+        else:
+            return False
+        return True
+
+    def menu(self, db: Database, v: Volunteer, current: Handoff, name: str, out: Reply) -> None:
+        t, label = self.texts, self.notices.label(current)
+        if name == "release":
+            out.say(t.tell("confirm_release", label=label), self._confirm("release", current.id))
+        elif name == "close":
+            buttons = [
+                Button(f"{VOLUNTEER}close:{current.id}:{o}", t.word("outcomes", o))
+                for o in OUTCOMES
+            ]
+            out.say(t.tell("close_choose", label=label), buttons)
+        else:
+            others = self._colleagues(db, v)
+            if not others:
+                out.say(t.tell("pass_nobody"))
+                return
+            roles = {x.role for x in others}
+            buttons = [
+                self.button(f"to_{role}", f"pass:{current.id}:{role}")
+                for role in ("advisor", "buddy")
+                if role in roles
+            ]
+            buttons += [self._person_button(current, x) for x in others[:6]]
+            buttons.append(self.button("cancel", "cancel"))
+            out.say(t.tell("pass_choose", label=label), buttons)
+
+    def _confirm(self, action: str, target: str | int) -> list[Button]:
+        """'Ja, …' and 'Nee' under a "weet je het zeker?" question; only 'Ja' acts."""
+        handoff = str(target).split(":")[0]
+        return [
+            self.button(f"confirm_{action}", f"{action}!:{target}"),
+            self.button("keep", f"keep:{handoff}"),
+        ]
+
+    @staticmethod
+    def _colleagues(db: Database, v: Volunteer) -> list[Volunteer]:
+        """Colleagues who are linked and available now (not oneself)."""
+        return [x for x in registry.reachable(db) if x.id != v.id]
+
+    def _person_button(self, handoff: Handoff, x: Volunteer) -> Button:
+        role = self.texts.word("role_names", x.role)
+        return Button(f"{VOLUNTEER}pass:{handoff.id}:{x.id}", f"{x.name} ({role})")
+
+    def _ask_or_close(
+        self, db: Database, v: Volunteer, handoff: Handoff, outcome: str, sure: bool, out: Reply
+    ) -> None:
+        """An outcome was chosen: ask "weet je het zeker?", or close once confirmed."""
+        if sure:
+            self._close(db, v, handoff, outcome, out)
+            return
+        t = self.texts
+        text = t.tell(
+            "confirm_close", label=self.notices.label(handoff), outcome=t.word("outcomes", outcome)
+        )
+        out.say(text, self._confirm("close", f"{handoff.id}:{outcome}"))
+
+    def _ask_or_pass(
+        self, db: Database, v: Volunteer, handoff: Handoff, target: str, sure: bool, out: Reply
+    ) -> None:
+        """A pass-on target was chosen: refuse one nobody can take (saying who can), ask
+        "weet je het zeker?", then ask for the note once confirmed."""
+        t = self.texts
+        if not self._pass_target(db, v, target):
+            self._refuse_pass(db, v, handoff, target, out)
+        elif not sure:
+            text = t.tell(
+                "confirm_pass",
+                label=self.notices.label(handoff),
+                target=self._target_name(db, v, target),
+            )
+            out.say(text, self._confirm("pass", f"{handoff.id}:{target}"))
+        else:
+            registry.set_pending(db, v.id, {"pass": target, "handoff": handoff.id})
+            out.say(t.tell("pass_note"), [self.button("cancel", "cancel")])
+
+    def _target_name(self, db: Database, v: Volunteer, target: str) -> str:
+        person = self._colleague(db, v, target)
+        return person.name if person else self.texts.word("role_names", target)
+
+    def _refuse_pass(
+        self, db: Database, v: Volunteer, handoff: Handoff, target: str, out: Reply
+    ) -> None:
+        """Nobody of that role (or that person) is available: say who is."""
+        others = self._colleagues(db, v)
+        if not others:
+            out.say(self.texts.tell("pass_nobody"))
+            return
+        names = ", ".join(f"{x.name} ({self.texts.word('role_names', x.role)})" for x in others[:6])
+        wanted = self.texts.word("role_names", target) if not target.isdigit() else "collega"
+        buttons = [self._person_button(handoff, x) for x in others[:6]]
+        buttons.append(self.button("cancel", "cancel"))
+        out.say(self.texts.tell("pass_unavailable", target=wanted, names=names), buttons)
+
+    @staticmethod
+    def _colleague(db: Database, v: Volunteer, target: str) -> Volunteer | None:
+        """The reachable colleague (not oneself) a pass-on button names, if any."""
+        row = number(target)
+        return next((x for x in registry.reachable(db) if x.id == row and x.id != v.id), None)
+
+    def _pass_target(self, db: Database, v: Volunteer, target: str) -> bool:
+        """A role someone available has, or a colleague who can be reached."""
+        if target in ("advisor", "buddy"):
+            return any(x.role == target for x in self._colleagues(db, v))
+        return self._colleague(db, v, target) is not None
+
+    def finish_pass(self, db: Database, v: Volunteer, note: str, out: Reply) -> None:
+        """The note after choosing whom to pass to: requeue for that role or person."""
+        t, pending = self.texts, v.pending
+        if note.strip().rstrip(".)").isdigit():  # a bare number is no note: never act on it
+            out.say(t.tell("note_in_words"), [self.button("cancel", "cancel")])
+            return
+        registry.set_pending(db, v.id, None)
+        handoff = queue.get(db, int(str(pending.get("handoff", 0))))
+        target = str(pending.get("pass", ""))
+        if not mine(v, handoff) or handoff is None:
+            out.say(t.tell("stale"))
+            return
+        person = self._colleague(db, v, target)
+        if person is None and target not in ("advisor", "buddy"):
+            out.say(t.tell("stale"))  # the colleague went away meanwhile
+            return
+        # A coordinator takes it as a person; the request keeps the role the parent asked for.
+        role = target if person is None else person.role
+        role = role if role in ("advisor", "buddy") else handoff.role
+        queue.add_message(db, handoff.id, "note", note, out.now, v.id)
+        again = queue.requeue(
+            db, handoff.id, out.now, role=role, preferred_volunteer=person.id if person else None
+        )
+        out.event("handoff", topic=role, outcome="passed")
+        self.notices.to_parent(db, again, t.say("passed_parent", name=v.name), out.now)
+        targets = [person] if person else routing.notify_targets(again, registry.reachable(db))
+        targets = [x for x in targets if x.id != v.id]
+        self.notices.announce(db, again, targets, out.now)
+        if person is not None:
+            self.notices.to_volunteer(db, person, t.tell("passed_to_you", name=v.name), out.now)
+        name = person.name if person else t.word("role_names", role)
+        out.say(t.tell("passed", label=self.notices.label(again), target=name))
+
+    def _release(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        again = queue.requeue(db, handoff.id, out.now)
+        out.event("handoff", topic=again.role, outcome="released")
+        self.notices.to_parent(db, again, self.texts.say("released_parent", name=v.name), out.now)
+        others = [x for x in routing.notify_targets(again, registry.reachable(db)) if x.id != v.id]
+        self.notices.announce(db, again, others, out.now)
+        out.say(self.texts.tell("released", label=self.notices.label(again)))
+
+    def _close(
+        self, db: Database, v: Volunteer, handoff: Handoff, outcome: str, out: Reply
+    ) -> None:
+        t = self.texts
+        queue.close(db, handoff.id, outcome, out.now)
+        out.event("handoff", topic=handoff.role, outcome=outcome)
+        closed = queue.get(db, handoff.id)
+        assert closed is not None
+        self.notices.to_parent(
+            db, closed, t.say("closed_parent", name=v.name), out.now, self.closing(closed)
+        )
+        label = self.notices.label(handoff)
+        out.say(t.tell("closed", label=label, outcome=t.word("outcomes", outcome)))

@@ -1,0 +1,38 @@
+"""What every volunteer action writes to: the replies, the events, and small shared checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.messages import Button, Outbound
+from bot.storage import Event, hour_bucket
+from handoff.model import Handoff, Volunteer
+
+MAX_ID_DIGITS = 12
+
+
+@dataclass
+class Reply:
+    """The replies to the volunteer who sent the message, and the events to record."""
+
+    to: str
+    now: datetime
+    messages: list[Outbound] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def say(self, text: str, buttons: list[Button] | None = None) -> None:
+        self.messages.append(Outbound(self.to, text, tuple(buttons or ())))
+
+    def event(self, kind: str, topic: str | None = None, outcome: str | None = None) -> None:
+        self.events.append(Event(kind, topic, outcome, hour_bucket(self.now)))
+
+
+def mine(v: Volunteer, handoff: Handoff | None) -> bool:
+    """Whether this is one of the volunteer's own open conversations."""
+    return handoff is not None and handoff.status == "active" and handoff.volunteer_id == v.id
+
+
+def number(text: str) -> int | None:
+    """A row id from a button or command, or None for anything else (no huge numbers)."""
+    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None
