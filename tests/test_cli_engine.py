@@ -65,10 +65,15 @@ def test_safety_check_json():
         "safety",
         "check",
         "--json",
-        stdin="ik schrik me dood\nmijn dochter praat over zelfmoord\n\n",
+        stdin=(
+            "ik schrik me dood\nmijn dochter praat over zelfmoord\n"
+            "haar stiefvader slaat haar\nik kan niet meer, ik ben op\n\n"
+        ),
     )
     assert [json.loads(line) for line in done.stdout.splitlines()] == [
-        {"crisis": False},
-        {"crisis": True},
-        {"crisis": False},
+        {"crisis": False, "category": None},
+        {"crisis": True, "category": "suicide"},
+        {"crisis": True, "category": "harm"},
+        {"crisis": False, "category": "distress"},
+        {"crisis": False, "category": None},
     ]

@@ -116,6 +116,8 @@ async def test_forget_deletes_everything(engine: Engine, store):
     parent = FakeParent(engine)
     await parent.says("mijn dochter wordt gepest")
     await parent.says("/vergeet")
+    assert "Weet u het zeker?" in parent.last
+    await parent.presses("Ja, alles wissen")
     assert "gewist" in parent.last
     assert await store.load("ouder-1") is None
     assert await store.transcript("ouder-1") == []

@@ -145,12 +145,13 @@ async def test_crisis_is_answered_first_in_every_state(engine, store, state):
     replies = await parent.says(CRISIS)
     assert len(replies) == 1
     text = replies[0].text
-    for number in ("112", "113", "0800-0113", "0800-2000", "0800-0432"):
+    for number in ("112", "113", "0800-0113", "0800-0432"):  # the suicide help
         assert number in text
     assert parent.labels[0] == "Praat met een mens"
     stored = await store.load("ouder-1")
     assert stored is not None and stored.crisis
-    assert ("crisis", None, None) in [(e.kind, e.topic, e.outcome) for e in await store.events()]
+    events = [(e.kind, e.topic, e.outcome) for e in await store.events()]
+    assert ("crisis", "suicide", None) in events  # the category, never the words
 
 
 async def test_crisis_mid_tree_keeps_the_place(engine):

@@ -126,6 +126,7 @@ async def test_a_handoff_passed_to_a_coordinator_can_be_taken(line: Helpline):
     await sanne.presses("Oppakken")
     await sanne.says("/doorgeven")
     await sanne.presses("Coco")
+    await sanne.presses("Ja, doorgeven")
     await sanne.says("Graag even kijken, lastige situatie.")
     await coco.says("/volgende")
     assert "Je praat nu met" in coco.last and "Coco is er nu voor u" in a.last

@@ -113,7 +113,7 @@ async def test_parent_stops_and_the_bot_answers_again(line: Helpline):
     await parent.presses_id("h:leave")  # an old "Uit de rij" button asks first too
     assert "stoppen?" in parent.last and "heeft het gesprek gestopt" not in sanne.last
     await parent.presses("Ja, stoppen")
-    assert "Het gesprek is gestopt" in parent.last
+    assert "Het gesprek met Sanne is gestopt. Heeft het gesprek u geholpen?" in parent.last
     assert "heeft het gesprek gestopt" in sanne.last
     await parent.says("wat is een opp")
     assert "Heeft dit geholpen?" in parent.last
@@ -125,6 +125,7 @@ async def test_forget_during_a_handoff_tells_the_volunteer_and_deletes_it(line: 
     parent, sanne = await connected(line)
     await parent.says("Dit is privé.")
     await parent.says("/vergeet")
+    await parent.presses("Ja, alles wissen")
     await line.channel.settle()
     assert "heeft het gesprek gestopt" in sanne.last
     handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
@@ -280,6 +281,7 @@ async def test_the_line_closes_while_a_parent_waits_and_opens_again(knowledge, c
     clock = FakeClock(datetime(2026, 11, 27, 15, 50, tzinfo=UTC))  # Friday 16.50 in Amsterdam
     engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
     line = Helpline(engine, FakeChannel(engine), clock)
+    await line.volunteer("Sanne")  # someone is there, so the parent waits in the queue
     parent = line.parent()
     await ask_person(parent)
     assert "U staat in de rij" in parent.last

@@ -32,9 +32,23 @@ def test_sentences_are_plain_dutch_with_u(key):
     assert score is not None and score >= MIN_FLESCH_DOUMA, (key, score)
 
 
-def test_crisis_text_has_every_number():
-    for number in ("112", "113", "0800-0113", "0800-2000", "0800-0432"):
-        assert number in TEXTS.sentences["crisis"]
+@pytest.mark.parametrize(
+    ("key", "numbers"),
+    [
+        ("crisis_suicide", ("112", "113", "0800-0113", "113.nl", "0800-0432")),
+        ("crisis_harm", ("112", "0800-2000", "0900-1113111", "0800-0432")),
+        ("distress_dark", ("113", "0800-0113")),
+    ],
+)
+def test_each_kind_of_danger_has_its_own_numbers(key, numbers):
+    for number in numbers:
+        assert number in TEXTS.sentences[key], (key, number)
+
+
+def test_the_numbers_are_cited_with_their_sources():
+    source = (load_texts.__globals__["LOCALE_DIR"] / "nl.yaml").read_text(encoding="utf-8")
+    for site in ("113.nl", "veiligthuis", "kindertelefoon.nl", "onderwijsinspectie.nl"):
+        assert f"https://www.{site}" in source or f"https://english.{site}" in source, site
 
 
 def test_missing_and_unknown_keys_are_reported_with_lines(tmp_path):
@@ -62,7 +76,7 @@ def test_invalid_yaml_is_reported(tmp_path):
 VOLUNTEER_SENTENCES = sorted(
     set(TEXTS.sections["volunteer"])
     - {"parent_label", "help", "new", "urgent", "escalated", "summary_note", "no_topic", "nobody"}
-    - {"queue_head"}
+    - {"queue_head", "urgent_mark", "distress_mark", "urgent_buddy"}
 )
 
 

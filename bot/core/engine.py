@@ -100,6 +100,8 @@ class Engine:
         self.store = store
         self.clock = clock
         self.on_outbox: Callable[[], None] = lambda: None  # the courier sets this to wake up
+        # A channel that caches addresses (Telegram) drops one when its parent is forgotten.
+        self.on_forgotten: Callable[[str], None] = lambda address: None
         entries = knowledge.faq.by_id
         handoff = self.settings.handoff
         self.faq = FaqFlow(texts, entries, self.settings.helpline)
@@ -317,6 +319,7 @@ class Engine:
         if latest is not None and latest.is_open:
             await self._transaction(lambda db: self.relay.leave(db, session, latest.id))
         await self.store.forget(session.conversation_id)
+        self.on_forgotten(session.conversation_id)
         log.info("conversation forgotten on request")
         return [Outbound(session.conversation_id, self.texts.say("forgotten"))]
 

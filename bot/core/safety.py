@@ -47,6 +47,9 @@ CRISIS_CATEGORIES = ("suicide", "harm")
 # The model's probability from which a category counts; tuned on the corpus's test split
 # (`ouderlijn safety eval`), low for the two crisis categories because recall comes first.
 DEFAULT_THRESHOLDS = {"suicide": 0.3, "harm": 0.3, "distress": 0.5}
+# Shorter messages ("onzin", "bericht 1") are left to the rules: the model has too little to
+# go on, and the explicit one- and two-word crises ("zelfmoord", "wil dood") are rules.
+MODEL_MIN_WORDS = 3
 
 
 def severity(category: str | None) -> int:
@@ -118,7 +121,9 @@ class CrisisCheck:
         fired = self.rules.fired(folded)
         found = {group.category for group in fired}
         scores: dict[str, float] = {}
-        if self.model is not None:
+        if self.model is not None and (
+            len(folded.split()) >= MODEL_MIN_WORDS or emoji_features(text)
+        ):
             scores = self.model.scores(self.rules.mask(folded), text)
             found |= {c for c in CATEGORIES if scores.get(c, 0.0) >= self.thresholds[c]}
         category = next((c for c in CATEGORIES if c in found), None)

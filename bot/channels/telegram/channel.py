@@ -86,6 +86,8 @@ class TelegramChannel:
         self.engine = engine
         self.courier = courier
         self.accounts = accounts
+        self._forgotten: set[str] = set()  # parents erased this turn: next message links anew
+        engine.on_forgotten = self._forgotten.add  # evicted once the reply is out
         self.settings = settings
         self.app = build_application(settings, webhook, concurrent)
         self.app.add_handler(TypeHandler(Update, self.on_update))
@@ -114,11 +116,11 @@ class TelegramChannel:
             _log_failure(error)
             replies = [Outbound(address, self.engine.texts.say("busy"))]
         await self._reply(address, replies)
-        command = self.engine.command_of(inbound.text)
-        if command == "link":
-            await self._volunteer_menu(address, update.effective_chat.id)
-        elif command == "forget":
+        if address in self._forgotten:
+            self._forgotten.discard(address)
             self.accounts.forget(address)
+        if self.engine.command_of(inbound.text) == "link":
+            await self._volunteer_menu(address, update.effective_chat.id)
 
     async def _volunteer_menu(self, address: str, chat_id: int) -> None:
         """A freshly linked volunteer gets the volunteer commands in their chat's menu."""
