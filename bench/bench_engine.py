@@ -16,7 +16,6 @@ from pathlib import Path
 
 from bot.app import load_content
 from bot.core.messages import Inbound
-from bot.core.safety import CrisisCheck
 from bot.storage import AsyncStore
 
 QUESTIONS = [
@@ -73,29 +72,11 @@ async def run(messages: int, parents: int, concurrency: int) -> None:
     )
 
 
-def bench_safety() -> None:
-    """The crisis check alone: microseconds per message, and for a 10,000-character one."""
-    check = CrisisCheck.load()
-    messages = QUESTIONS * 100
-    start = time.perf_counter()
-    for message in messages:
-        check.is_crisis(message)
-    per_message = (time.perf_counter() - start) / len(messages)
-    long_message = ("Hij is doodmoe en wil dolgraag naar een andere school. " * 200)[:10_000]
-    start = time.perf_counter()
-    check.is_crisis(long_message)
-    print(
-        f"crisis check: {per_message * 1e6:.1f} µs per FAQ question; "
-        f"{(time.perf_counter() - start) * 1000:.2f} ms for 10,000 characters"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--parents", type=int, default=200)
     args = parser.parse_args()
-    bench_safety()
     for concurrency in (1, 50):
         asyncio.run(run(args.messages, args.parents, concurrency))
 

@@ -12,7 +12,14 @@ from typing import TextIO
 from bot.core.safety import CrisisCheck
 from bot.core.safety_rules import RuleSet
 from bot.core.triage_model import DEFAULT_MODEL_FILE
-from bot.triage_training import DEFAULT_CORPUS, evaluate, everyday_rows, read_corpus, train
+from bot.triage_training import (
+    DEFAULT_CORPUS,
+    evaluate,
+    everyday_rows,
+    read_corpus,
+    read_labelled,
+    train,
+)
 from faq.model import ContentError
 
 
@@ -36,6 +43,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="append",
         default=[],
         help="a TSV whose last column holds everyday messages: count the false alarms",
+    )
+    measure.add_argument(
+        "--labelled", type=Path, help="measure a (label, message) TSV instead of the corpus"
     )
     measure.add_argument("--misses", action="store_true", help="list every wrong triage")
 
@@ -79,9 +89,13 @@ def _train(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _eval(check: CrisisCheck, args: argparse.Namespace, out: TextIO) -> int:
-    rows = [r for r in read_corpus(args.corpus) if args.split in ("all", r.split)]
+    if args.labelled is not None:
+        rows, name = read_labelled(args.labelled), args.labelled.name
+    else:
+        rows = [r for r in read_corpus(args.corpus) if args.split in ("all", r.split)]
+        name = f"{args.corpus.name}, split {args.split}"
     report = evaluate(lambda m: check.triage(m).category, rows)
-    print(f"{args.corpus.name}, split {args.split}: {len(rows)} messages", file=out)
+    print(f"{name}: {len(rows)} messages", file=out)
     for line in report.lines():
         print(line, file=out)
     if args.misses:

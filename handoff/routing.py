@@ -14,8 +14,7 @@ def notify_targets(
 
     Urgent: advisors with room and every coordinator, buddies once it is open to them.
     Widened (unclaimed too long): everyone reachable. Else the preferred (previous) volunteer
-    if they have room; else the requested role with a matching topic, then the role, then
-    anyone with room.
+    if they have room; else the requested role with a matching topic, then the role.
     """
     if handoff.urgent:
         return urgent_targets(handoff, reachable)
@@ -27,7 +26,9 @@ def notify_targets(
         return preferred
     by_role = [v for v in helpers if v.serves(handoff.role)]
     by_topic = [v for v in by_role if handoff.topic and handoff.topic in v.topics]
-    return by_topic or by_role or helpers
+    # Nobody of the asked role has room: nobody else is told now. The parent chose to wait
+    # (or was offered the other role); escalation widens it to everyone later.
+    return by_topic or by_role
 
 
 def urgent_targets(handoff: Handoff, reachable: Sequence[Volunteer]) -> list[Volunteer]:

@@ -135,7 +135,8 @@ async def test_unclaimed_handoff_is_escalated_once_to_everyone_and_coordinators(
     await line.tick(minutes=6)
     assert "Nog niemand heeft deze vraag opgepakt" in kees.last
     assert "Nog niemand heeft deze vraag opgepakt" in sanne.last
-    assert "wacht al 11 minuten" in cor.last and "Oppakken" in cor.labels
+    assert "wacht al 11 minuten" in cor.last
+    assert any(label.startswith("Oppakken") for label in cor.labels)
     count = len(kees.received)
     await line.tick(minutes=10)
     assert len(kees.received) == count  # once

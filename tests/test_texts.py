@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from bot.core.texts import BUTTON_KEYS, TEXT_KEYS, load_texts
+from bot.core.text_keys import BUTTON_KEYS, TEXT_KEYS
+from bot.core.texts import load_texts
 from faq.model import ContentError
 from faq.readability import MIN_FLESCH_DOUMA, flesch_douma
 

@@ -12,6 +12,7 @@ import pytest
 from bot.core.engine import Engine, EngineSettings
 from bot.core.faq_flow import Helpline as HelplineFacts
 from tests.fakes import FakeClock, FakeParent
+from tests.test_handoff_queue import ask_person
 
 SUICIDE = "onze zoon van 14 zei gisteravond dat het voor hem allemaal niet meer hoeft"
 HARM = "de begeleider heeft haar in een kamertje opgesloten en ze kwam thuis met blauwe plekken"
@@ -173,9 +174,7 @@ async def test_menu_typed_alone_shows_the_menu(engine: Engine):
 async def test_stop_of_a_live_conversation_asks_for_feedback(line):
     sanne = await line.volunteer("Sanne")
     parent = line.parent()
-    await parent.says("ik wil graag iemand spreken")
-    await parent.presses("Maakt niet uit")
-    await parent.presses("Iets anders")
+    await ask_person(parent)
     await sanne.presses("Oppakken")
     await parent.says("/stop")
     await parent.presses("Ja, stoppen")
@@ -188,9 +187,7 @@ async def test_a_crisis_while_talking_is_relayed_and_alerts_the_coordinator(line
     sanne = await line.volunteer("Sanne", "buddy")
     cor = await line.volunteer("Cor", "coordinator")
     parent = line.parent()
-    await parent.says("ik wil graag iemand spreken")
-    await parent.presses("Ervaren ouder")
-    await parent.presses("Iets anders")
+    await ask_person(parent, "Ervaren ouder")
     await sanne.presses("Oppakken")
     await parent.says("/stop " + SUICIDE)  # a crisis inside a command is never a stop
     assert "113" in parent.texts_since(0) and "Wilt u het gesprek" not in parent.last

@@ -9,6 +9,7 @@ is. Runs inside the volunteer's storage transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -129,7 +130,11 @@ class Handover:
 
     def _target_name(self, db: Database, v: Volunteer, target: str) -> str:
         person = self._colleague(db, v, target)
-        return person.name if person else self.texts.word("role_names", target)
+        return person.name if person else self._role_with_article(target)
+
+    def _role_with_article(self, role: str) -> str:
+        """'een adviseur', 'een ervaren ouder' (the pass-on button's words)."""
+        return self.texts.word("volunteer_buttons", f"to_{role}").lower()
 
     def _refuse_pass(
         self, db: Database, v: Volunteer, handoff: Handoff, target: str, out: Reply
@@ -180,6 +185,9 @@ class Handover:
         again = queue.requeue(
             db, handoff.id, out.now, role=role, preferred_volunteer=person.id if person else None
         )
+        if again.urgent and role == "buddy":  # the advisor chose a buddy: no 5-minute wait
+            queue.set_fields(db, again.id, open_to_buddies=1)
+            again = replace(again, open_to_buddies=True)
         out.event("handoff", topic=role, outcome="passed")
         self.notices.to_parent(db, again, t.say("passed_parent", name=v.name), out.now)
         targets = [person] if person else routing.notify_targets(again, registry.reachable(db))
@@ -187,7 +195,7 @@ class Handover:
         self.notices.announce(db, again, targets, out.now)
         if person is not None:
             self.notices.to_volunteer(db, person, t.tell("passed_to_you", name=v.name), out.now)
-        name = person.name if person else t.word("role_names", role)
+        name = person.name if person else self._role_with_article(role)
         out.say(t.tell("passed", label=self.notices.label(again), target=name))
 
     def _release(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
@@ -211,3 +219,23 @@ class Handover:
         )
         label = self.notices.label(handoff)
         out.say(t.tell("closed", label=label, outcome=t.word("outcomes", outcome)))
+        if handoff.urgent:  # an urgent conversation never ends unseen
+            self._closed_urgent(db, v, closed, outcome, out)
+
+    def _closed_urgent(
+        self, db: Database, v: Volunteer, closed: Handoff, outcome: str, out: Reply
+    ) -> None:
+        """The parent keeps the numbers that fit; the coordinators hear how it ended."""
+        t = self.texts
+        category = closed.category if closed.category in ("suicide", "harm") else "suicide"
+        self.notices.to_parent(db, closed, t.say(f"crisis_short_{category}"), out.now)
+        text = t.tell(
+            "closed_urgent",
+            label=self.notices.label(closed),
+            category=t.word("triage_names", category),
+            name=v.name,
+            outcome=t.word("outcomes", outcome),
+        )
+        for coordinator in routing.coordinators(registry.reachable(db)):
+            if coordinator.id != v.id:
+                self.notices.to_volunteer(db, coordinator, text, out.now)

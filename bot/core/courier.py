@@ -177,8 +177,11 @@ class Courier:
         self._wake.set()  # whatever a previous run left behind goes out first
         try:
             while True:
+                # asyncio.timeout, not wait_for: on Python 3.11 a cancel that lands while
+                # wait_for times out can be swallowed, and the courier never stops.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._next_timeout(poll_seconds))
+                    async with asyncio.timeout(self._next_timeout(poll_seconds)):
+                        await self._wake.wait()
                 self._wake.clear()
                 try:
                     await self._dispatch()

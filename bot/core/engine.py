@@ -233,7 +233,9 @@ class Engine:
         category = None if inbound.choice else self.safety.triage(inbound.text).category
         in_handoff = session.state == "handoff"
         if category in CRISIS_CATEGORIES and not in_handoff:
-            self.parents.crisis(session, str(category))  # the command waits; help comes first
+            # The command waits: help comes first. A plain question may get its answer too.
+            question = None if split_command(inbound.text) else inbound.text
+            self.parents.crisis(session, str(category), question)
             return await self._commit(session, inbound.text)
         command = None if category in CRISIS_CATEGORIES else self._command(inbound)
         if command == "forget":

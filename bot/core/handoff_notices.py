@@ -87,9 +87,9 @@ class Notices:
         return self.moment(when, now)
 
     def claim_button(self, handoff: Handoff) -> Button:
-        return Button(
-            f"{VOLUNTEER}claim:{handoff.id}", self.texts.word("volunteer_buttons", "claim")
-        )
+        """'Oppakken #K7': the label names the parent, so a list of them can be told apart."""
+        label = f"{self.texts.word('volunteer_buttons', 'claim')} #{handoff.code}"
+        return Button(f"{VOLUNTEER}claim:{handoff.id}", label)
 
     def switch_button(self, handoff: Handoff) -> Button:
         label = self.texts.word("volunteer_buttons", "switch").format(label=self.label(handoff))

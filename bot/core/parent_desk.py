@@ -116,8 +116,9 @@ class ParentDesk:
         if not hours.is_open(now):
             back = hours.next_opening(now)
             moment = self.notices.moment(back, now) if back else "?"
-            key = "queued_closed_urgent" if handoff.urgent else "queued_closed"
-            return t.say(key, moment=moment), wait
+            if handoff.urgent:
+                return t.say("queued_closed_urgent", help=self.short_help(handoff)), wait
+            return t.say("queued_closed", moment=moment), wait
         return t.say("queued", position=str(wait.position)) + " " + self.wait_sentence(wait), wait
 
     def wait_sentence(self, wait: WaitEstimate) -> str:
@@ -139,7 +140,15 @@ class ParentDesk:
         buttons = [Button(LEAVE, t.button("leave_queue"))]
         if handoff.preferred_volunteer is not None:
             buttons.insert(0, Button(f"{HANDOFF}anyone:{handoff.id}", t.button("someone_else")))
-        session.reply("\n\n".join([text, t.say("queued_tell"), t.say("crisis_short")]), buttons)
+        parts = [text, t.say("queued_tell")]
+        if not (handoff.urgent and closed):  # the closed urgent text already has the numbers
+            parts.append(self.short_help(handoff) if handoff.urgent else t.say("crisis_short"))
+        session.reply("\n\n".join(parts), buttons)
+
+    def short_help(self, handoff: Handoff) -> str:
+        """The numbers that fit an urgent request's category (harm: Veilig Thuis, not 113)."""
+        category = handoff.category if handoff.category in ("suicide", "harm") else "suicide"
+        return self.texts.say(f"crisis_short_{category}")
 
     # -- after closing: feedback, reopen; while waiting: anyone else -------------------------
 
@@ -256,11 +265,10 @@ class ParentDesk:
                     leave,
                 ],
             )
+        elif handoff.urgent:  # as strong as when the line is closed: call now
+            session.reply(t.say("nobody_urgent", help=self.short_help(handoff)), [leave])
         else:
-            text = t.say("nobody_available", **self.facts)
-            if handoff.urgent:
-                text += "\n\n" + t.say("crisis_short")
-            session.reply(text, [leave])
+            session.reply(t.say("nobody_available", **self.facts), [leave])
         if not handoff.urgent:  # urgent ones reached the coordinators already
             self.notices.announce(db, handoff, routing.coordinators(reachable), session.now)
         wait = self.wait_for(db, handoff)  # so the queue watch does not say it again at once

@@ -19,6 +19,7 @@ from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from faq.matcher import Matcher, Outcome
+from faq.model import FaqEntry
 from handoff.model import Handoff
 
 
@@ -95,13 +96,26 @@ class ParentFlow:
             return
         self._free_text(session, text)
 
-    def crisis(self, session: Session, category: str) -> None:
-        """Suicide or harm: that category's help at once, a person offered, the state kept."""
+    def crisis(self, session: Session, category: str, question: str | None = None) -> None:
+        """Suicide or harm: that category's help at once, a person offered, the state kept.
+        A harm message that is also a question one FAQ entry clearly answers ("mijn kind
+        wordt geslagen op het schoolplein, wat moet school doen?") gets that answer after."""
         t = self.texts
         session.note_triage(category)
         session.event("crisis", topic=category)
         text = t.say(f"crisis_{category}") + "\n\n" + t.say("crisis_person")
-        session.reply(text, self._help_buttons(session))
+        answer = self._clear_answer(question) if category == "harm" else None
+        session.reply(text, () if answer else self._help_buttons(session))
+        if answer is not None:
+            session.event("faq", topic=answer.id, outcome="answer")
+            self.faq.answer(session, answer)
+
+    def _clear_answer(self, text: str | None) -> FaqEntry | None:
+        """The FAQ entry that clearly answers the text, if any (never suggestions)."""
+        if not text:
+            return None
+        result = self.matcher.match(text[: self.max_message_chars])
+        return result.answer if result.outcome is Outcome.ANSWER else None
 
     def distress(self, session: Session, text: str | None) -> None:
         """A parent at the end of their strength: warmth, a person now (or when we open, with
@@ -117,8 +131,7 @@ class ParentFlow:
             moment = self.person.moment(back, session.now) if back else "?"
             parts.append(t.say("distress_closed", moment=moment, contact=self.faq.facts["contact"]))
         parts.append(t.say("distress_dark"))
-        result = self.matcher.match(text[: self.max_message_chars]) if text else None
-        answer = result.answer if result and result.outcome is Outcome.ANSWER else None
+        answer = self._clear_answer(text)
         session.reply("\n\n".join(parts), () if answer else self._help_buttons(session))
         if answer is not None:
             session.event("faq", topic=answer.id, outcome="answer")

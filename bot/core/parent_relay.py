@@ -159,11 +159,15 @@ class ParentRelay:
         crisis = category in URGENT_CATEGORIES
         session.note_triage(category)
         raised = queue.raise_category(db, handoff.id, category) if category else None
+        told: list[str] = session.data.setdefault("crisis_told", [])
+        first = f"{handoff.id}:{category}" not in told  # the full help once per handoff
         if crisis:
             session.event("crisis", topic=category, outcome="in_handoff")
+        if crisis and first:
+            told.append(f"{handoff.id}:{category}")
             session.reply(t.say(f"crisis_{category}"))
         if volunteer is not None:
-            if crisis:
+            if crisis and first:  # later messages: the person leads, the bot stays quiet
                 self._alert(db, handoff, volunteer, str(category), now)
                 session.reply(t.say("relay_crisis", name=volunteer.name))
             return

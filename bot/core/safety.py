@@ -46,10 +46,12 @@ CATEGORIES = ("suicide", "harm", "distress")
 CRISIS_CATEGORIES = ("suicide", "harm")
 # The model's probability from which a category counts; tuned on the corpus's test split
 # (`ouderlijn safety eval`), low for the two crisis categories because recall comes first.
-DEFAULT_THRESHOLDS = {"suicide": 0.3, "harm": 0.3, "distress": 0.5}
+DEFAULT_THRESHOLDS = {"suicide": 0.35, "harm": 0.35, "distress": 0.5}
 # Shorter messages ("onzin", "bericht 1") are left to the rules: the model has too little to
 # go on, and the explicit one- and two-word crises ("zelfmoord", "wil dood") are rules.
 MODEL_MIN_WORDS = 3
+# When a rule has named a crisis category, the model needs this much to add a more severe one.
+OVERRIDE = 0.7
 
 
 def severity(category: str | None) -> int:
@@ -125,7 +127,13 @@ class CrisisCheck:
             len(folded.split()) >= MODEL_MIN_WORDS or emoji_features(text)
         ):
             scores = self.model.scores(self.rules.mask(folded), text)
-            found |= {c for c in CATEGORIES if scores.get(c, 0.0) >= self.thresholds[c]}
+            # A rule names the danger it saw; the model may only make it more severe when it
+            # is sure ("ik sla mijn kind" is harm and needs Veilig Thuis, not 113).
+            named = bool(found & set(CRISIS_CATEGORIES))
+            for name in CATEGORIES:
+                needed = OVERRIDE if named else self.thresholds[name]
+                if scores.get(name, 0.0) >= needed:
+                    found.add(name)
         category = next((c for c in CATEGORIES if c in found), None)
         return Triage(category, tuple(group.name for group in fired), scores)
 

@@ -36,8 +36,10 @@ _SENTENCE_END = re.compile(r"[!?]+|(?<!\.)\.(?!\.)")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _REFERENCE_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _TOP_KEYS = ("define", "everyday", "groups")
-# What an everyday expression is replaced by before the model reads a message.
-EVERYDAY_MASK = "alledaags"
+# Everyday expressions are replaced by this word before the model reads a message; with many
+# everyday training lines that contain idioms, the model learns the word as harmless.
+EVERYDAY_MASK = " alledaags "
+_SPACES = re.compile(r" {2,}")
 _GROUP_KEYS = ("name", "category", "patterns", "unless")
 # The triage categories a rule group can signal, most severe first.
 RULE_CATEGORIES = ("suicide", "harm", "distress")
@@ -112,10 +114,10 @@ class RuleSet:
 
     def mask(self, folded: str) -> str:
         """The folded message with its everyday expressions ("ik schrik me dood", "doodmoe")
-        replaced by one neutral word, so the model does not read them as danger."""
+        replaced by one harmless word, so the model does not read them as danger."""
         if self._everyday is None:
             return folded
-        return self._everyday.sub(EVERYDAY_MASK, folded)
+        return _SPACES.sub(" ", self._everyday.sub(EVERYDAY_MASK, folded)).strip()
 
     @property
     def group_names(self) -> tuple[str, ...]:

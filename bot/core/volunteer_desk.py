@@ -81,7 +81,7 @@ class VolunteerDesk:
         if name == "help":
             out.say(t.tell("help"))
         elif name == "queue":
-            self._queue(db, out)
+            self._queue(db, v, out)
         elif name == "next":
             buddy = v.role == "buddy"
             found = queue.claim_next(db, v.id, routing.claim_roles(v), out.now, buddy=buddy)
@@ -123,14 +123,17 @@ class VolunteerDesk:
         else:
             out.say(t.tell("unknown_command"))
 
-    def _queue(self, db: Database, out: Reply) -> None:
+    def _queue(self, db: Database, v: Volunteer, out: Reply) -> None:
+        """Who waits, most severe first; a claim button only where this volunteer may claim."""
         waiting = queue.queued(db)
         if not waiting:
             out.say(self.texts.tell("queue_empty"))
             return
+        shown = waiting[:MAX_LISTED]
         lines = [self.texts.tell("queue_head", count=str(len(waiting)))]
-        lines += [self.notices.header(h, out.now) for h in waiting[:MAX_LISTED]]
-        out.say("\n".join(lines), [self.notices.claim_button(h) for h in waiting[:MAX_LISTED]])
+        lines += [self.notices.header(h, out.now) for h in shown]
+        buttons = [self.notices.claim_button(h) for h in shown if routing.may_claim(v, h)]
+        out.say("\n".join(lines), buttons)
 
     def _list(self, db: Database, v: Volunteer, out: Reply) -> None:
         mine = queue.active_for(db, v.id)
