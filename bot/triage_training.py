@@ -142,9 +142,7 @@ def train(
             exps = [math.exp(s - top) for s in scores]
             total = sum(exps)
             weight = CLASS_WEIGHTS[LABELS[gold]]
-            grads = [
-                weight * (e / total - (1.0 if k == gold else 0.0)) for k, e in enumerate(exps)
-            ]
+            grads = [weight * (e / total - (1.0 if k == gold else 0.0)) for k, e in enumerate(exps)]
             for k in range(width):
                 bias_squares[k] += grads[k] ** 2
                 bias[k] -= LEARNING_RATE * grads[k] / math.sqrt(bias_squares[k])

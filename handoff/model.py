@@ -18,6 +18,8 @@ URGENT_CATEGORIES = ("suicide", "harm")
 def severity_of(category: str | None) -> int:
     """3 for suicide, 2 for harm, 1 for distress, 0 for the rest (the queue's first key)."""
     return len(CATEGORIES) - CATEGORIES.index(category) if category in CATEGORIES else 0
+
+
 STATUSES = ("queued", "active", "closed")
 # How a volunteer closes a conversation; the first ones are what a volunteer picks, the last
 # ones are set by the system.

@@ -181,9 +181,7 @@ def test_remove_hands_open_conversations_back_to_the_queue(settings):
     now = datetime.now(UTC)
 
     def open_conversation(db):
-        handoff = queue.create(
-            db, "fake:parent1", "fake", "buddy", "autisme", None, Summary(), now
-        )
+        handoff = queue.create(db, "fake:parent1", "fake", "buddy", "autisme", None, Summary(), now)
         assert queue.claim(db, handoff.id, 1, now) is not None
         return handoff.id
 

@@ -108,9 +108,7 @@ def _v3_triage(db: Database) -> None:
     db.execute("ALTER TABLE handoffs ADD COLUMN open_to_buddies INTEGER NOT NULL DEFAULT 1")
     # Requests flagged urgent before categories existed rank with the most severe.
     db.execute("UPDATE handoffs SET severity = 3 WHERE urgent = 1")
-    db.execute(
-        "CREATE INDEX handoffs_queue ON handoffs (status, severity DESC, requested_at, id)"
-    )
+    db.execute("CREATE INDEX handoffs_queue ON handoffs (status, severity DESC, requested_at, id)")
 
 
 # Append only: never edit or reorder a migration that has shipped.
