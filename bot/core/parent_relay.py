@@ -45,18 +45,31 @@ class ParentRelay:
         text = (inbound.text or "").strip()
         volunteer = self._volunteer(db, handoff)
         confirmed = inbound.choice == f"{HANDOFF}stop:{handoff.id}"
-        if (inbound.choice == LEAVE or command == "stop") and volunteer is not None:
-            session.reply(  # a live conversation ends only when the parent says so twice
-                t.say("stop_confirm", name=volunteer.name),
+        asks_stop = inbound.choice == LEAVE or command == "stop"
+        if asks_stop and (volunteer is not None or handoff.urgent):
+            # A live conversation, or an urgent request, ends only when the parent says so twice.
+            live = volunteer is not None
+            question = (
+                t.say("stop_confirm", name=volunteer.name)
+                if volunteer is not None
+                else t.say("leave_confirm_urgent")
+            )
+            session.reply(
+                question,
                 [
-                    Button(f"{HANDOFF}stop:{handoff.id}", t.button("stop_yes")),
-                    Button(f"{HANDOFF}stay", t.button("stop_no")),
+                    Button(
+                        f"{HANDOFF}stop:{handoff.id}",
+                        t.button("stop_yes" if live else "leave_queue"),
+                    ),
+                    Button(f"{HANDOFF}stay", t.button("stop_no" if live else "keep_waiting")),
                 ],
             )
         elif inbound.choice == LEAVE or command == "stop" or confirmed:
             self.stop(db, session, handoff, volunteer)
         elif inbound.choice == f"{HANDOFF}stay" and volunteer is not None:
             session.reply(t.say("stay", name=volunteer.name))
+        elif inbound.choice == f"{HANDOFF}stay":
+            session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
         elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
             self.desk.anyone(db, session, handoff)
         elif inbound.choice == f"{HANDOFF}either:{handoff.id}" and handoff.status == "queued":

@@ -54,6 +54,7 @@ TEXT_KEYS = frozenset(
         "queued_closed",
         "queued_closed_urgent",
         "stop_confirm",
+        "leave_confirm_urgent",
         "stay",
         "thanks_reply",
         "handoff_file_later",

@@ -170,9 +170,12 @@ class VolunteerDesk:
     # -- claiming ---------------------------------------------------------------------------
 
     def _claim_code(self, db: Database, v: Volunteer, code: str, out: Reply) -> None:
-        handoff = queue.by_code(db, code) if code else None
+        if not code:  # "/oppakken" alone: who is there to pick up
+            self._queue(db, v, out)
+            return
+        handoff = queue.by_code(db, code)
         if handoff is None:
-            out.say(self.texts.tell("unknown_code", code=code or "?"))
+            out.say(self.texts.tell("unknown_code", code=code))
         else:
             self._claim(db, v, handoff, out)
 
