@@ -78,3 +78,12 @@ def test_helpline_settings_are_checked(tmp_path):
         load_settings(env={}, cwd=tmp_path)
     with pytest.raises(ConfigError, match="whole number"):
         load_settings(env={"OUDERLIJN_RETENTION_DAYS": "veel"}, cwd=tmp_path)
+
+
+def test_the_urgent_buddy_window_is_configurable(tmp_path):
+    assert load_settings(env={}, cwd=tmp_path).handoff.urgent_buddy_after_minutes == 5.0
+    (tmp_path / "ouderlijn.toml").write_text("[handoff]\nurgent_buddy_after_minutes = 2\n")
+    assert load_settings(env={}, cwd=tmp_path).handoff.urgent_buddy_after_minutes == 2.0
+    (tmp_path / "ouderlijn.toml").write_text("[handoff]\nurgent_buddy_after_minutes = -1\n")
+    with pytest.raises(ConfigError, match="urgent_buddy_after_minutes"):
+        load_settings(env={}, cwd=tmp_path)

@@ -193,3 +193,22 @@ def test_migration_ranks_old_urgent_requests_first(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("SELECT severity FROM handoffs").fetchone() == (3,)
     assert con.execute("PRAGMA user_version").fetchone() == (3,)
+
+
+async def test_the_buddy_window_follows_the_configuration(knowledge, content, store):
+    from bot.core.engine import Engine, EngineSettings
+    from handoff.settings import HandoffSettings
+    from tests.fakes import FakeChannel, FakeClock
+
+    tree, safety, texts = content
+    clock = FakeClock()
+    settings = EngineSettings(handoff=HandoffSettings(urgent_buddy_after_minutes=2))
+    engine = Engine(knowledge, tree, safety, texts, store, settings, clock=clock)
+    line = Helpline(engine, FakeChannel(engine), clock)
+    sanne = await line.volunteer("Sanne", "buddy")
+    await line.volunteer("Kees", "advisor")
+    await urgent_request(line.parent())
+    await line.tick(minutes=1)
+    assert not heard(sanne, "dringende vraag")
+    await line.tick(minutes=1.5)
+    assert heard(sanne, "dringende vraag")
