@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.core.engine import Engine
 from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline
 from tests.test_handoff_queue import ask_person
+from tests.test_urgent_routing import urgent_request
 
 HARM = "de meester heeft mijn dochter op een rare manier aangeraakt in de gymzaal"
 SUICIDE = "hij zei vanochtend dat hij liever dood is dan nog naar school te gaan"
@@ -42,8 +43,7 @@ async def test_harm_at_night_gets_veilig_thuis_while_waiting(knowledge, content,
     engine = Engine(knowledge, tree, safety, texts, store, clock=night)
     line = Helpline(engine, FakeChannel(engine), night)
     parent = line.parent()
-    await parent.says(HARM)
-    await parent.presses("Praat met een mens")
+    await urgent_request(parent, HARM)
     assert "Wacht daar niet op" in parent.last and "0800-2000" in parent.last
     assert "zelfdoding" not in parent.last
 
@@ -54,8 +54,7 @@ async def test_an_urgent_parent_who_types_stop_is_asked_first(line: Helpline):
     busy = await line.engine.store.read(lambda db: db.execute("SELECT id FROM handoffs").fetchone())
     assert busy is not None
     parent = line.parent()
-    await parent.says(SUICIDE)
-    await parent.presses("Praat met een mens")
+    await urgent_request(parent, SUICIDE)
     await parent.says("stop")
     assert "Wilt u echt uit de rij?" in parent.last
     await parent.presses("Ik wacht")
@@ -66,8 +65,7 @@ async def test_an_advisor_who_passes_an_urgent_case_to_a_buddy_opens_it_at_once(
     anna = await line.volunteer("Anna", "advisor")
     sanne = await line.volunteer("Sanne", "buddy")
     parent = line.parent()
-    await parent.says(SUICIDE)
-    await parent.presses("Praat met een mens")
+    await urgent_request(parent, SUICIDE)
     await anna.presses("Oppakken")
     await anna.says("/doorgeven")
     await anna.presses("Een ervaren ouder")
@@ -82,8 +80,7 @@ async def test_an_urgent_case_never_ends_unseen(line: Helpline):
     kees = await line.volunteer("Kees", "advisor")
     cor = await line.volunteer("Cor", "coordinator")
     parent = line.parent()
-    await parent.says(HARM)
-    await parent.presses("Praat met een mens")
+    await urgent_request(parent, HARM)
     await kees.presses("Oppakken")
     await kees.says("/afsluiten")
     await kees.presses("Geen reactie")
