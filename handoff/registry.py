@@ -131,6 +131,15 @@ def reachable(db: Database) -> list[Volunteer]:
     return [_volunteer(r) for r in rows]
 
 
+def helpers_there(db: Database) -> bool:
+    """Whether any advisor or buddy is linked and available (one cheap query per turn)."""
+    row = db.execute(
+        "SELECT 1 FROM volunteers WHERE address IS NOT NULL AND available = 1 "
+        "AND role != 'coordinator' LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
 def update(db: Database, volunteer_id: int, **changes: object) -> Volunteer:
     """Change name, role, topics, max_active or available; checks the result like `add`."""
     before = get(db, volunteer_id)

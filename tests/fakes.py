@@ -189,6 +189,19 @@ class FakeParent:
         raise AssertionError(f"no button {label!r} in {self.labels}")
 
 
+async def someone_there(engine: Engine, role: str = "buddy") -> None:
+    """Link a volunteer without a chat of their own, so the bot asks its person questions."""
+    from handoff import registry
+
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+    def work(db) -> None:
+        _, code = registry.add(db, "Iemand", role, (), 3, now)
+        registry.link(db, code, f"fake:iemand-{role}", "elsewhere", now)
+
+    await engine.store.transaction(work)
+
+
 NAMES = ("Marieke de Vries", "Fatima El Amrani", "Johan Visser", "Petra Smit", "Yusuf Kaya")
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from bot.core.engine import Engine
-from tests.fakes import FakeParent
+from tests.fakes import FakeParent, someone_there
 
 
 async def test_start_gives_welcome_privacy_line_and_menu(engine: Engine):
@@ -233,6 +233,7 @@ async def test_thanks_gets_a_warm_answer_and_keeps_the_buttons(engine: Engine):
 
 
 async def test_short_requests_for_a_person_start_the_handoff_long_questions_do_not(engine: Engine):
+    await someone_there(engine)
     for text in ("mag ik een mens", "ik wil een adviseur", "Kan iemand mij helpen?"):
         parent = FakeParent(engine, name=f"ouder-{text}")
         await parent.says(text)

@@ -9,6 +9,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.storage import StorageBusy
 from handoff import outbox, queue, registry
 from tests.fakes import FakeParent, Helpline
+from tests.test_handoff_queue import ask_person
 
 ODD_CHOICES = [
     "v:close:abc", "h:fb:y:999999", "v:pass:1:", "v:", "h:", "v:claim:", "v:claim:-1",
@@ -25,9 +26,7 @@ ODD_TEXTS = [
 
 
 async def ask(parent: FakeParent) -> None:
-    await parent.says("ik wil iemand spreken")
-    await parent.presses("Ervaren ouder")
-    await parent.presses("Iets anders")
+    await ask_person(parent, "Ervaren ouder")
 
 
 async def one_volunteer_two_parents(line: Helpline) -> tuple[FakeParent, ...]:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.engine import Engine, EngineSettings
 from bot.core.faq_flow import Helpline as HelplineFacts
-from tests.fakes import FakeClock, FakeParent
+from tests.fakes import FakeClock, FakeParent, someone_there
 from tests.test_handoff_queue import ask_person
 
 SUICIDE = "onze zoon van 14 zei gisteravond dat het voor hem allemaal niet meer hoeft"
@@ -57,6 +57,7 @@ async def test_after_a_crisis_a_person_is_urgent_without_questions(line):
 
 
 async def test_distress_gets_warmth_and_a_person_never_dat_weet_ik_niet(engine: Engine):
+    await someone_there(engine)
     parent = FakeParent(engine)
     await parent.says(DISTRESS)
     text = "\n".join(m.text for m in parent.received)

@@ -72,11 +72,15 @@ class Context(NamedTuple):
     state: ConversationState | None
     volunteer: Volunteer | None
     handoff: Handoff | None  # the conversation's latest handoff, open or closed
+    helpers_there: bool = True  # an advisor or buddy is linked and available
 
 
 def load_context(db: Database, address: str) -> Context:
     return Context(
-        load_state(db, address), registry.at_address(db, address), queue.latest_for(db, address)
+        load_state(db, address),
+        registry.at_address(db, address),
+        queue.latest_for(db, address),
+        registry.helpers_there(db),
     )
 
 
@@ -231,6 +235,7 @@ class Engine:
             session = Session.resume(ctx.state, now)
         # Captions and command arguments too; a pressed button's text is our own label.
         category = None if inbound.choice else self.safety.triage(inbound.text).category
+        session.helpers_there = ctx.helpers_there
         in_handoff = session.state == "handoff"
         if category in CRISIS_CATEGORIES and not in_handoff:
             # The command waits: help comes first. A plain question may get its answer too.

@@ -36,9 +36,11 @@ class PersonFlow:
         self.moment = moment
 
     def start(self, session: Session) -> None:
-        """Ask which kind of person; in a crisis skip the questions and queue at once."""
+        """Ask which kind of person; in a crisis, or when nobody is there at all during
+        opening hours, skip the questions: queue at once and say so honestly."""
         session.event("person_requested")
-        if session.crisis:
+        nobody = not session.helpers_there and self.hours.is_open(session.now)
+        if session.crisis or nobody:
             session.action = {"do": "open", "role": "either", "topic": None}
             return
         t = self.texts

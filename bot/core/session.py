@@ -28,6 +28,8 @@ class Session:
     events: list[Event] = field(default_factory=list)
     # Work that needs the handoff queue (open, feedback, reopen), done in one transaction.
     action: dict[str, Any] | None = None
+    # Read fresh each turn, never stored: whether an advisor or buddy is there right now.
+    helpers_there: bool = True
 
     @classmethod
     def start(cls, conversation_id: str, channel: str, now: datetime) -> Session:
