@@ -100,3 +100,66 @@ async def test_the_full_crisis_help_comes_once_per_conversation(line: Helpline):
     await parent.says("ja hij zei echt dat hij liever dood is")
     assert len(parent.received) == seen  # the person leads now; the message is relayed
     assert "liever dood is" in sanne.last
+
+
+async def test_short_everyday_messages_while_waiting_stay_ordinary(line: Helpline):
+    await line.volunteer("Kees", "advisor", max_active=1)
+    await ask_person(line.parent())
+    parent = line.parent()
+    await ask_person(parent)
+    for text in ("nog een bericht", "hier nog een berichtje", "ik ben de vader"):
+        await parent.says(text)
+        assert "113" not in parent.last and "Veilig Thuis" not in parent.last, text
+    handoff = await line.engine.store.read(
+        lambda db: db.execute("SELECT max(severity) FROM handoffs").fetchone()[0]
+    )
+    assert handoff == 0
+
+
+async def test_a_parent_who_gives_a_tik_or_fears_hitting_gets_veilig_thuis(engine: Engine):
+    for text in (
+        "ik geef mijn kind weleens een tik",
+        "ik ben bang dat ik mijn geduld verlies en hem sla",
+    ):
+        parent = FakeParent(engine, name=f"ouder-{len(text)}")
+        await parent.says(text)
+        assert "Veilig Thuis" in parent.last, text
+
+
+async def test_a_parent_who_stops_an_urgent_talk_keeps_the_numbers(line: Helpline):
+    kees = await line.volunteer("Kees", "advisor")
+    parent = line.parent()
+    await urgent_request(parent, SUICIDE)
+    await kees.presses("Oppakken")
+    await parent.says("stop")
+    await parent.presses("Ja, stoppen")
+    assert "113" in parent.last and "Heeft het gesprek u geholpen?" in parent.last
+
+
+async def test_a_pass_on_interrupted_by_another_command_is_said(line: Helpline):
+    sanne = await line.volunteer("Sanne")
+    await line.volunteer("Kees", "advisor")
+    await ask_person(line.parent())
+    await sanne.presses("Oppakken")
+    await sanne.says("/doorgeven")
+    await sanne.presses("Een adviseur")
+    await sanne.presses("Ja, doorgeven")
+    await sanne.says("/wachtrij")
+    assert any("Het doorgeven is gestopt" in m.text for m in sanne.received[-2:])
+
+
+async def test_an_urgent_request_passed_on_is_not_announced_again_by_the_watch(line: Helpline):
+    anna = await line.volunteer("Anna", "advisor")
+    bea = await line.volunteer("Bea", "buddy")
+    cor = await line.volunteer("Cor", "coordinator")
+    await urgent_request(line.parent(), HARM)
+    await anna.presses("Oppakken")
+    await anna.says("/doorgeven")
+    await anna.presses("Bea")
+    await anna.presses("Ja, doorgeven")
+    await anna.says("Graag overnemen, ze kent de school.")
+    await line.tick(seconds=30)
+    await line.tick(seconds=30)
+    assert sum("Meteen oppakken" in m.text for m in anna.received) == 1  # only the first
+    assert sum("Meteen oppakken" in m.text for m in cor.received) == 1
+    assert sum("Meteen oppakken" in m.text for m in bea.received) == 1  # the pass-on

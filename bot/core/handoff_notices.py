@@ -199,6 +199,8 @@ class Notices:
         """Tell volunteers a parent is waiting, with an *Oppakken* button; `previous` says
         the preferred volunteer spoke with this parent before."""
         key = "urgent" if handoff.urgent and key == "new" else key
+        if targets:  # so the queue watch does not announce it again
+            queue.set_fields(db, handoff.id, announced=1)
         for volunteer in targets:
             text = self.texts.tell(key, header=self.header(handoff, now))
             if previous and handoff.preferred_volunteer == volunteer.id:

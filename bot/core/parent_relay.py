@@ -232,9 +232,10 @@ class ParentRelay:
         if volunteer is not None:  # a real conversation ended: did it help?
             closed = queue.get(db, handoff.id)
             assert closed is not None
-            session.reply(
-                t.say("stopped_feedback", name=volunteer.name), self.desk.closing_buttons(closed)
-            )
+            text = t.say("stopped_feedback", name=volunteer.name)
+            if handoff.urgent:  # the numbers stay with a parent in crisis
+                text = self.desk.short_help(handoff) + "\n\n" + text
+            session.reply(text, self.desk.closing_buttons(closed))
             return
         session.reply(
             t.say("left_queue"),

@@ -51,7 +51,11 @@ DEFAULT_THRESHOLDS = {"suicide": 0.35, "harm": 0.35, "distress": 0.5}
 # go on, and the explicit one- and two-word crises ("zelfmoord", "wil dood") are rules.
 MODEL_MIN_WORDS = 3
 # When a rule has named a crisis category, the model needs this much to add a more severe one.
-OVERRIDE = 0.7
+OVERRIDE = 0.9
+# Up to this many words the model has few features to go on ("nog een bericht" shares letters
+# with "afscheidsbericht"), so it needs more certainty; explicit short crises are rules.
+SHORT_WORDS = 5
+SHORT_THRESHOLD = 0.6
 
 
 def severity(category: str | None) -> int:
@@ -130,8 +134,10 @@ class CrisisCheck:
             # A rule names the danger it saw; the model may only make it more severe when it
             # is sure ("ik sla mijn kind" is harm and needs Veilig Thuis, not 113).
             named = bool(found & set(CRISIS_CATEGORIES))
+            short = len(folded.split()) <= SHORT_WORDS
             for name in CATEGORIES:
                 needed = OVERRIDE if named else self.thresholds[name]
+                needed = max(needed, SHORT_THRESHOLD) if short else needed
                 if scores.get(name, 0.0) >= needed:
                     found.add(name)
         category = next((c for c in CATEGORIES if c in found), None)

@@ -157,6 +157,7 @@ VOLUNTEER_KEYS = frozenset(
         "pass_unavailable",
         "pass_nobody",
         "note_in_words",
+        "pass_dropped",
         "closed_urgent",
         "pass_choose",
         "pass_note",

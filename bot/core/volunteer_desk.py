@@ -61,6 +61,8 @@ class VolunteerDesk:
             # a message again, never a note for a conversation the volunteer left.
             registry.set_pending(db, volunteer.id, None)
             volunteer = replace(volunteer, pending={})
+            if inbound.choice != f"{VOLUNTEER}cancel" and (command or ("",))[0] != "cancel":
+                out.say(self.texts.tell("pass_dropped"))  # never silently
         if inbound.choice is not None:
             self._press(db, volunteer, inbound.choice, out)
         elif command is not None:
