@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,9 @@ from bot import (
     volunteer_commands,
 )
 from bot.config import ConfigError, load_settings
+
+
+QUIET_PIPE_COMMANDS = ("faq", "tree", "safety")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (also used by the console script)."""
     args = build_parser().parse_args(argv)
+    if args.command in QUIET_PIPE_COMMANDS and hasattr(signal, "SIGPIPE"):
+        # `ouderlijn safety eval --misses | head` ends quietly. Only for these offline
+        # commands: a server must keep Python's default (a closed socket is an error, not death).
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         settings = load_settings()
     except ConfigError as error:
