@@ -17,7 +17,6 @@ from bot import (
 )
 from bot.config import ConfigError, load_settings
 
-
 QUIET_PIPE_COMMANDS = ("faq", "tree", "safety")
 
 
