@@ -10,6 +10,7 @@ from typing import TextIO
 
 from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Outbound
+from bot.core.text_input import ascii_number
 
 CHANNEL = "terminal"
 
@@ -53,8 +54,9 @@ class TerminalChat:
     def to_inbound(self, line: str) -> Inbound:
         """A typed line: a button number becomes a press, anything else is text."""
         stripped = line.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
-            button = self.buttons[int(stripped) - 1]
+        number = ascii_number(stripped)
+        if number is not None and 1 <= number <= len(self.buttons):
+            button = self.buttons[number - 1]
             return Inbound(
                 self.conversation_id, CHANNEL, self.clock(), text=button.label, choice=button.id
             )

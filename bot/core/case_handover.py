@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from bot.core.choices import VOLUNTEER
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Button
+from bot.core.text_input import ascii_number
 from bot.core.texts import Texts
 from bot.core.volunteer_reply import Reply, mine, number
 from handoff import queue, registry, routing
@@ -145,7 +146,8 @@ class Handover:
             out.say(self.texts.tell("pass_nobody"))
             return
         names = ", ".join(f"{x.name} ({self.texts.word('role_names', x.role)})" for x in others[:6])
-        wanted = self.texts.word("role_names", target) if not target.isdigit() else "collega"
+        person = ascii_number(target) is not None
+        wanted = "collega" if person else self.texts.word("role_names", target)
         buttons = [self._person_button(handoff, x) for x in others[:6]]
         buttons.append(self.button("cancel", "cancel"))
         out.say(self.texts.tell("pass_unavailable", target=wanted, names=names), buttons)
@@ -165,7 +167,7 @@ class Handover:
     def finish_pass(self, db: Database, v: Volunteer, note: str, out: Reply) -> None:
         """The note after choosing whom to pass to: requeue for that role or person."""
         t, pending = self.texts, v.pending
-        if note.strip().rstrip(".)").isdigit():  # a bare number is no note: never act on it
+        if note.strip().rstrip(".)").isdecimal():  # a bare number is no note: never act on it
             out.say(t.tell("note_in_words"), [self.button("cancel", "cancel")])
             return
         registry.set_pending(db, v.id, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz, process
 
 from bot.core.messages import Button
+from bot.core.text_input import ascii_number
 from faq.textfold import fold
 
 # Button id prefixes: short and stable, so they fit Telegram's 64-byte callback data.
@@ -31,9 +32,9 @@ def split_command(text: str | None) -> tuple[str, str] | None:
 
 def typed_choice(text: str, shown: list[Button]) -> Button | None:
     """The shown button a typed message means: its number, or a close match of its label."""
-    stripped = text.strip().rstrip(".)")
-    if stripped.isdigit():
-        index = int(stripped) - 1
+    number = ascii_number(text.strip().rstrip(".)"))
+    if number is not None:
+        index = number - 1
         return shown[index] if 0 <= index < len(shown) else None
     typed = fold(text)
     if not typed:  # emoji only: "👍" presses "👍 Ja"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NamedTuple, TypeVar
 
@@ -30,6 +30,7 @@ from bot.core.person_flow import PersonFlow
 from bot.core.queue_watch import QueueWatch
 from bot.core.safety import CRISIS_CATEGORIES, CrisisCheck
 from bot.core.session import Session
+from bot.core.text_input import normalise
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from bot.core.volunteer_desk import VolunteerDesk
@@ -160,6 +161,7 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one message and return the replies to its sender (already stored)."""
+        inbound = replace(inbound, text=normalise(inbound.text))  # what a person reads
         address = inbound.conversation_id
         async with self._locks.hold(address):
             try:

@@ -15,6 +15,7 @@ from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
 from bot.core.messages import Button
 from bot.core.session import Session
+from bot.core.text_input import ascii_number
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from faq.model import FaqEntry
@@ -157,7 +158,7 @@ class ParentDesk:
         if latest is None:
             return False
         kind, _, number = choice[len(HANDOFF) :].rpartition(":")
-        if not number.isdigit() or int(number) != latest.id:
+        if ascii_number(number) != latest.id:
             return False
         if kind in ("fb:y", "fb:n"):
             return latest.status == "closed" and latest.feedback is None

@@ -16,6 +16,7 @@ from bot.core.messages import Button, Inbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.person_flow import PersonFlow
 from bot.core.session import Session
+from bot.core.text_input import ascii_number
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from faq.matcher import Matcher, Outcome
@@ -82,7 +83,7 @@ class ParentFlow:
             self._stale(session)
             return
         shown = session.shown
-        if text.rstrip(".)").isdigit() and shown:  # "9" when there are 6 buttons
+        if ascii_number(text.rstrip(".)")) is not None and shown:  # "9" when there are 6 buttons
             session.reply(self.texts.say("number_unknown", last=str(len(shown))), shown)
             return
         if self.intents.wants_person(text):

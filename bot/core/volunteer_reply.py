@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.messages import Button, Outbound
+from bot.core.text_input import ascii_number
 from bot.storage import Event, hour_bucket
 from handoff.model import Handoff, Volunteer
-
-MAX_ID_DIGITS = 12
 
 
 @dataclass
@@ -35,4 +34,4 @@ def mine(v: Volunteer, handoff: Handoff | None) -> bool:
 
 def number(text: str) -> int | None:
     """A row id from a button or command, or None for anything else (no huge numbers)."""
-    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+    return ascii_number(text)
