@@ -9,6 +9,8 @@ import logging
 import signal
 import sys
 
+from telegram.error import InvalidToken, NetworkError, TimedOut
+
 from bot.app import open_service
 from bot.channels.telegram.accounts import TelegramAccounts
 from bot.channels.telegram.channel import TelegramChannel
@@ -69,9 +71,38 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the token
+    for handler in logging.getLogger().handlers:  # a token never reaches a log line
+        handler.addFilter(RedactToken(telegram.token))
     try:
         asyncio.run(_main(settings, telegram))
     except ContentError as error:
         print(error, file=sys.stderr)
         return 2
+    except InvalidToken:
+        print(
+            "telegram: the bot token was rejected; check OUDERLIJN_TELEGRAM_TOKEN (BotFather)",
+            file=sys.stderr,
+        )
+        return 2
+    except (NetworkError, TimedOut) as error:  # also an unreachable OUDERLIJN_TELEGRAM_API_URL
+        print(
+            f"telegram: cannot reach the Bot API at {telegram.api_url} "
+            f"({type(error).__name__}); check the network and OUDERLIJN_TELEGRAM_API_URL",
+            file=sys.stderr,
+        )
+        return 3
     return 0
+
+
+class RedactToken(logging.Filter):
+    """Replaces the bot token in every log record (PTB and httpx put it in URLs)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token and self.token in record.getMessage():
+            record.msg = record.getMessage().replace(self.token, "<token>")
+            record.args = None
+        return True
