@@ -94,6 +94,7 @@ class FakeBotApi:
         self.answered_callbacks, self.commands = list[str](), list[dict[str, Any]]()
         self.webhook: dict[str, Any] | None = None
         self.latency, self.blocked = 0.0, set[int]()
+        self.forbidden: dict[int, str] = {}  # chat -> another 403 description to answer
         self._failures: dict[str, list[tuple[int, str, int | None]]] = {}
         self._updates, self._chats, self._callback_ids = list[Json](), dict[int, Json](), set[str]()
         self._messages: dict[tuple[int, int], Json] = {}  # (chat id, message id): users' and ours
@@ -378,6 +379,8 @@ class FakeBotApi:
             content = {"text": text, "entities": params.get("entities")}
         if chat_id in self.blocked:
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.forbidden:
+            raise _ApiError(403, self.forbidden[chat_id])
         markup = params["reply_markup"] if isinstance(params.get("reply_markup"), dict) else None
         content |= {"reply_markup": markup} if markup and "inline_keyboard" in markup else {}
         message = self._new_message(self._chat(chat_id), self._bot, content)

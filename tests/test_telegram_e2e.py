@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
+from handoff import registry
 from tests.fake_telegram import FakeBotApi
 from tests.telegram_world import TelegramWorld
 
@@ -325,3 +328,17 @@ async def test_forget_then_a_restart_still_reaches_the_parent(
     await world.restart()  # the adapter's memory is gone: the database must know the chat
     world.sends(anne, "Hoe gaat het nu met uw zoon?")
     await world.replies(parent, 0, "Anne: Hoe gaat het nu met uw zoon?")
+
+
+async def test_another_403_is_retried_and_keeps_the_volunteer_on_duty(
+    world: TelegramWorld, api: FakeBotApi
+):
+    parent, anne = await connect(world, api, 1031, 2031)
+    api.forbidden[anne.id] = "Forbidden: bot can't send messages to this chat for now"
+    api.user_sends(parent, "Bent u er nog?")
+    await asyncio.sleep(1.5)
+    assert not any("iemand anders" in t for t in world.texts_to(parent))  # not handed back
+    del api.forbidden[anne.id]
+    await world.replies(anne, 0, "Bent u er nog?")
+    volunteers = await world.engine.store.read(lambda db: registry.reachable(db))
+    assert [v.name for v in volunteers] == ["Anne"]

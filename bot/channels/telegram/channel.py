@@ -229,7 +229,10 @@ class TelegramChannel:
             try:
                 return await request()
             except Forbidden as error:
-                raise Undeliverable(str(error)) from error
+                if _person_gone(error):
+                    raise Undeliverable(str(error)) from error
+                log.warning("telegram refused a message (403, not blocked); kept for a retry")
+                raise Refused("telegram answered 403") from error
             except BadRequest as error:
                 if "chat not found" in str(error).lower():
                     raise Undeliverable(str(error)) from error
@@ -298,6 +301,20 @@ def _log_failure(error: BaseException | None) -> str:
     kind = type(error).__name__ if error is not None else "unknown"
     log.error("telegram update failed: %s (correlation %s)", kind, correlation)
     return correlation
+
+
+# Only these 403s mean the person is gone (blocked the bot, deleted the account); any other
+# 403 is retried and reported, so one odd refusal never takes a volunteer off duty.
+_GONE = ("blocked by the user", "user is deactivated")
+
+
+class Refused(Exception):
+    """Telegram refused a message for another reason than a person who is gone: retry later."""
+
+
+def _person_gone(error: Forbidden) -> bool:
+    text = str(error).lower()
+    return any(reason in text for reason in _GONE)
 
 
 def _seconds(retry_after: object) -> float:
