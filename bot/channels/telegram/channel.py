@@ -232,7 +232,7 @@ class TelegramChannel:
                 if _person_gone(error):
                     raise Undeliverable(str(error)) from error
                 log.warning("telegram refused a message (403, not blocked); kept for a retry")
-                raise Refused("telegram answered 403") from error
+                raise RefusedError("telegram answered 403") from error
             except BadRequest as error:
                 if "chat not found" in str(error).lower():
                     raise Undeliverable(str(error)) from error
@@ -308,7 +308,7 @@ def _log_failure(error: BaseException | None) -> str:
 _GONE = ("blocked by the user", "user is deactivated")
 
 
-class Refused(Exception):
+class RefusedError(Exception):
     """Telegram refused a message for another reason than a person who is gone: retry later."""
 
 
