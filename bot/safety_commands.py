@@ -107,14 +107,15 @@ def _eval(check: CrisisCheck, args: argparse.Namespace, out: TextIO) -> int:
             for line in path.read_text(encoding="utf-8").splitlines()[1:]
             if line.strip()
         ]
-        alarms = [m for m in messages if check.triage(m).crisis]
-        distress = [m for m in messages if check.triage(m).category == "distress"]
+        found = [(m, check.triage(m)) for m in messages]
+        alarms = [(m, t) for m, t in found if t.crisis]
+        distress = [(m, t) for m, t in found if t.category == "distress"]
         print(
             f"{path.name}: {len(alarms)} false crisis alarms and {len(distress)} distress "
             f"in {len(messages)} everyday messages",
             file=out,
         )
         if args.misses:
-            for message in alarms + distress:
-                print(f"  {check.triage(message).category:<8} {message}", file=out)
+            for message, triage in alarms + distress:
+                print(f"  {triage.category:<8} {message}", file=out)
     return 0

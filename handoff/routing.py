@@ -34,17 +34,20 @@ def notify_targets(
 def urgent_targets(handoff: Handoff, reachable: Sequence[Volunteer]) -> list[Volunteer]:
     """Who hears of an urgent request: professionals first (advisors with room, coordinators
     always); buddies only once it is open to them."""
-    first = [
-        v for v in reachable if v.role == "coordinator" or (v.role == "advisor" and v.free > 0)
-    ]
+    first = [v for v in reachable if _professional(v)]
     if handoff.open_to_buddies:
         first += [v for v in reachable if v.role == "buddy" and v.free > 0]
     return first
 
 
+def _professional(v: Volunteer) -> bool:
+    """A coordinator, or an advisor with room: who takes an urgent request first."""
+    return v.role == "coordinator" or (v.role == "advisor" and v.free > 0)
+
+
 def professionals_free(reachable: Sequence[Volunteer]) -> bool:
     """Whether an advisor with room or a coordinator can take an urgent request now."""
-    return any(v.role == "coordinator" or (v.role == "advisor" and v.free > 0) for v in reachable)
+    return any(_professional(v) for v in reachable)
 
 
 def may_claim(volunteer: Volunteer, handoff: Handoff) -> bool:

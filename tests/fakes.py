@@ -142,6 +142,14 @@ class FakeParent:
             Inbound(self.name, self.channel, self.at, text=button.label, choice=button.id)
         )
 
+    async def passes_on(self, target: str, note: str | None = None) -> None:
+        """A volunteer's `/doorgeven`: choose the target, confirm, and write the note."""
+        await self.says("/doorgeven")
+        await self.presses(target)
+        await self.presses("Ja, doorgeven")
+        if note is not None:
+            await self.says(note)
+
     async def presses_id(self, button_id: str) -> list[Outbound]:
         """Press a button by id, e.g. one from an old message."""
         return await self._send(Inbound(self.name, self.channel, self.at, choice=button_id))

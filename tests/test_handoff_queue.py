@@ -194,10 +194,7 @@ async def test_a_pass_on_restarts_the_escalation_clock(line: Helpline):
     await ask_person(parent, "Ervaren ouder")
     line.clock.advance(minutes=9)
     await sanne.says("/volgende")
-    await sanne.says("/doorgeven")
-    await sanne.presses("Een adviseur")
-    await sanne.presses("Ja, doorgeven")
-    await sanne.says("Graag een adviseur over de TLV.")
+    await sanne.passes_on("Een adviseur", "Graag een adviseur over de TLV.")
     await line.tick(minutes=2)  # 11 minutes since the request, 2 since the pass-on
     assert not any("Nog niemand heeft deze vraag" in m.text for m in sanne.received + kees.received)
     await line.tick(minutes=9)

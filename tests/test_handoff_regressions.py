@@ -64,9 +64,7 @@ async def test_switching_during_a_pass_on_does_not_turn_a_message_into_a_note(li
     await line.volunteer("Kees", "advisor")
     sanne, a, b = await one_volunteer_two_parents(line)
     await sanne.says(f"/wissel {await code_of(line, a)}")
-    await sanne.says("/doorgeven")
-    await sanne.presses("Een adviseur")
-    await sanne.presses("Ja, doorgeven")
+    await sanne.passes_on("Een adviseur")
     await sanne.says(f"/wissel {await code_of(line, b)}")
     await sanne.says("Hoi! Fijn dat je er bent, vertel.")
     assert b.last == "Sanne: Hoi! Fijn dat je er bent, vertel."
@@ -123,10 +121,7 @@ async def test_a_handoff_passed_to_a_coordinator_can_be_taken(line: Helpline):
     a = line.parent()
     await ask(a)
     await sanne.presses("Oppakken")
-    await sanne.says("/doorgeven")
-    await sanne.presses("Coco")
-    await sanne.presses("Ja, doorgeven")
-    await sanne.says("Graag even kijken, lastige situatie.")
+    await sanne.passes_on("Coco", "Graag even kijken, lastige situatie.")
     await coco.says("/volgende")
     assert "Je praat nu met" in coco.last and "Coco is er nu voor u" in a.last
 

@@ -32,10 +32,7 @@ async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):
     assert parent.last == "Sanne: Wat vervelend. Heeft de school al een plan gemaakt?"
 
     # Sanne passes it on to an advisor with a note.
-    await sanne.says("/doorgeven")
-    await sanne.presses("Een adviseur")
-    await sanne.presses("Ja, doorgeven")
-    await sanne.says("Vraag over leerplicht, graag een adviseur.")
+    await sanne.passes_on("Een adviseur", "Vraag over leerplicht, graag een adviseur.")
     assert "staat weer in de rij" in sanne.last
     assert "geeft uw vraag aan een collega" in parent.last
     assert "Nieuwe vraag" in kees.last

@@ -67,10 +67,7 @@ async def test_an_advisor_who_passes_an_urgent_case_to_a_buddy_opens_it_at_once(
     parent = line.parent()
     await urgent_request(parent, SUICIDE)
     await anna.presses("Oppakken")
-    await anna.says("/doorgeven")
-    await anna.presses("Een ervaren ouder")
-    await anna.presses("Ja, doorgeven")
-    await anna.says("Ze kent de school, graag even bellen.")
+    await anna.passes_on("Een ervaren ouder", "Ze kent de school, graag even bellen.")
     assert "een ervaren ouder" in anna.last
     await sanne.presses("Oppakken")
     assert "Je praat nu met" in sanne.last
@@ -141,9 +138,7 @@ async def test_a_pass_on_interrupted_by_another_command_is_said(line: Helpline):
     await line.volunteer("Kees", "advisor")
     await ask_person(line.parent())
     await sanne.presses("Oppakken")
-    await sanne.says("/doorgeven")
-    await sanne.presses("Een adviseur")
-    await sanne.presses("Ja, doorgeven")
+    await sanne.passes_on("Een adviseur")
     await sanne.says("/wachtrij")
     assert any("Het doorgeven is gestopt" in m.text for m in sanne.received[-2:])
 
@@ -154,10 +149,7 @@ async def test_an_urgent_request_passed_on_is_not_announced_again_by_the_watch(l
     cor = await line.volunteer("Cor", "coordinator")
     await urgent_request(line.parent(), HARM)
     await anna.presses("Oppakken")
-    await anna.says("/doorgeven")
-    await anna.presses("Bea")
-    await anna.presses("Ja, doorgeven")
-    await anna.says("Graag overnemen, ze kent de school.")
+    await anna.passes_on("Bea", "Graag overnemen, ze kent de school.")
     await line.tick(seconds=30)
     await line.tick(seconds=30)
     assert sum("Meteen oppakken" in m.text for m in anna.received) == 1  # only the first

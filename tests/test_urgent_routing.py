@@ -165,9 +165,7 @@ async def test_a_bare_number_is_no_pass_on_note(line: Helpline):
     parent = line.parent()
     await ask_person(parent)
     await sanne.presses("Oppakken")
-    await sanne.says("/doorgeven")
-    await sanne.presses("Een adviseur")
-    await sanne.presses("Ja, doorgeven")
+    await sanne.passes_on("Een adviseur")
     await sanne.says("2")
     assert "in woorden" in sanne.last
     await sanne.says("Vraag over de TLV.")

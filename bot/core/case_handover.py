@@ -229,12 +229,11 @@ class Handover:
     ) -> None:
         """The parent keeps the numbers that fit; the coordinators hear how it ended."""
         t = self.texts
-        category = closed.category if closed.category in ("suicide", "harm") else "suicide"
-        self.notices.to_parent(db, closed, t.say(f"crisis_short_{category}"), out.now)
+        self.notices.to_parent(db, closed, self.notices.short_help(closed), out.now)
         text = t.tell(
             "closed_urgent",
             label=self.notices.label(closed),
-            category=t.word("triage_names", category),
+            category=t.word("triage_names", closed.category or "suicide"),
             name=v.name,
             outcome=t.word("outcomes", outcome),
         )

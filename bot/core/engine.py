@@ -124,7 +124,7 @@ class Engine:
             knowledge.matcher,
             self.faq,
             self.tree,
-            PersonFlow(texts, handoff.hours, self.notices.moment),
+            PersonFlow(texts, handoff.hours, self.notices.back_at),
             intents,
             self.desk,
             self.settings.max_message_chars,

@@ -18,7 +18,7 @@ from bot.core.messages import Attachment, Button, Outbound
 from bot.core.texts import Texts
 from handoff import outbox, queue, registry, routing
 from handoff.hours import describe_moment
-from handoff.model import Handoff, Volunteer
+from handoff.model import URGENT_CATEGORIES, Handoff, Volunteer
 from handoff.settings import HandoffSettings
 
 
@@ -53,6 +53,11 @@ class Notices:
             t.calendar("tomorrow")[0],
         )
 
+    def back_at(self, now: datetime) -> str:
+        """When people are there again, as a parent reads it ("maandag 30 november 9.00")."""
+        back = self.settings.hours.next_opening(now)
+        return self.moment(back, now) if back else "?"
+
     def header(self, handoff: Handoff, now: datetime | None = None) -> str:
         """One line a volunteer reads in a notification or the queue list; a request from an
         earlier day shows its day ("wacht sinds zaterdag 28 november 12.00")."""
@@ -85,6 +90,11 @@ class Notices:
         if now is None or when.astimezone(self.zone).date() == now.astimezone(self.zone).date():
             return self.clock(when)
         return self.moment(when, now)
+
+    def short_help(self, handoff: Handoff) -> str:
+        """The numbers that fit an urgent request's category (harm: Veilig Thuis, not 113)."""
+        category = handoff.category if handoff.category in URGENT_CATEGORIES else "suicide"
+        return self.texts.say(f"crisis_short_{category}")
 
     def claim_button(self, handoff: Handoff) -> Button:
         """'Oppakken #K7': the label names the parent, so a list of them can be told apart."""
@@ -222,8 +232,6 @@ class Notices:
             return
         targets = routing.notify_targets(handoff, reachable)
         self.announce(db, handoff, targets, now, previous=previous)
-        if targets:
-            queue.set_fields(db, handoff.id, announced=1)
         professionals = routing.professionals_free(reachable)
         if handoff.urgent and not handoff.open_to_buddies and not professionals:
             self.open_to_buddies(db, handoff, reachable, now)
@@ -236,8 +244,6 @@ class Notices:
         queue.set_fields(db, handoff.id, open_to_buddies=1)
         buddies = [v for v in reachable if v.role == "buddy" and v.free > 0]
         self.announce(db, handoff, buddies, now, key="urgent_buddy")
-        if buddies:
-            queue.set_fields(db, handoff.id, announced=1)
 
     def catch_up(self, db: Database, volunteer: Volunteer, now: datetime) -> None:
         """A volunteer just linked or became available: urgent requests they may take at

@@ -115,11 +115,9 @@ class ParentDesk:
         wait = self.wait_for(db, handoff)
         hours = self.settings.hours
         if not hours.is_open(now):
-            back = hours.next_opening(now)
-            moment = self.notices.moment(back, now) if back else "?"
             if handoff.urgent:
-                return t.say("queued_closed_urgent", help=self.short_help(handoff)), wait
-            return t.say("queued_closed", moment=moment), wait
+                return t.say("queued_closed_urgent", help=self.notices.short_help(handoff)), wait
+            return t.say("queued_closed", moment=self.notices.back_at(now)), wait
         return t.say("queued", position=str(wait.position)) + " " + self.wait_sentence(wait), wait
 
     def wait_sentence(self, wait: WaitEstimate) -> str:
@@ -142,14 +140,11 @@ class ParentDesk:
         if handoff.preferred_volunteer is not None:
             buttons.insert(0, Button(f"{HANDOFF}anyone:{handoff.id}", t.button("someone_else")))
         parts = [text, t.say("queued_tell")]
-        if not (handoff.urgent and closed):  # the closed urgent text already has the numbers
-            parts.append(self.short_help(handoff) if handoff.urgent else t.say("crisis_short"))
+        if handoff.urgent and not closed:  # the closed urgent text already has the numbers
+            parts.append(self.notices.short_help(handoff))
+        elif not handoff.urgent:
+            parts.append(t.say("crisis_short"))
         session.reply("\n\n".join(parts), buttons)
-
-    def short_help(self, handoff: Handoff) -> str:
-        """The numbers that fit an urgent request's category (harm: Veilig Thuis, not 113)."""
-        category = handoff.category if handoff.category in ("suicide", "harm") else "suicide"
-        return self.texts.say(f"crisis_short_{category}")
 
     # -- after closing: feedback, reopen; while waiting: anyone else -------------------------
 
@@ -267,7 +262,7 @@ class ParentDesk:
                 ],
             )
         elif handoff.urgent:  # as strong as when the line is closed: call now
-            session.reply(t.say("nobody_urgent", help=self.short_help(handoff)), [leave])
+            session.reply(t.say("nobody_urgent", help=self.notices.short_help(handoff)), [leave])
         else:
             session.reply(t.say("nobody_available", **self.facts), [leave])
         if not handoff.urgent:  # urgent ones reached the coordinators already

@@ -106,10 +106,7 @@ class ParentFlow:
         session.event("crisis", topic=category)
         text = t.say(f"crisis_{category}") + "\n\n" + t.say("crisis_person")
         answer = self._clear_answer(question) if category == "harm" else None
-        session.reply(text, () if answer else self._help_buttons(session))
-        if answer is not None:
-            session.event("faq", topic=answer.id, outcome="answer")
-            self.faq.answer(session, answer)
+        self._help_then_answer(session, text, answer)
 
     def _clear_answer(self, text: str | None) -> FaqEntry | None:
         """The FAQ entry that clearly answers the text, if any (never suggestions)."""
@@ -126,14 +123,16 @@ class ParentFlow:
         session.note_triage("distress")
         session.event("distress")
         parts = [t.say("distress")]
-        hours = self.person.hours
-        if not hours.is_open(session.now):
-            back = hours.next_opening(session.now)
-            moment = self.person.moment(back, session.now) if back else "?"
+        if not self.person.hours.is_open(session.now):
+            moment = self.person.back_at(session.now)
             parts.append(t.say("distress_closed", moment=moment, contact=self.faq.facts["contact"]))
         parts.append(t.say("distress_dark"))
-        answer = self._clear_answer(text)
-        session.reply("\n\n".join(parts), () if answer else self._help_buttons(session))
+        self._help_then_answer(session, "\n\n".join(parts), self._clear_answer(text))
+
+    def _help_then_answer(self, session: Session, help_text: str, answer: FaqEntry | None) -> None:
+        """The help, then the FAQ answer if there is one (its buttons offer a person too),
+        else the buttons to a person or back to where they were."""
+        session.reply(help_text, () if answer else self._help_buttons(session))
         if answer is not None:
             session.event("faq", topic=answer.id, outcome="answer")
             self.faq.answer(session, answer)

@@ -234,7 +234,7 @@ class ParentRelay:
             assert closed is not None
             text = t.say("stopped_feedback", name=volunteer.name)
             if handoff.urgent:  # the numbers stay with a parent in crisis
-                text = self.desk.short_help(handoff) + "\n\n" + text
+                text = self.notices.short_help(handoff) + "\n\n" + text
             session.reply(text, self.desk.closing_buttons(closed))
             return
         session.reply(

@@ -28,12 +28,12 @@ class PersonFlow:
         self,
         texts: Texts,
         hours: OpeningHours,
-        moment: Callable[[datetime, datetime], str],
+        back_at: Callable[[datetime], str],
     ) -> None:
-        """`moment` renders when people are back ("maandag 30 november 9.00")."""
+        """`back_at` renders when people are back ("maandag 30 november 9.00")."""
         self.texts = texts
         self.hours = hours
-        self.moment = moment
+        self.back_at = back_at
 
     def start(self, session: Session) -> None:
         """Ask which kind of person; in a crisis, or when nobody is there at all during
@@ -47,9 +47,7 @@ class PersonFlow:
         session.state = "person"
         session.data.pop("person_role", None)
         if not self.hours.is_open(session.now):  # say it before asking anything
-            back = self.hours.next_opening(session.now)
-            moment = self.moment(back, session.now) if back else "?"
-            session.reply(t.say("person_closed_now", moment=moment))
+            session.reply(t.say("person_closed_now", moment=self.back_at(session.now)))
         session.reply(
             t.say("person_choose_role"),
             [Button(ROLE + role, t.button(f"role_{role}")) for role in REQUESTED_ROLES],

@@ -26,6 +26,8 @@ from bot.core.safety_rules import (
     fold_message,
 )
 from bot.core.triage_model import DEFAULT_MODEL_FILE, TriageModel, emoji_features
+from handoff.model import CATEGORIES as TRIAGE_CATEGORIES
+from handoff.model import URGENT_CATEGORIES, severity_of
 
 __all__ = [
     "CATEGORIES",
@@ -41,9 +43,10 @@ __all__ = [
     "severity",
 ]
 
-# Most severe first; the queue is ordered by this (Crisis Text Line ranks the same way).
-CATEGORIES = ("suicide", "harm", "distress")
-CRISIS_CATEGORIES = ("suicide", "harm")
+# Most severe first; the queue is ordered by this (Crisis Text Line ranks the same way). The
+# vocabulary lives with the queue (handoff.model), which must not import the core.
+CATEGORIES = TRIAGE_CATEGORIES
+CRISIS_CATEGORIES = URGENT_CATEGORIES
 # The model's probability from which a category counts; tuned on the corpus's test split
 # (`ouderlijn safety eval`), low for the two crisis categories because recall comes first.
 DEFAULT_THRESHOLDS = {"suicide": 0.35, "harm": 0.35, "distress": 0.5}
@@ -60,7 +63,7 @@ SHORT_THRESHOLD = 0.6
 
 def severity(category: str | None) -> int:
     """3 for suicide, 2 for harm, 1 for distress, 0 for everything else."""
-    return len(CATEGORIES) - CATEGORIES.index(category) if category in CATEGORIES else 0
+    return severity_of(category)
 
 
 @dataclass(frozen=True)
