@@ -51,7 +51,7 @@ class ParentRelay:
             live = volunteer is not None
             question = (
                 t.say("stop_confirm", name=volunteer.name)
-                if volunteer is not None
+                if volunteer is not None  # (spelled out for the type checker)
                 else t.say("leave_confirm_urgent")
             )
             session.reply(
@@ -68,14 +68,14 @@ class ParentRelay:
             self.stop(db, session, handoff, volunteer)
         elif inbound.choice == f"{HANDOFF}stay" and volunteer is not None:
             session.reply(t.say("stay", name=volunteer.name))
-        elif inbound.choice == f"{HANDOFF}stay":
+        elif inbound.choice == f"{HANDOFF}stay" or (
+            inbound.choice == f"{HANDOFF}wait:{handoff.id}" and handoff.status == "queued"
+        ):  # "Ik wacht": stays in the queue
             session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
         elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
             self.desk.anyone(db, session, handoff)
         elif inbound.choice == f"{HANDOFF}either:{handoff.id}" and handoff.status == "queued":
             self.desk.take_either(db, session, handoff)
-        elif inbound.choice == f"{HANDOFF}wait:{handoff.id}" and handoff.status == "queued":
-            session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
         elif inbound.choice is not None or command is not None:
             key = "in_handoff_help" if volunteer else "waiting_help"
             button = "end_conversation" if volunteer else "leave_queue"

@@ -87,9 +87,8 @@ class VolunteerDesk:
         elif name == "next":
             buddy = v.role == "buddy"
             found = queue.claim_next(db, v.id, routing.claim_roles(v), out.now, buddy=buddy)
-            held = [h for h in queue.queued(db) if not routing.may_claim(v, h)]
-            if found is None and held:  # only urgent ones wait, for an advisor first
-                self._urgent_first(out)
+            if found is None and any(not routing.may_claim(v, h) for h in queue.queued(db)):
+                self._urgent_first(out)  # only urgent ones wait, for an advisor first
             elif found is None:
                 self._why_not(db, v, None, out)
             else:
