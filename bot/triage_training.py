@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.core.safety import CATEGORIES, DEFAULT_THRESHOLDS, fold_message
 from bot.core.safety_rules import RuleSet
 from bot.core.texts import load_texts
-from bot.core.triage_model import LABELS, TriageModel, features
+from bot.core.triage_model import LABELS, TriageModel, features, softmax
 from faq.decision_tree import load_tree
 from faq.loader import check_faq
 from faq.model import ContentError, ContentProblem
@@ -41,13 +41,18 @@ class Row:
     line: int
 
 
-def read_corpus(path: Path = DEFAULT_CORPUS) -> list[Row]:
-    """The corpus rows; ContentError with file:line for every malformed line."""
+def _lines(path: Path) -> list[str]:
+    """The file's lines; ContentError (file:1) when it cannot be read."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         problem = ContentProblem(str(path), 1, f"cannot read file ({error.strerror})")
         raise ContentError([problem]) from error
+
+
+def read_corpus(path: Path = DEFAULT_CORPUS) -> list[Row]:
+    """The corpus rows; ContentError with file:line for every malformed line."""
+    lines = _lines(path)
     problems: list[ContentProblem] = []
     if not lines or lines[0].split("\t") != ["split", "label", "message"]:
         problems.append(
@@ -77,11 +82,7 @@ def read_corpus(path: Path = DEFAULT_CORPUS) -> list[Row]:
 def read_labelled(path: Path) -> list[Row]:
     """A two-column TSV (label, message) measured as a whole, e.g. a fresh held-out set;
     ContentError with file:line for malformed lines."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        problem = ContentProblem(str(path), 1, f"cannot read file ({error.strerror})")
-        raise ContentError([problem]) from error
+    lines = _lines(path)
     rows, problems = [], []
     for number, text in enumerate(lines[1:], start=2):
         label, _, message = text.partition("\t")
@@ -138,11 +139,8 @@ def train(
                 row = weights[f]
                 for k in range(width):
                     scores[k] += row[k] * scale
-            top = max(scores)
-            exps = [math.exp(s - top) for s in scores]
-            total = sum(exps)
             weight = CLASS_WEIGHTS[LABELS[gold]]
-            grads = [weight * (e / total - (1.0 if k == gold else 0.0)) for k, e in enumerate(exps)]
+            grads = [weight * (p - (k == gold)) for k, p in enumerate(softmax(scores))]
             for k in range(width):
                 bias_squares[k] += grads[k] ** 2
                 bias[k] -= LEARNING_RATE * grads[k] / math.sqrt(bias_squares[k])

@@ -33,6 +33,14 @@ MAX_WORDS = 1_500  # beyond this a message is cut (10,000-character messages sta
 _SENTENCE = re.compile(r" \. ")
 
 
+def softmax(scores: Sequence[float]) -> list[float]:
+    """Probabilities from scores (shifted by the maximum, so exp never overflows)."""
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
 def _problem(path: Path, message: str) -> ContentProblem:
     return ContentProblem(str(path), 1, message)
 
@@ -135,10 +143,7 @@ class TriageModel:
                     scores[i] += weight * scale
         if not known:  # nothing the model has ever seen ("👍", "9"): it has no opinion
             return {label: float(label == "null") for label in self.labels}
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return {label: e / total for label, e in zip(self.labels, exps, strict=True)}
+        return dict(zip(self.labels, softmax(scores), strict=True))
 
     def scores(self, folded: str, raw: str = "") -> dict[str, float]:
         """Per label, the highest probability over the message's windows ('null': the lowest)."""
