@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.courier import Courier
 from bot.core.engine import Engine, EngineSettings, utc_now
 from bot.core.faq_flow import Helpline
+from bot.core.inbox import InboxReader
 from bot.core.intents import Intents
 from bot.core.safety import CrisisCheck
 from bot.core.texts import Texts, load_texts
@@ -99,10 +100,12 @@ async def keep_watch(engine: Engine, every: float) -> None:
 
 @dataclass
 class Service:
-    """A running helpline: the engine, and the courier that channels register with."""
+    """A running helpline: the engine, the inbox channels store arrivals in, and the courier
+    that channels register with to deliver the outbox."""
 
     engine: Engine
     courier: Courier
+    inbox: InboxReader
 
 
 @asynccontextmanager
@@ -110,8 +113,9 @@ async def open_service(
     settings: Settings, poll_seconds: float | None = None, watch: bool = True
 ) -> AsyncIterator[Service]:
     """Load and validate all content (refusing to start on any problem), open the store, and
-    run the background work: retention, outbox delivery and (unless a channel schedules it
-    itself, as Telegram does with PTB's JobQueue) the queue watch."""
+    run the background work: retention, the inbox (resuming what a previous run stored but
+    did not handle), outbox delivery and (unless a channel schedules it itself, as Telegram
+    does with PTB's JobQueue) the queue watch."""
     content = load_content(settings)
     store = await AsyncStore.open(settings.db_path)
     await purge_old_transcripts(store, settings.helpline.retention_days)
@@ -120,14 +124,16 @@ async def open_service(
     )
     courier = Courier(store, on_unreachable=engine.unreachable)
     engine.on_outbox = courier.wake
+    inbox = InboxReader(engine)
     tasks = [
         asyncio.create_task(keep_retention(store, settings.helpline.retention_days)),
+        asyncio.create_task(inbox.run()),
         asyncio.create_task(courier.run(poll_seconds)),
     ]
     if watch:
         tasks.append(asyncio.create_task(keep_watch(engine, settings.handoff.watch_seconds)))
     try:
-        yield Service(engine, courier)
+        yield Service(engine, courier, inbox)
     finally:
         for task in tasks:
             task.cancel()

@@ -8,12 +8,14 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram.error import InvalidToken, NetworkError, TimedOut
 
 from bot.app import open_service
 from bot.channels.telegram.accounts import TelegramAccounts
-from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel, TokenRejectedError
 from bot.channels.telegram.settings import TelegramSettings, load_telegram_settings
 from bot.channels.telegram.webhook import WebhookServer
 from bot.config import ConfigError, Settings
@@ -35,7 +37,9 @@ async def serve(settings: Settings, telegram: TelegramSettings, stop: asyncio.Ev
     async with open_service(settings, poll_seconds=OUTBOX_POLL_SECONDS, watch=False) as service:
         accounts = await TelegramAccounts.open(service.engine.store, telegram.pseudonym_secret)
         webhook = telegram.mode == "webhook"
-        channel = TelegramChannel(service.engine, service.courier, accounts, telegram, webhook)
+        channel = TelegramChannel(
+            service.engine, service.courier, service.inbox, accounts, telegram, webhook
+        )
         await channel.start()
         channel.schedule_queue_watch(settings.handoff.watch_seconds)
         server = WebhookServer(channel) if webhook else None
@@ -44,13 +48,24 @@ async def serve(settings: Settings, telegram: TelegramSettings, stop: asyncio.Ev
                 await server.start()
                 log.info("telegram: webhook server on port %s", server.port)
             else:
-                await channel.start_polling()
                 log.info("telegram: polling for updates")
-            await stop.wait()
+            await _first(stop.wait(), channel.failed.wait())
         finally:
             if server is not None:
                 await server.stop()
             await channel.stop()
+        if channel.failed.is_set():
+            raise TokenRejectedError("the bot token was rejected while running")
+
+
+async def _first(*waits: Coroutine[Any, Any, object]) -> None:
+    """Return as soon as one of `waits` is done; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 async def _main(settings: Settings, telegram: TelegramSettings) -> None:
@@ -59,7 +74,14 @@ async def _main(settings: Settings, telegram: TelegramSettings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    loop.set_exception_handler(_quiet_exception)
     await serve(settings, telegram, stop)
+
+
+def _quiet_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An error nobody awaited: one line with its kind, never a traceback or its message."""
+    error = context.get("exception")
+    log.error("unexpected error in a background task: %s", type(error).__name__)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,6 +106,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    except TokenRejectedError:
+        print(
+            "telegram: the bot token was rejected while running (401): it was revoked or "
+            "changed; set a valid OUDERLIJN_TELEGRAM_TOKEN and start again (nothing was lost)",
+            file=sys.stderr,
+        )
+        return 4
     except (NetworkError, TimedOut) as error:  # also an unreachable OUDERLIJN_TELEGRAM_API_URL
         print(
             f"telegram: cannot reach the Bot API at {telegram.api_url} "

@@ -1,42 +1,81 @@
-"""The outbox: messages to other participants are stored in the same transaction as the change
-that causes them, and delivered afterwards (after a restart too). Delivered rows are deleted."""
+"""The outbox: every message the bot sends is stored in the same transaction as the change that
+causes it, one row per piece a platform takes in one call, and delivered afterwards (after a
+restart too). A row is marked attempted before its send and deleted once it is out, so after a
+crash the courier knows which rows may already have gone out."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
-from bot.core.messages import Attachment, Button, Outbound
+from bot.core.messages import Attachment, Button, Outbound, pieces
 from bot.storage import to_text
 
 
 @dataclass(frozen=True)
 class Parcel:
-    """One stored message waiting for delivery."""
+    """One stored piece waiting for delivery; `uncertain` when an attempt to send it began
+    and its outcome was never recorded (the process stopped mid-send, or the send timed out)."""
 
     id: int
     channel: str
     message: Outbound
     attempts: int
+    uncertain: bool = False
 
 
-def put(db: Database, channel: str, message: Outbound, now: datetime) -> None:
-    """Queue a message for delivery to `message.to` on `channel`."""
-    buttons = json.dumps([[b.id, b.label] for b in message.buttons], ensure_ascii=False)
-    a = message.attachment
-    attachment = json.dumps([a.kind, a.channel, a.origin, a.ref]) if a else None
-    db.execute(
-        "INSERT INTO outbox (address, channel, text, buttons, attachment, created_at, attempts) "
-        "VALUES (?, ?, ?, ?, ?, ?, 0)",
-        [message.to, channel, message.text, buttons, attachment, to_text(now)],
-    )
+_INSERT = (
+    "INSERT INTO outbox (address, channel, text, buttons, attachment, created_at, attempts, "
+    "about, farewell) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id"
+)
+_COLUMNS = (
+    "id, address, channel, text, buttons, attempts, attachment, attempted_at, about, farewell"
+)
+
+
+def put(db: Database, channel: str, message: Outbound, now: datetime) -> list[Parcel]:
+    """Queue a message for delivery to `message.to` on `channel`, one row per piece."""
+    stored = []
+    for piece in pieces(message):
+        buttons = json.dumps([[b.id, b.label] for b in piece.buttons], ensure_ascii=False)
+        a = piece.attachment
+        attachment = json.dumps([a.kind, a.channel, a.origin, a.ref]) if a else None
+        row = db.execute(
+            _INSERT,
+            [
+                piece.to,
+                channel,
+                piece.text,
+                buttons,
+                attachment,
+                to_text(now),
+                piece.about,
+                int(piece.farewell),
+            ],
+        ).fetchone()
+        stored.append(Parcel(int(row[0]), channel, piece, 0))
+    return stored
 
 
 def _attachment(value: str | None) -> Attachment | None:
     return Attachment(*json.loads(value)) if value else None
+
+
+def _parcel(row: tuple[Any, ...]) -> Parcel:
+    pid, address, channel, text, buttons, attempts, attachment, attempted, about, farewell = row
+    message = Outbound(
+        address,
+        text,
+        tuple(Button(i, label) for i, label in json.loads(buttons)),
+        _attachment(attachment),
+        about=about,
+        farewell=bool(farewell),
+    )
+    return Parcel(pid, channel, message, attempts, attempted is not None)
 
 
 def waiting_addresses(db: Database, channels: list[str]) -> list[tuple[str, str]]:
@@ -53,26 +92,12 @@ def waiting_addresses(db: Database, channels: list[str]) -> list[tuple[str, str]
 
 
 def pending_for(db: Database, address: str, channel: str, limit: int = 100) -> list[Parcel]:
-    """The oldest undelivered messages for one address, in the order they were stored."""
+    """The oldest undelivered pieces for one address, in the order they were stored."""
     rows = db.execute(
-        "SELECT id, address, channel, text, buttons, attempts, attachment FROM outbox "
-        "WHERE address = ? AND channel = ? ORDER BY id LIMIT ?",
+        f"SELECT {_COLUMNS} FROM outbox WHERE address = ? AND channel = ? ORDER BY id LIMIT ?",
         [address, channel, limit],
     ).fetchall()
-    return [
-        Parcel(
-            row[0],
-            row[2],
-            Outbound(
-                row[1],
-                row[3],
-                tuple(Button(i, label) for i, label in json.loads(row[4])),
-                _attachment(row[6]),
-            ),
-            row[5],
-        )
-        for row in rows
-    ]
+    return [_parcel(row) for row in rows]
 
 
 def has_waiting(db: Database, address: str) -> bool:
@@ -83,9 +108,22 @@ def has_waiting(db: Database, address: str) -> bool:
     )
 
 
+def attempting(db: Database, parcel_id: int, now: datetime) -> None:
+    """Record that a send begins: if we stop before its outcome, the row says so."""
+    db.execute(
+        "UPDATE outbox SET attempted_at = ?, attempts = attempts + 1 WHERE id = ?",
+        [to_text(now), parcel_id],
+    )
+
+
 def delivered(db: Database, ids: list[int]) -> None:
     """Forget delivered messages: the outbox keeps no text longer than needed."""
     db.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+
+def not_sent(db: Database, parcel_id: int) -> None:
+    """The send failed before anything went out: the row waits for its next try."""
+    db.execute("UPDATE outbox SET attempted_at = NULL WHERE id = ?", [parcel_id])
 
 
 def failed(db: Database, ids: list[int]) -> None:
@@ -98,3 +136,10 @@ def failed(db: Database, ids: list[int]) -> None:
 def drop_for(db: Database, address: str) -> int:
     """Give up on an address that can no longer be reached (e.g. the parent blocked the bot)."""
     return db.execute("DELETE FROM outbox WHERE address = ?", [address]).rowcount
+
+
+def drop_about(db: Database, conversation_id: str) -> int:
+    """Remove every waiting row to a parent or carrying their words (for /vergeet)."""
+    return db.execute(
+        "DELETE FROM outbox WHERE address = ? OR about = ?", [conversation_id, conversation_id]
+    ).rowcount

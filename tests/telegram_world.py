@@ -13,6 +13,7 @@ from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.webhook import WebhookServer
 from bot.core.courier import Courier
 from bot.core.engine import Engine, EngineSettings
+from bot.core.inbox import InboxReader
 from bot.storage import AsyncStore
 from handoff import registry
 from handoff.hours import OpeningHours
@@ -45,6 +46,7 @@ class TelegramWorld:
         self.server: WebhookServer | None = None
         self.watch_seconds = 30.0
         self._courier_task: asyncio.Task[None] | None = None
+        self._inbox_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         tree, safety, texts = self.content
@@ -54,27 +56,28 @@ class TelegramWorld:
             self.store, on_unreachable=self.engine.unreachable, retry_seconds=0.05
         )
         self.engine.on_outbox = self.courier.wake
+        self.inbox = InboxReader(self.engine, retry_seconds=0.05)
         accounts = await TelegramAccounts.open(self.store, "test-pseudonym-secret")
         self.channel = TelegramChannel(
-            self.engine, self.courier, accounts, self.settings, webhook=self.webhook
+            self.engine, self.courier, self.inbox, accounts, self.settings, webhook=self.webhook
         )
         self._courier_task = asyncio.create_task(self.courier.run())
+        self._inbox_task = asyncio.create_task(self.inbox.run())
         await self.channel.start()
         self.channel.schedule_queue_watch(self.watch_seconds)
         if self.webhook:
             self.server = WebhookServer(self.channel)
             await self.server.start()
-        else:
-            await self.channel.start_polling()
 
     async def stop(self) -> None:
         if self.server is not None:
             await self.server.stop()
         await self.channel.stop()
-        if self._courier_task is not None:
-            self._courier_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._courier_task
+        for task in (self._inbox_task, self._courier_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.store.close()
 
     async def restart(self) -> None:

@@ -170,8 +170,9 @@ async def test_photos_and_documents_are_passed_on_other_things_are_not(line: Hel
     await parent.sends("sticker")
     assert "Ik kan alleen tekst, foto's en bestanden doorgeven" in parent.last
     await parent.sends_file("document", caption="De brief van school")
-    copy = sanne.received[-1]
-    assert copy.text.endswith("stuurt een bestand:") and copy.attachment is not None
+    line_, copy = sanne.received[-2:]  # the line, then the file: one stored piece each
+    assert line_.text.endswith("stuurt een bestand:") and line_.attachment is None
+    assert copy.text == "" and copy.attachment is not None
     assert copy.attachment.origin == parent.name  # only the channel uses it, to copy the file
     kees = await line.volunteer("Kees")
     await sanne.says("/terugzetten")

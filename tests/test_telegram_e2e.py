@@ -247,7 +247,7 @@ async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
         await world.stop()
 
 
-async def test_error_in_an_update_is_logged_without_content_and_the_bot_goes_on(
+async def test_error_in_an_update_is_logged_without_content_and_retried(
     world: TelegramWorld, api: FakeBotApi, caplog, monkeypatch
 ):
     import logging
@@ -255,20 +255,41 @@ async def test_error_in_an_update_is_logged_without_content_and_the_bot_goes_on(
     real = world.engine.handle
     calls = {"n": 0}
 
-    async def flaky(inbound):
+    async def flaky(inbound, receipt=None):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("boom with secret content")
-        return await real(inbound)
+        return await real(inbound, receipt)
 
     monkeypatch.setattr(world.engine, "handle", flaky)
     parent = api.user(1015, "Ouder", username="geheime_naam")
     with caplog.at_level(logging.INFO):
-        await world.says(parent, "mijn geheime vraag over school", expect="Probeert u het")
+        # the failed attempt is tried again: the parent gets the real answer, nothing is lost
         await world.says(parent, "wat is een opp", expect="Heeft dit geholpen?")
+    assert calls["n"] == 2
     assert "RuntimeError" in caplog.text and "correlation" in caplog.text
-    for secret in ("geheime vraag", "geheime_naam", "secret content", str(parent.id)):
+    for secret in ("wat is een opp", "geheime_naam", "secret content", str(parent.id)):
         assert secret not in caplog.text
+
+
+async def test_a_message_that_keeps_failing_gets_an_apology_and_the_bot_goes_on(
+    world: TelegramWorld, api: FakeBotApi, monkeypatch
+):
+    real = world.engine.handle
+
+    async def broken_for_one(inbound, receipt=None):
+        if inbound.text == "deze vraag breekt iets":
+            raise RuntimeError("a bug")
+        return await real(inbound, receipt)
+
+    monkeypatch.setattr(world.engine, "handle", broken_for_one)
+    parent = api.user(1018, "Ouder")
+    await world.says(parent, "deze vraag breekt iets", expect="Probeert u het")
+    await world.says(parent, "wat is een opp", expect="Heeft dit geholpen?")
+    rows = await world.store.read(
+        lambda db: db.execute("SELECT attempts, handled_at FROM inbox ORDER BY id").fetchall()
+    )
+    assert rows[0][0] == 3 and rows[0][1] is not None  # tried three times, then let go
 
 
 async def test_a_send_that_times_out_after_reaching_telegram_is_not_repeated(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
 from telegram import Bot, Update
 
 from bot.channels.telegram.accounts import TelegramAccounts
-from bot.channels.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.channels.telegram.render import MAX_MESSAGE_CHARS, keyboard, split_text
 from bot.channels.telegram.settings import load_telegram_settings
 from bot.channels.telegram.updates import to_inbound
@@ -151,55 +149,9 @@ def test_updates_become_inbound_messages_or_nothing():
     assert pressed is not None and pressed.choice == "m:menu"
 
 
-async def test_updates_of_one_chat_wait_for_each_other_others_do_not():
-    processor = ChatOrderedUpdateProcessor(16)
-    seen: list[str] = []
-    gate = asyncio.Event()
-
-    async def work(name: str, wait: bool) -> None:
-        if wait:
-            await gate.wait()
-        seen.append(name)
-
-    first = update(message=message(text="1"))
-    second = update(message=message(text="2"))
-    other_chat = update(
-        message=message(chat={"id": 8, "type": "private", "first_name": "Y"}, text="3")
-    )
-    tasks = [
-        asyncio.create_task(processor.process_update(first, work("a1", True))),
-        asyncio.create_task(processor.process_update(second, work("a2", False))),
-        asyncio.create_task(processor.process_update(other_chat, work("b1", False))),
-    ]
-    await asyncio.sleep(0.01)
-    assert seen == ["b1"]  # the other chat did not wait; a2 waits for a1
-    gate.set()
-    await asyncio.gather(*tasks)
-    assert seen == ["b1", "a1", "a2"]
-
-
-async def test_one_busy_chat_does_not_hold_every_slot():
-    processor = ChatOrderedUpdateProcessor(4)
-    gate = asyncio.Event()
-    done: list[int] = []
-
-    async def work(chat: int, wait: bool) -> None:
-        if wait:
-            await gate.wait()  # e.g. a slow Telegram round trip for chat 7
-        done.append(chat)
-
-    busy = update(message=message(text="x"))
-    calm = update(message=message(chat={"id": 8, "type": "private", "first_name": "Y"}, text="y"))
-    waiting = [asyncio.create_task(processor.process_update(busy, work(7, True))) for _ in range(6)]
-    other = asyncio.create_task(processor.process_update(calm, work(8, False)))
-    await asyncio.sleep(0.05)
-    assert done == [8]  # chat 8 did not wait behind chat 7's queue
-    gate.set()
-    await asyncio.gather(*waiting, other)
-    assert done.count(7) == 6
-
-
-async def test_a_half_sent_long_message_continues_where_it_stopped(store, monkeypatch):
+async def test_a_long_message_is_stored_per_piece_and_a_failed_piece_never_repeats_one(
+    store, monkeypatch
+):
     import types
 
     from telegram.error import NetworkError
@@ -226,15 +178,17 @@ async def test_a_half_sent_long_message_continues_where_it_stopped(store, monkey
     channel = types.SimpleNamespace(
         accounts=types.SimpleNamespace(chat_for=chat_for),
         app=types.SimpleNamespace(bot=types.SimpleNamespace(send_message=send_message)),
-        _progress={},
     )
-    for name in ("_call", "_steps", "send"):
+    for name in ("_call", "send"):
         setattr(channel, name, types.MethodType(getattr(TelegramChannel, name), channel))
     courier = Courier(store)
     courier.register("telegram", channel.send)
     text = "A" * 4000 + "\n\n" + "B" * 3000  # two pieces
     now = datetime.now(UTC)
-    await store.transaction(lambda db: outbox.put(db, "telegram", Outbound("tg:x", text), now))
+    stored = await store.transaction(
+        lambda db: outbox.put(db, "telegram", Outbound("tg:x", text), now)
+    )
+    assert [len(p.message.text) for p in stored] == [4000, 3000]
     await courier.deliver_pending()  # piece 1 goes, piece 2 fails five times
     await courier.deliver_pending()  # the retry sends piece 2 only
     assert sent == ["AAA", "BBB"]

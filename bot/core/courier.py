@@ -1,10 +1,14 @@
-"""The courier delivers the outbox: messages for someone other than the sender of a message.
+"""The courier delivers the outbox: every message the bot sends, one stored piece at a time.
 
-One worker per address delivers that address's messages oldest first, deleting each as soon
-as it is out, so a retry never repeats one; different addresses never wait for each other. A
-failed address waits with growing pauses of its own (other traffic does not speed it up), and
-nothing behind the failed message overtakes it. A channel that reports an address as
-unreachable (the parent blocked the bot) makes the engine end or hand back the handoff.
+One worker per address delivers that address's pieces oldest first; different addresses never
+wait for each other. Before a send the row is marked attempted; once it is out the row is
+deleted. So a retry never repeats a piece that went out, and after a crash only a piece whose
+send was under way can go out twice (the platform cannot tell us; a rare duplicate is better
+than a loss, and `resent_uncertain` counts them). A send that timed out after it may have
+reached the platform holds the address's next piece for `hold_seconds`, so nothing overtakes
+it. A failed address waits with growing pauses of its own, and nothing behind the failed piece
+overtakes it. A channel that reports an address as unreachable (the parent blocked the bot)
+makes the engine end or hand back the handoff.
 """
 
 from __future__ import annotations
@@ -14,23 +18,28 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
 
 from bot.core.messages import Outbound
-from bot.storage import AsyncStore
+from bot.storage import AsyncStore, drop_account
 from handoff import outbox
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[Outbound], Awaitable[None]]
-# The outbox row being delivered, for channels that send one message in several calls and
-# must resume (not repeat) after a failure; None for replies sent directly.
-delivery_id: ContextVar[int | None] = ContextVar("delivery_id", default=None)
+Forget = Callable[[str], None]
 MAX_ATTEMPTS = 200  # with pauses up to max_retry_seconds: hours of trying, then dropped (logged)
 
 
 class Undeliverable(Exception):  # noqa: N818 - reads as a verdict: the address is undeliverable
     """Raised by a channel when an address can never be reached again (blocked, deleted)."""
+
+
+class MaybeSent(Exception):  # noqa: N818 - reads as a verdict on one send
+    """Raised by a channel when a send failed after it may have reached the platform (a read
+    timeout): not repeated, but the address's next message waits until it is surely out."""
 
 
 class Courier:
@@ -42,13 +51,18 @@ class Courier:
         on_unreachable: Callable[[str], Awaitable[None]] | None = None,
         retry_seconds: float = 2.0,
         max_retry_seconds: float = 60.0,
+        hold_seconds: float = 10.0,
     ) -> None:
         self.store = store
         self.on_unreachable = on_unreachable
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
+        self.hold_seconds = hold_seconds
         self.channels: dict[str, Send] = {}
         self.accepts: dict[str, Callable[[str], bool]] = {}
+        self.forgets: dict[str, Forget] = {}
+        self.resent_uncertain = 0  # pieces sent again whose earlier send may have gone out
+        self.held = 0  # sends that timed out after reaching the platform
         self._wake = asyncio.Event()
         self._dispatching = asyncio.Lock()
         self._workers: dict[str, asyncio.Task[int]] = {}
@@ -56,15 +70,22 @@ class Courier:
         self._retry_at: dict[str, float] = {}  # address -> loop time of its next try
 
     def register(
-        self, channel: str, send: Send, accepts: Callable[[str], bool] | None = None
+        self,
+        channel: str,
+        send: Send,
+        accepts: Callable[[str], bool] | None = None,
+        forget: Forget | None = None,
     ) -> None:
         """Deliver messages for `channel` with `send`; unknown channels wait in the outbox.
 
-        `accepts` limits this process to some addresses (e.g. one terminal among several).
+        `accepts` limits this process to some addresses (e.g. one terminal among several);
+        `forget` drops a cached address once an erased parent's farewell is out.
         """
         self.channels[channel] = send
         if accepts is not None:
             self.accepts[channel] = accepts
+        if forget is not None:
+            self.forgets[channel] = forget
 
     def wake(self) -> None:
         """Something new is in the outbox (called by the engine after each transaction)."""
@@ -115,30 +136,51 @@ class Courier:
             self._workers.pop(address, None)
 
     async def _deliver(self, parcel: outbox.Parcel) -> bool:
-        """Send one message and forget it; False when this address must wait or is gone."""
+        """Send one piece and forget it; False when this address must wait or is gone."""
         address = parcel.message.to
         if parcel.attempts >= MAX_ATTEMPTS:
             log.warning("courier: gave up on a message after %d attempts", parcel.attempts)
-            await self.store.transaction(functools.partial(outbox.delivered, ids=[parcel.id]))
+            await self._done(parcel)
             return True
-        token = delivery_id.set(parcel.id)
+        if parcel.uncertain:  # an earlier send of it began and never reported back
+            self.resent_uncertain += 1
+            log.info("courier: sending again a message whose earlier send may have gone out")
+        now = datetime.now(UTC)
+        await self.store.transaction(
+            functools.partial(outbox.attempting, parcel_id=parcel.id, now=now)
+        )
         try:
             await self.channels[parcel.channel](parcel.message)
         except Undeliverable:
             log.info("courier: an address is unreachable on channel %s", parcel.channel)
             await self._unreachable(address)
             return False
+        except MaybeSent:  # keep the order: the next piece waits until this one is surely out
+            self.held += 1
+            log.warning("courier: a send timed out after reaching the platform; holding")
+            await asyncio.sleep(self.hold_seconds)
         except Exception as error:  # transient: keep it, retry later, keep the order
             log.warning("courier: delivery failed (%s); will retry", type(error).__name__)
-            await self.store.transaction(functools.partial(outbox.failed, ids=[parcel.id]))
+            await self.store.transaction(functools.partial(outbox.not_sent, parcel_id=parcel.id))
             self._pause(address)
             return False
-        finally:
-            delivery_id.reset(token)
-        await self.store.transaction(functools.partial(outbox.delivered, ids=[parcel.id]))
+        await self._done(parcel)
         self._failures.pop(address, None)
         self._retry_at.pop(address, None)
         return True
+
+    async def _done(self, parcel: outbox.Parcel) -> None:
+        """The piece is out (or given up): delete it; after a farewell, forget the account."""
+        message = parcel.message
+
+        def work(db: Database) -> bool:
+            outbox.delivered(db, [parcel.id])
+            return message.farewell and drop_account(db, message.to)
+
+        if await self.store.transaction(work):
+            forget = self.forgets.get(parcel.channel)
+            if forget is not None:
+                forget(message.to)
 
     def _pause(self, address: str) -> None:
         """This address waits before its next try: 2 s, 4 s, 8 s … up to max_retry_seconds."""

@@ -1,44 +1,47 @@
 """The conversation engine: one inbound message in, addressed outbound messages out.
 
 A message from a linked volunteer goes to the volunteer desk; a parent's message goes through
-the parent flow (crisis check first), or, during a handoff, to the parent desk. Replies to the
-sender are returned; messages for anyone else go to the outbox in the same transaction and a
-courier delivers them. The engine imports no channel library; state lives in the store.
+the parent flow (crisis check first), or, during a handoff, to the parent desk. Messages for
+anyone else go to the outbox in the same transaction and a courier delivers them; so do the
+sender's replies when the message came through the durable inbox (`handle(..., receipt)`),
+otherwise they are returned. The engine imports no channel library; state lives in the store.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NamedTuple, TypeVar
 
 from sqlite_utils import Database
 
-from bot.core.choices import MENU, split_command
+from bot.core.choices import split_command
 from bot.core.faq_flow import FaqFlow, Helpline
+from bot.core.forget_flow import ForgetFlow
 from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
 from bot.core.keyed_locks import KeyedLocks
-from bot.core.messages import Button, Inbound, Outbound
+from bot.core.messages import Inbound, Outbound
 from bot.core.parent_desk import ParentDesk
 from bot.core.parent_flow import ParentFlow
 from bot.core.parent_relay import ParentRelay
 from bot.core.person_flow import PersonFlow
 from bot.core.queue_watch import QueueWatch
+from bot.core.reply_route import ReplyRoute
 from bot.core.safety import CRISIS_CATEGORIES, CrisisCheck
 from bot.core.session import Session
 from bot.core.text_input import normalise
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
+from bot.core.turn_writer import TurnWriter
 from bot.core.volunteer_desk import VolunteerDesk
 from bot.storage import (
     AsyncStore,
     ConversationState,
     StorageBusy,
-    TranscriptLine,
     drop_conversation,
     load_state,
     write_turn,
@@ -52,8 +55,6 @@ from handoff.settings import HandoffSettings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_LINK_ATTEMPTS = 5
-FORGET_YES = MENU + "forget:yes"
-FORGET_NO = MENU + "forget:no"
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,11 @@ class Engine:
         self.store = store
         self.clock = clock
         self.on_outbox: Callable[[], None] = lambda: None  # the courier sets this to wake up
-        # A channel that caches addresses (Telegram) drops one when its parent is forgotten.
+        # A channel that caches addresses drops one when its parent is forgotten (direct replies;
+        # through the outbox, the courier does it once the farewell is out).
         self.on_forgotten: Callable[[str], None] = lambda address: None
+        # A channel may show a freshly linked volunteer their commands (Telegram's menu).
+        self.on_linked: Callable[[str, str], Awaitable[None]] | None = None
         entries = knowledge.faq.by_id
         handoff = self.settings.handoff
         self.faq = FaqFlow(texts, entries, self.settings.helpline)
@@ -129,6 +133,8 @@ class Engine:
             self.desk,
             self.settings.max_message_chars,
         )
+        self.writer = TurnWriter(store, texts, lambda: self.on_outbox())
+        self.forgetting = ForgetFlow(texts, self.relay, self.parents, self.writer)
         self._locks = KeyedLocks()  # messages of one conversation, strictly in order
 
     async def greet(self, conversation_id: str, channel: str) -> list[Outbound]:
@@ -157,19 +163,26 @@ class Engine:
                         session.state = "menu"
                         session.data.pop("handoff", None)
                     self.parents.show_current(session)
-            return await self._commit(session, None)
+            return await self.writer.commit(session, None, ReplyRoute(channel))
 
-    async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Handle one message and return the replies to its sender (already stored)."""
+    async def handle(self, inbound: Inbound, receipt: int | None = None) -> list[Outbound]:
+        """Handle one message and return the replies to its sender (already stored).
+
+        With `receipt` (its inbox row) the replies go to the outbox and the row is marked
+        handled, both in the turn's transaction; a busy database then raises StorageBusy, so
+        the inbox tries again later instead of losing the message."""
         inbound = replace(inbound, text=normalise(inbound.text))  # what a person reads
         address = inbound.conversation_id
+        route = ReplyRoute(inbound.channel, receipt)
         async with self._locks.hold(address):
             try:
                 ctx = await self.store.read(functools.partial(load_context, address=address))
                 if ctx.volunteer is not None:
-                    return await self._volunteer_turn(inbound)
-                return await self._parent_turn(inbound, ctx)
+                    return await self._volunteer_turn(inbound, route)
+                return await self._parent_turn(inbound, ctx, route)
             except StorageBusy:
+                if route.durable:
+                    raise
                 log.warning("storage busy; message not handled")
                 return [Outbound(address, self.texts.say("busy"))]
 
@@ -186,21 +199,22 @@ class Engine:
 
     async def _transaction(self, work: Callable[[Database], T]) -> T:
         """Run `work` atomically on the storage thread, then wake the courier."""
-        result = await self.store.transaction(work)
-        self.on_outbox()
-        return result
+        return await self.writer.transaction(work)
 
     # -- volunteers ---------------------------------------------------------------------------
 
-    async def _volunteer_turn(self, inbound: Inbound) -> list[Outbound]:
+    async def _volunteer_turn(self, inbound: Inbound, route: ReplyRoute) -> list[Outbound]:
         command = self._volunteer_command(inbound)
         now = self.clock()
 
         def work(db: Database) -> list[Outbound]:
             volunteer = registry.at_address(db, inbound.conversation_id)
             if volunteer is None:  # removed meanwhile
-                return [Outbound(inbound.conversation_id, self.texts.say("unknown_command"))]
-            return self.volunteers.handle(db, volunteer, inbound, command, now)
+                replies = [Outbound(inbound.conversation_id, self.texts.say("unknown_command"))]
+            else:
+                replies = self.volunteers.handle(db, volunteer, inbound, command, now)
+            route.write(db, replies, now)
+            return replies
 
         return await self._transaction(work)
 
@@ -226,7 +240,9 @@ class Engine:
         bare = (inbound.text or "").strip().rstrip("!.").lower()
         return self.command_of(inbound.text) or self.texts.bare_commands.get(bare)
 
-    async def _parent_turn(self, inbound: Inbound, ctx: Context) -> list[Outbound]:
+    async def _parent_turn(
+        self, inbound: Inbound, ctx: Context, route: ReplyRoute
+    ) -> list[Outbound]:
         """The safety gate first (commands, buttons, linking and relays included), then the
         rest: forgetting, linking, the handoff relay or the parent flow."""
         now = self.clock()
@@ -243,28 +259,31 @@ class Engine:
             # The command waits: help comes first. A plain question may get its answer too.
             question = None if split_command(inbound.text) else inbound.text
             self.parents.crisis(session, str(category), question)
-            return await self._commit(session, inbound.text)
+            return await self.writer.commit(session, inbound.text, route)
         command = None if category in CRISIS_CATEGORIES else self._command(inbound)
         if command == "forget":
-            return await self._ask_forget(session)
-        forget = self._forget_choice(session, inbound)
+            return await self.forgetting.ask(session, route)
+        forget = self.forgetting.choice(session, inbound)
         if forget is not None:
-            return await (self._forget(session, ctx.handoff) if forget else self._keep(session))
+            if forget:
+                return await self.forgetting.forget(session, ctx.handoff, route, self.on_forgotten)
+            return await self.forgetting.keep(session, route)
         if command == "link":
-            return await self._link(session, inbound)
+            return await self._link(session, inbound, route)
         if in_handoff:
-            return await self._turn_in_transaction(
+            return await self.writer.with_work(
                 session,
                 inbound.text,
                 lambda db: self._handoff_turn(db, session, inbound, command, category),
+                route,
             )
         self.parents.process(session, inbound, command, ctx.handoff, category)
         action = session.action
         if action is not None:
-            return await self._turn_in_transaction(
-                session, inbound.text, lambda db: self.desk.apply(db, session, action)
+            return await self.writer.with_work(
+                session, inbound.text, lambda db: self.desk.apply(db, session, action), route
             )
-        return await self._commit(session, inbound.text)
+        return await self.writer.commit(session, inbound.text, route)
 
     def _handoff_turn(
         self,
@@ -290,49 +309,7 @@ class Engine:
         if session.action is not None:
             self.desk.apply(db, session, session.action)
 
-    async def _ask_forget(self, session: Session) -> list[Outbound]:
-        """`/vergeet` asks first: erasing everything cannot be undone."""
-        t = self.texts
-        buttons = [
-            Button(FORGET_YES, t.button("forget_yes")),
-            Button(FORGET_NO, t.button("forget_no")),
-        ]
-        session.reply(t.say("forget_confirm"), buttons)
-        return await self._commit(session, None)
-
-    @staticmethod
-    def _forget_choice(session: Session, inbound: Inbound) -> bool | None:
-        """True or False when the parent answers the forget question (a press, or its label
-        typed in full; never a bare number), None otherwise."""
-        shown = {b.id: b.label for b in session.shown}
-        if FORGET_YES not in shown:
-            return None
-        choice = inbound.choice
-        if choice is None:
-            typed = (inbound.text or "").strip().lower()
-            choice = next((i for i, label in shown.items() if label.lower() == typed), None)
-        if choice not in (FORGET_YES, FORGET_NO):
-            return None
-        return choice == FORGET_YES
-
-    async def _keep(self, session: Session) -> list[Outbound]:
-        """The parent chose not to erase: say so, then where they were."""
-        session.data.pop("shown", None)
-        session.reply(self.texts.say("forget_kept"))
-        if session.state != "handoff":
-            self.parents.show_current(session)
-        return await self._commit(session, None)
-
-    async def _forget(self, session: Session, latest: Handoff | None) -> list[Outbound]:
-        """Delete the parent's data; a volunteer in an open conversation is told first."""
-        if latest is not None and latest.is_open:
-            await self._transaction(lambda db: self.relay.leave(db, session, latest.id))
-        await self.store.forget(session.conversation_id)
-        self.on_forgotten(session.conversation_id)
-        log.info("conversation forgotten on request")
-        return [Outbound(session.conversation_id, self.texts.say("forgotten"))]
-
-    async def _link(self, session: Session, inbound: Inbound) -> list[Outbound]:
+    async def _link(self, session: Session, inbound: Inbound, route: ReplyRoute) -> list[Outbound]:
         """`/aanmelden CODE`: link this account to a volunteer; the code is never stored."""
         code = (split_command(inbound.text) or ("", ""))[1]
         attempts = int(session.data.get("link_attempts", 0))
@@ -348,42 +325,21 @@ class Engine:
                 session.event("volunteer", outcome="link_failed")
                 session.reply(self.texts.say("link_failed"))
                 write_turn(db, session.to_state(), [], session.events)
+                route.write(db, session.replies, session.now)
                 return session.replies
             latest = queue.latest_for(db, session.conversation_id)
             if latest is not None and latest.is_open:  # a parent becoming a volunteer
                 self.relay.leave(db, session, latest.id)
             drop_conversation(db, session.conversation_id)  # now a volunteer, not a parent
-            self.notices.catch_up(db, volunteer, session.now)  # urgent requests at once
-            return [
-                Outbound(session.conversation_id, self.texts.tell("linked", name=volunteer.name))
-            ]
-
-        return await self._transaction(work)
-
-    async def _turn_in_transaction(
-        self, session: Session, inbound_text: str | None, work: Callable[[Database], None]
-    ) -> list[Outbound]:
-        """Queue work and the parent's turn in ONE transaction: both happen or neither."""
-
-        def run(db: Database) -> list[Outbound]:
-            work(db)
-            write_turn(db, session.to_state(), self._lines(session, inbound_text), session.events)
-            return session.replies
-
-        return await self._transaction(run)
-
-    @staticmethod
-    def _lines(session: Session, inbound_text: str | None) -> list[TranscriptLine]:
-        cid, now = session.conversation_id, session.now
-        lines = [TranscriptLine(cid, now, "in", inbound_text)] if inbound_text else []
-        return lines + [TranscriptLine(cid, now, "out", r.text) for r in session.replies]
-
-    async def _commit(self, session: Session, inbound_text: str | None) -> list[Outbound]:
-        try:
-            await self.store.commit_turn(
-                session.to_state(), self._lines(session, inbound_text), session.events
+            linked = Outbound(
+                session.conversation_id, self.texts.tell("linked", name=volunteer.name)
             )
-        except StorageBusy:
-            log.warning("storage busy; turn not stored")
-            return [Outbound(session.conversation_id, self.texts.say("busy"))]
-        return session.replies
+            route.write(db, [linked], session.now)  # before the catch-up: it reads first
+            self.notices.catch_up(db, volunteer, session.now)  # urgent requests at once
+            return [linked]
+
+        replies = await self._transaction(work)
+        linked = "link_attempts" not in session.data or session.data["link_attempts"] == attempts
+        if self.on_linked is not None and linked:
+            await self.on_linked(session.conversation_id, session.channel)
+        return replies

@@ -160,12 +160,14 @@ class Notices:
         text: str,
         now: datetime,
         buttons: Sequence[Button] = (),
+        about: Handoff | None = None,
     ) -> None:
-        """Queue a message for a volunteer's linked account; unlinked volunteers get nothing."""
+        """Queue a message for a volunteer's linked account; unlinked volunteers get nothing.
+        `about`: the handoff whose parent's words the text carries (erased with the parent)."""
         if volunteer.address and volunteer.channel:
-            outbox.put(
-                db, volunteer.channel, Outbound(volunteer.address, text, tuple(buttons)), now
-            )
+            parent = about.conversation_id if about is not None else None
+            message = Outbound(volunteer.address, text, tuple(buttons), about=parent)
+            outbox.put(db, volunteer.channel, message, now)
 
     def relay_to_volunteer(
         self,
@@ -194,7 +196,9 @@ class Notices:
                 line = self.texts.tell("relay_no_current", line=line, label=self.label(handoff))
             buttons = [self.switch_button(handoff)]
         if volunteer.address and volunteer.channel:
-            message = Outbound(volunteer.address, line, tuple(buttons), attachment)
+            message = Outbound(
+                volunteer.address, line, tuple(buttons), attachment, about=handoff.conversation_id
+            )
             outbox.put(db, volunteer.channel, message, now)
 
     def announce(
@@ -215,7 +219,7 @@ class Notices:
             text = self.texts.tell(key, header=self.header(handoff, now))
             if previous and handoff.preferred_volunteer == volunteer.id:
                 text += "\n" + self.texts.tell("previous")
-            self.to_volunteer(db, volunteer, text, now, [self.claim_button(handoff)])
+            self.to_volunteer(db, volunteer, text, now, [self.claim_button(handoff)], handoff)
 
     def announce_waiting(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 
@@ -47,9 +47,51 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Outbound:
-    """A message to one participant; the dispatcher hands it to that participant's channel."""
+    """A message to one participant; the dispatcher hands it to that participant's channel.
+
+    `about` names the parent whose words or case the message carries (a relay, a summary), so
+    that erasing that parent removes it from every outbox; `farewell` marks the last message
+    to an erased parent: once it is out, the channel forgets the account.
+    """
 
     to: str
     text: str
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None  # sent after the text, by the channel that has it
+    about: str | None = None
+    farewell: bool = False
+
+
+# The strictest platform limit we deliver to (Telegram: 4,096 characters per message).
+MAX_PIECE_CHARS = 4096
+
+
+def split_text(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return [p for p in pieces if p] or [""]
+
+
+def pieces(message: Outbound, limit: int = MAX_PIECE_CHARS) -> list[Outbound]:
+    """One message as the pieces a platform takes in one call each: text pieces (the buttons
+    on the last one), then the attachment alone. Each piece is stored and sent on its own, so a
+    failed piece never makes the earlier ones go out again."""
+    texts = split_text(message.text, limit) if message.text or not message.attachment else []
+    result = [
+        replace(message, text=piece, buttons=(), attachment=None, farewell=False) for piece in texts
+    ]
+    if result:
+        result[-1] = replace(result[-1], buttons=message.buttons)
+    if message.attachment is not None:
+        result.append(replace(message, text="", buttons=(), farewell=False))
+    result[-1] = replace(result[-1], farewell=message.farewell)
+    return result

@@ -229,7 +229,7 @@ class VolunteerDesk:
             self.button("close", f"closemenu:{handoff.id}"),
         ]
         summary = self.notices.summary(db, handoff, out.now)
-        out.say(summary + "\n\n" + t.tell("claimed", label=label), buttons)
+        out.say(summary + "\n\n" + t.tell("claimed", label=label), buttons, handoff)
 
     def _switch(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
         registry.set_current(db, v.id, handoff.id)

@@ -20,8 +20,12 @@ class Reply:
     messages: list[Outbound] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
-    def say(self, text: str, buttons: list[Button] | None = None) -> None:
-        self.messages.append(Outbound(self.to, text, tuple(buttons or ())))
+    def say(
+        self, text: str, buttons: list[Button] | None = None, about: Handoff | None = None
+    ) -> None:
+        """A reply; `about` when it carries a parent's words (erased with that parent)."""
+        parent = about.conversation_id if about is not None else None
+        self.messages.append(Outbound(self.to, text, tuple(buttons or ()), about=parent))
 
     def event(self, kind: str, topic: str | None = None, outcome: str | None = None) -> None:
         self.events.append(Event(kind, topic, outcome, hour_bucket(self.now)))

@@ -14,7 +14,9 @@ from bot.storage.model import (
 from bot.storage.schema import SCHEMA_VERSION
 from bot.storage.sqlite import (
     Store,
+    drop_account,
     drop_conversation,
+    erase_conversation,
     fetch_rows,
     from_text,
     load_state,
@@ -34,7 +36,9 @@ __all__ = [
     "StorageError",
     "Store",
     "TranscriptLine",
+    "drop_account",
     "drop_conversation",
+    "erase_conversation",
     "fetch_rows",
     "from_text",
     "hour_bucket",

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from bot.storage.model import ConversationState, Event, TranscriptLine
-from bot.storage.sqlite import Store, Turn
+from bot.storage.sqlite import Extra, Store, Turn
 
 T = TypeVar("T")
 
@@ -83,14 +83,18 @@ class AsyncStore:
         state: ConversationState,
         lines: Sequence[TranscriptLine],
         events: Sequence[Event],
+        extra: Extra = None,
     ) -> None:
-        """See Store.commit_turn; raises StorageBusy when the database stays locked."""
+        """See Store.commit_turn; raises StorageBusy when the database stays locked.
+
+        `extra(db)` runs in the same transaction; it may run twice (a failed group is retried
+        turn by turn), so it must only write, never append to outside state."""
         if self._closed:
             raise RuntimeError("AsyncStore is closed")
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         with self._pending_lock:
-            self._pending.append(((state, tuple(lines), tuple(events)), done))
+            self._pending.append(((state, tuple(lines), tuple(events), extra), done))
             first = len(self._pending) == 1
         if first:  # first of a new group: one flush takes everything queued
             loop.run_in_executor(self._executor, self._flush, loop)
@@ -138,6 +142,10 @@ class AsyncStore:
     async def forget(self, conversation_id: str) -> None:
         """See Store.forget."""
         await self._run(functools.partial(self._store.forget, conversation_id))
+
+    async def checkpoint(self) -> None:
+        """See Store.checkpoint."""
+        await self._run(self._store.checkpoint)
 
     async def close(self) -> None:
         """Close the Store on its thread (after calls already queued), then stop the thread."""

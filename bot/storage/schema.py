@@ -111,8 +111,28 @@ def _v3_triage(db: Database) -> None:
     db.execute("CREATE INDEX handoffs_queue ON handoffs (status, severity DESC, requested_at, id)")
 
 
+def _v4_durable(db: Database) -> None:
+    """A durable inbox (an update is stored before the platform hears it arrived; its key is
+    unique, so a redelivery counts once) and an outbox that knows each piece's delivery state:
+    `attempted_at` is set before a send, `about` names the parent whose words a row carries
+    (so /vergeet can remove it), `farewell` drops the channel account once delivered."""
+    db.execute(
+        "CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, "
+        "key TEXT NOT NULL, address TEXT NOT NULL, message TEXT, received_at TEXT NOT NULL, "
+        "handled_at TEXT, attempts INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute("CREATE UNIQUE INDEX inbox_key ON inbox (channel, key)")
+    db.execute("CREATE INDEX inbox_waiting ON inbox (address, id) WHERE handled_at IS NULL")
+    db.execute("CREATE INDEX inbox_handled ON inbox (handled_at) WHERE handled_at IS NOT NULL")
+    db.execute("ALTER TABLE outbox ADD COLUMN attempted_at TEXT")
+    db.execute("ALTER TABLE outbox ADD COLUMN about TEXT")
+    db.execute("ALTER TABLE outbox ADD COLUMN farewell INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX outbox_about ON outbox (about) WHERE about IS NOT NULL")
+    db.execute("CREATE INDEX outbox_address_id ON outbox (address, id)")
+
+
 # Append only: never edit or reorder a migration that has shipped.
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_handoff, _v3_triage)
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_handoff, _v3_triage, _v4_durable)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -53,7 +53,10 @@ def _state_row(state: ConversationState) -> dict[str, Any]:
     }
 
 
-Turn = tuple[ConversationState, Sequence[TranscriptLine], Sequence[Event]]
+# A turn to store: state, transcript lines, events, and work of the caller's own that must
+# commit with it (the inbox mark and the replies in the outbox), or None.
+Extra = Callable[[Database], None] | None
+Turn = tuple[ConversationState, Sequence[TranscriptLine], Sequence[Event], Extra]
 
 _UPSERT_STATE = (
     "INSERT INTO conversations (conversation_id, channel, state, node, path, crisis, data, "
@@ -140,6 +143,30 @@ def drop_conversation(db: Database, conversation_id: str) -> None:
     db.execute("DELETE FROM conversations WHERE conversation_id = ?", [conversation_id])
 
 
+def erase_conversation(db: Database, conversation_id: str) -> None:
+    """Delete a parent's conversation, transcript, handoffs with their messages and handled
+    inbox keys inside the caller's transaction (the outbox is the caller's to clean)."""
+    handoffs = "SELECT id FROM handoffs WHERE conversation_id = ?"
+    db.execute(f"DELETE FROM handoff_messages WHERE handoff_id IN ({handoffs})", [conversation_id])
+    db.execute("DELETE FROM handoffs WHERE conversation_id = ?", [conversation_id])
+    db.execute("DELETE FROM inbox WHERE address = ? AND handled_at IS NOT NULL", [conversation_id])
+    drop_conversation(db, conversation_id)
+
+
+def drop_account(db: Database, address: str) -> bool:
+    """Forget the platform account behind an erased parent once their farewell is out, unless
+    they have written again meanwhile (a new conversation or a message not yet handled)."""
+    return (
+        db.execute(
+            "DELETE FROM channel_accounts WHERE address = ? "
+            "AND NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM inbox WHERE address = ? AND handled_at IS NULL)",
+            [address, address, address],
+        ).rowcount
+        > 0
+    )
+
+
 def load_state(db: Database, conversation_id: str) -> ConversationState | None:
     """The stored state of a conversation inside the caller's read or transaction."""
     rows = fetch_rows(
@@ -176,6 +203,7 @@ def _purge_text(db: Database, cutoff: str) -> int:
         "DELETE FROM handoff_messages WHERE at < ? AND handoff_id IN "
         "(SELECT id FROM handoffs WHERE status = 'closed')",
         "DELETE FROM outbox WHERE created_at < ?",
+        "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
     ):
         deleted += db.execute(sql, [cutoff]).rowcount
     return deleted
@@ -248,17 +276,20 @@ class Store:
         state: ConversationState,
         lines: Sequence[TranscriptLine],
         events: Sequence[Event],
+        extra: Extra = None,
     ) -> None:
         """Store a turn atomically: upsert the state, append transcript lines and events."""
-        self.commit_turns([(state, lines, events)])
+        self.commit_turns([(state, lines, events, extra)])
 
     def commit_turns(self, turns: Sequence[Turn]) -> None:
         """Store several turns in ONE transaction (group commit): all of them or none."""
-        rows = [_turn_rows(*turn) for turn in turns]
+        rows = [(_turn_rows(state, lines, events), extra) for state, lines, events, extra in turns]
 
         def work() -> None:
-            for turn_rows in rows:
+            for turn_rows, extra in rows:
                 _write_rows(self._db, *turn_rows)
+                if extra is not None:
+                    extra(self._db)
 
         self._write(work)
 
@@ -318,17 +349,15 @@ class Store:
         stops matching anything: ids are never reused."""
 
         def work() -> None:
-            db = self._db
-            handoffs = "SELECT id FROM handoffs WHERE conversation_id = ?"
-            db.execute(
-                f"DELETE FROM handoff_messages WHERE handoff_id IN ({handoffs})", [conversation_id]
-            )
-            db.table("handoffs").delete_where("conversation_id = ?", [conversation_id])
-            db.table("outbox").delete_where("address = ?", [conversation_id])
-            db.table("channel_accounts").delete_where("address = ?", [conversation_id])
-            drop_conversation(db, conversation_id)
+            erase_conversation(self._db, conversation_id)
+            self._db.execute("DELETE FROM outbox WHERE address = ?", [conversation_id])
+            self._db.execute("DELETE FROM channel_accounts WHERE address = ?", [conversation_id])
 
         self._write(work)
+        self._checkpoint()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file, so text deleted in a transaction is gone from disk too."""
         self._checkpoint()
 
     def _checkpoint(self) -> None:

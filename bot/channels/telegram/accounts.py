@@ -52,19 +52,24 @@ class TelegramAccounts:
         return PREFIX + digest[:20]
 
     async def remember(self, address: str, chat_id: int) -> None:
-        """Keep the chat behind a pseudonym (once), so replies can be delivered later."""
-        if self._chats.get(address) == chat_id:
-            return
+        """Keep the chat behind a pseudonym, so replies can be delivered later."""
+        await self.store.transaction(lambda db: self.remember_in({address: chat_id}, db))
+        self.cache({address: chat_id})
+
+    def remember_in(self, chats: dict[str, int], db: Database) -> None:
+        """Inside the caller's transaction (the inbox's): store the chats behind pseudonyms.
+        Always written, never skipped by the cache: an erased parent's row may be gone."""
         now = to_text(datetime.now(UTC))
-        await self.store.transaction(
-            lambda db: db.execute(
-                "INSERT INTO channel_accounts (address, channel, platform_id, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET "
-                "platform_id = excluded.platform_id",
-                [address, CHANNEL, str(chat_id), now],
-            )
+        db.conn.executemany(
+            "INSERT INTO channel_accounts (address, channel, platform_id, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET "
+            "platform_id = excluded.platform_id",
+            [(address, CHANNEL, str(chat), now) for address, chat in chats.items()],
         )
-        self._chats[address] = chat_id
+
+    def cache(self, chats: dict[str, int]) -> None:
+        """Remember stored chats in memory (after their transaction committed)."""
+        self._chats.update(chats)
 
     def forget(self, address: str) -> None:
         """The parent asked to be forgotten (the row is gone): the next message links anew."""

@@ -1,9 +1,13 @@
-"""The Telegram adapter: PTB `Application` in, engine in the middle, Telegram calls out.
+"""The Telegram adapter: updates into the durable inbox, engine in the middle, Telegram out.
 
-Updates run concurrently across chats and in order within a chat (ChatOrderedUpdateProcessor).
-Replies go out through PTB's AIORateLimiter, which waits out 429s; 5xx and connection errors
-are retried here; a chat that blocked the bot is reported as unreachable; a ReadTimeout is not
-retried, because Telegram may have delivered the message already (no duplicates).
+Incoming updates are stored before Telegram hears they arrived: in polling mode the next
+`getUpdates` offset (which confirms a batch) is only asked for once the batch is stored; in
+webhook mode the answer 200 comes after the insert. The inbox reader then feeds the engine, in
+order per chat and concurrently across chats. Every message goes out through the outbox and
+the courier, one stored piece per Bot API call: PTB's AIORateLimiter waits out 429s, 5xx and
+connection errors are retried, a chat that blocked the bot is reported as unreachable, and a
+ReadTimeout is not repeated (Telegram may have delivered it) but holds the chat's next message.
+A 401 while running stops the bot with a clear message, so a supervisor can restart it.
 """
 
 from __future__ import annotations
@@ -12,209 +16,206 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
-from sqlite_utils import Database
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
-from bot.channels.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.channels.telegram.render import keyboard, split_text
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.updates import is_private, to_inbound
-from bot.core.courier import Courier, Undeliverable, delivery_id
+from bot.core.courier import Courier, MaybeSent, Undeliverable
 from bot.core.engine import Engine
+from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Attachment, Outbound
-from handoff import outbox, registry
+from handoff import registry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SEND_ATTEMPTS = 5
 SEND_BACKOFF_S = 0.5
+POLL_BACKOFF_S = (0.5, 30.0)  # first and longest pause after a failed getUpdates
 ALLOWED_UPDATES = ["message", "callback_query"]
-MAX_PROGRESS = 1000  # half-sent messages remembered for a retry
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build_application(
-    settings: TelegramSettings, webhook: bool, concurrent: bool = True
-) -> TelegramApp:
-    """A PTB Application for our Bot API server, with the rate limiter and ordered updates.
-
-    `concurrent=False` is PTB's default one-update-at-a-time processing (for comparison only).
-    """
-    updates: ChatOrderedUpdateProcessor | bool = (
-        ChatOrderedUpdateProcessor(256) if concurrent else False
-    )
-    builder = (
+def build_application(settings: TelegramSettings) -> TelegramApp:
+    """A PTB Application for our Bot API server with the rate limiter; no PTB updater: we
+    fetch updates ourselves, so none is confirmed before it is stored."""
+    return (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(updates)
         .request(
             HTTPXRequest(
                 connection_pool_size=64, read_timeout=settings.read_timeout, pool_timeout=10.0
             )
         )
         .get_updates_request(HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
+        .updater(None)
+        .build()
     )
-    if webhook:
-        builder = builder.updater(None)
-    return builder.build()
+
+
+class TokenRejectedError(Exception):
+    """Telegram answered 401 while the bot was running: the token was revoked or changed."""
 
 
 class TelegramChannel:
-    """Connects one Telegram bot to the engine and the courier."""
+    """Connects one Telegram bot to the inbox, the engine and the courier."""
 
     def __init__(
         self,
         engine: Engine,
         courier: Courier,
+        inbox: InboxReader,
         accounts: TelegramAccounts,
         settings: TelegramSettings,
         webhook: bool = False,
-        concurrent: bool = True,
     ) -> None:
         self.engine = engine
         self.courier = courier
+        self.inbox = inbox
         self.accounts = accounts
-        self._forgotten: set[str] = set()  # parents erased this turn: next message links anew
-        engine.on_forgotten = self._forgotten.add  # evicted once the reply is out
         self.settings = settings
-        self.app = build_application(settings, webhook, concurrent)
-        self.app.add_handler(TypeHandler(Update, self.on_update))
-        self.app.add_error_handler(self.on_error)
-        self._progress: dict[int | None, int] = {}  # outbox row -> steps sent before a failure
-        self._behind: set[str] = set()  # chats with replies waiting in the outbox
-        courier.register(CHANNEL, self.send)
+        self.webhook = webhook
+        self.app = build_application(settings)
+        self.failed = asyncio.Event()  # set when the bot must stop (401 while running)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._poller: asyncio.Task[None] | None = None
+        courier.register(CHANNEL, self.send, forget=accounts.forget)
+        engine.on_linked = self._volunteer_menu
 
     # -- in ----------------------------------------------------------------------------------
 
-    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """One update: answer a button press at once, let the engine work, send the replies."""
-        if update.callback_query is not None:
-            await self._quietly(update.callback_query.answer)
-        if not is_private(update) or update.effective_user is None:
-            return
-        address = self.accounts.address_for(update.effective_user.id)
-        inbound = to_inbound(update, address)
-        if inbound is None:
-            return
-        assert update.effective_chat is not None
-        await self.accounts.remember(address, update.effective_chat.id)
-        try:
-            replies = await self.engine.handle(inbound)
-        except Exception as error:  # the parent hears "probeer het zo opnieuw", nothing leaks
-            _log_failure(error)
-            replies = [Outbound(address, self.engine.texts.say("busy"))]
-        await self._reply(address, replies)
-        if address in self._forgotten:
-            self._forgotten.discard(address)
-            self.accounts.forget(address)
-        if self.engine.command_of(inbound.text) == "link":
-            await self._volunteer_menu(address, update.effective_chat.id)
+    async def take(self, updates: Sequence[Update]) -> None:
+        """Store a batch's private messages and button presses in the inbox (one transaction,
+        with the chats behind the pseudonyms), then answer the button presses. Raises when
+        nothing could be stored: the caller must not confirm the batch to Telegram."""
+        arrivals: list[Arrival] = []
+        chats: dict[str, int] = {}
+        for update in updates:
+            user, chat = update.effective_user, update.effective_chat
+            if not is_private(update) or user is None or chat is None:
+                continue
+            address = self.accounts.address_for(user.id)
+            inbound = to_inbound(update, address)
+            if inbound is not None:
+                arrivals.append(Arrival(str(update.update_id), inbound))
+                chats[address] = chat.id
+        if arrivals:
+            await self.inbox.accept(arrivals, functools.partial(self.accounts.remember_in, chats))
+            self.accounts.cache(chats)
+        for update in updates:
+            query = update.callback_query
+            if query is not None:
+                self._spawn(self._quietly(query.answer))
 
-    async def _volunteer_menu(self, address: str, chat_id: int) -> None:
+    async def poll(self) -> None:
+        """Long polling: fetch a batch, store it, and only then ask for the next offset (which
+        tells Telegram the batch arrived). Errors pause and retry; a 401 stops the bot."""
+        bot = self.app.bot
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset,
+                    timeout=self.settings.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                failures = 0
+            except InvalidToken:
+                self._fail()
+                return
+            except Conflict:
+                failures += 1
+                log.warning("telegram: another instance or a webhook uses this token; waiting")
+                await asyncio.sleep(_backoff(failures))
+                continue
+            except (NetworkError, TimedOut) as error:
+                failures += 1
+                log.warning("telegram: getUpdates failed (%s); retrying", type(error).__name__)
+                await asyncio.sleep(_backoff(failures))
+                continue
+            if not updates:
+                continue
+            await self._store_until_done(updates)
+            offset = updates[-1].update_id + 1
+
+    async def _store_until_done(self, updates: Sequence[Update]) -> None:
+        """Keep trying to store a batch (the database may be busy); nothing is confirmed first."""
+        failures = 0
+        while True:
+            try:
+                await self.take(updates)
+                return
+            except Exception as error:
+                failures += 1
+                log.warning("telegram: storing updates failed (%s); retrying", type(error).__name__)
+                await asyncio.sleep(_backoff(failures))
+
+    async def _volunteer_menu(self, address: str, channel: str) -> None:
         """A freshly linked volunteer gets the volunteer commands in their chat's menu."""
+        if channel != CHANNEL:
+            return
         volunteer = await self.engine.store.read(
             functools.partial(registry.at_address, address=address)
         )
-        if volunteer is None:
+        chat_id = await self.accounts.chat_for(address)
+        if volunteer is None or chat_id is None:
             return
         menu = [BotCommand(w, t) for w, t in self.engine.texts.command_menu(volunteer=True)]
         scope = BotCommandScopeChat(chat_id)
         await self._quietly(lambda: self.app.bot.set_my_commands(menu, scope=scope))
 
-    async def _reply(self, address: str, replies: list[Outbound]) -> None:
-        """Send the replies in order; what cannot go out now waits in the outbox, and while
-        anything waits there for this chat, new replies queue behind it (order is kept)."""
-        if address in self._behind:
-            if await self.engine.store.read(functools.partial(outbox.has_waiting, address=address)):
-                await self._defer(replies)
-                return
-            self._behind.discard(address)
-        for index, reply in enumerate(replies):
-            try:
-                await self.send(reply)
-            except Undeliverable:
-                await self.engine.unreachable(address)
-                return
-            except Exception as error:
-                log.warning("reply not sent (%s); kept for the courier", type(error).__name__)
-                await self._defer(replies[index:])
-                return
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    async def _defer(self, rest: list[Outbound]) -> None:
-        """Store unsent replies in the outbox; the courier delivers them, in order, later."""
-        if not rest:
-            return
-        self._behind.add(rest[0].to)
-        now = datetime.now(UTC)
-
-        def store(db: Database) -> None:
-            for reply in rest:
-                outbox.put(db, CHANNEL, reply, now)
-
-        await self.engine.store.transaction(store)
-        self.courier.wake()
-
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the kind of error and a correlation id, never the update's content; keep going."""
-        _log_failure(context.error)
+    def _fail(self) -> None:
+        """The token stopped working: stop, so that a supervisor restarts us (nothing is lost:
+        the inbox and the outbox keep what was not done)."""
+        log.error("telegram: the bot token was rejected while running (401)")
+        self.failed.set()
 
     # -- out ---------------------------------------------------------------------------------
 
     async def send(self, message: Outbound) -> None:
-        """Deliver one engine message: text pieces, keyboard on the last, then any copy.
+        """Deliver one stored piece: its text (with the keyboard), or a copied attachment.
 
-        If a later piece fails, the pieces already sent are remembered, so the retry of the
-        same message continues where it stopped instead of repeating them.
-        """
+        Pieces are cut before they are stored (one outbox row per call), so a failure never
+        repeats what already went out; a longer text here is a safety net only."""
         chat_id = await self.accounts.chat_for(message.to)
         if chat_id is None:
             raise Undeliverable(message.to)
-        steps = self._steps(chat_id, message)
-        key = delivery_id.get()  # the outbox row: ids are never reused
-        done = self._progress.get(key, 0) if key is not None else 0
-        if len(self._progress) > MAX_PROGRESS:  # rows the courier gave up on or dropped
-            self._progress.clear()
-        try:
-            for number, step in enumerate(steps):
-                if number >= done:
-                    await self._call(step)
-                    if key is not None:
-                        self._progress[key] = number + 1
-        except Undeliverable:
-            self._progress.pop(key, None)
-            raise
-        self._progress.pop(key, None)
-
-    def _steps(self, chat_id: int, message: Outbound) -> list[Callable[[], Awaitable[object]]]:
-        """The Bot API calls for one message, in order."""
         bot = self.app.bot
-        pieces = split_text(message.text)
-        markup = keyboard(message.buttons)
-        steps: list[Callable[[], Awaitable[object]]] = [
-            functools.partial(
-                bot.send_message,
-                chat_id,
-                piece,
-                reply_markup=markup if number == len(pieces) else None,
-            )
-            for number, piece in enumerate(pieces, 1)
-        ]
+        if message.text:
+            texts = split_text(message.text)
+            for number, piece in enumerate(texts, 1):
+                markup = keyboard(message.buttons) if number == len(texts) else None
+                await self._call(
+                    functools.partial(bot.send_message, chat_id, piece, reply_markup=markup)
+                )
         attachment = message.attachment
         if attachment is not None and attachment.channel == CHANNEL:
-            steps.append(functools.partial(self._copy, chat_id, attachment))
-        return steps
+            await self._call(functools.partial(self._copy, chat_id, attachment))
 
     async def _copy(self, chat_id: int, attachment: Attachment) -> object:
         """Copy a parent's photo or document: the copy has no forward header with a name."""
@@ -238,12 +239,14 @@ class TelegramChannel:
                     raise Undeliverable(str(error)) from error
                 log.warning("telegram refused a message (BadRequest); skipped")
                 return None
+            except InvalidToken as error:  # revoked while running: stop, keep the message
+                self._fail()
+                raise TokenRejectedError("telegram answered 401") from error
             except RetryAfter as error:  # the rate limiter gave up: wait and go on
                 await asyncio.sleep(_seconds(error.retry_after))
             except TimedOut as error:
-                if not _not_sent(error):
-                    log.warning("telegram call timed out after sending; not repeated")
-                    return None
+                if not _not_sent(error):  # it may be out: never twice, and nothing overtakes it
+                    raise MaybeSent("telegram call timed out after sending") from error
                 await asyncio.sleep(SEND_BACKOFF_S * 2 ** (attempt - 1))
             except NetworkError:  # 5xx, connection refused or reset: nothing was delivered
                 if attempt == SEND_ATTEMPTS:
@@ -261,11 +264,15 @@ class TelegramChannel:
     # -- life cycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Initialise PTB, publish the command menu and start processing updates."""
+        """Initialise PTB (getMe: a wrong token fails here), publish the command menu, and
+        receive updates: our own long polling, or nothing to start for a webhook."""
         await self.app.initialize()
         commands = [BotCommand(word, text) for word, text in self.engine.texts.command_menu()]
         await self._quietly(lambda: self.app.bot.set_my_commands(commands))
         await self.app.start()
+        if not self.webhook:
+            await self.app.bot.delete_webhook()  # getUpdates is refused while one is set
+            self._poller = asyncio.create_task(self.poll())
         self.courier.wake()  # messages that waited for this channel go out now
 
     def schedule_queue_watch(self, every: float) -> None:
@@ -279,20 +286,21 @@ class TelegramChannel:
         except Exception as error:  # the next run tries again
             _log_failure(error)
 
-    async def start_polling(self) -> None:
-        """Long polling (the default mode)."""
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0.0, timeout=self.settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
-        )
-
     async def stop(self) -> None:
-        """Stop polling and PTB; the courier and the engine are stopped by their owner."""
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        """Stop polling and PTB; the courier, inbox and engine are stopped by their owner."""
+        tasks = [t for t in (self._poller, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._poller = None
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+
+
+def _backoff(failures: int) -> float:
+    first, longest = POLL_BACKOFF_S
+    return float(min(longest, first * 2 ** min(failures - 1, 8)))
 
 
 def _log_failure(error: BaseException | None) -> str:

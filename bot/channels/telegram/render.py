@@ -7,26 +7,12 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.messages import Button
+from bot.core.messages import MAX_PIECE_CHARS, Button, split_text
 
-MAX_MESSAGE_CHARS = 4096
+MAX_MESSAGE_CHARS = MAX_PIECE_CHARS
+__all__ = ["MAX_MESSAGE_CHARS", "keyboard", "split_text"]
 MAX_CALLBACK_BYTES = 64
 SHORT_LABEL = 8  # labels this short ("👍 Ja", "Menu") share a row
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        if cut < limit // 2:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
-    return [p for p in pieces if p] or [""]
 
 
 def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:

@@ -1,8 +1,8 @@
 """Webhook mode: our own aiohttp server on the bot's event loop receives Telegram's updates.
 
 Each POST must carry the secret in `X-Telegram-Bot-Api-Secret-Token`; anything else is refused
-before the body is read. Accepted updates go into PTB's `update_queue`, where the ordered update
-processor takes them, exactly as in polling mode.
+before the body is read. An update is answered 200 only once it is stored in the durable inbox
+(a redelivered update id counts once); if it cannot be stored, 503 makes Telegram try again.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class WebhookServer:
         self.port: int | None = None
 
     async def receive(self, request: web.Request) -> web.Response:
-        """Check the secret, parse the update and queue it; Telegram only needs a quick 200."""
+        """Check the secret, parse the update and store it; 200 means it is safe with us."""
         given = request.headers.get(SECRET_HEADER, "")
         if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook: request with a wrong or missing secret refused")
@@ -48,7 +48,11 @@ class WebhookServer:
         if update is None:
             log.warning("webhook: a request that is not an update was refused")
             return web.Response(status=400, text="bad update")
-        await self.channel.app.update_queue.put(update)
+        try:
+            await self.channel.take([update])
+        except Exception as error:  # e.g. the database is locked: Telegram will retry
+            log.warning("webhook: update not stored (%s); asking for a retry", type(error).__name__)
+            return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
     async def health(self, request: web.Request) -> web.Response:

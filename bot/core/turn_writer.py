@@ -1,0 +1,80 @@
+"""Storing a turn: the conversation's state, transcript lines, events and (through the reply
+route) the inbox mark and the outbox rows, all in one transaction; then the courier wakes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlite_utils import Database
+
+from bot.core.messages import Outbound
+from bot.core.reply_route import ReplyRoute
+from bot.core.session import Session
+from bot.core.texts import Texts
+from bot.storage import AsyncStore, StorageBusy, TranscriptLine, write_turn
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TurnWriter:
+    """Writes turns for the engine; `wake` tells the courier something is in the outbox."""
+
+    def __init__(self, store: AsyncStore, texts: Texts, wake: Callable[[], None]) -> None:
+        self.store = store
+        self.texts = texts
+        self.wake = wake
+
+    async def transaction(self, work: Callable[[Database], T]) -> T:
+        """Run `work` atomically on the storage thread, then wake the courier."""
+        result = await self.store.transaction(work)
+        self.wake()
+        return result
+
+    async def with_work(
+        self,
+        session: Session,
+        inbound_text: str | None,
+        work: Callable[[Database], None],
+        route: ReplyRoute,
+    ) -> list[Outbound]:
+        """Queue work and the parent's turn in ONE transaction: both happen or neither."""
+
+        def run(db: Database) -> list[Outbound]:
+            work(db)
+            write_turn(db, session.to_state(), lines(session, inbound_text), session.events)
+            route.write(db, session.replies, session.now)
+            return session.replies
+
+        return await self.transaction(run)
+
+    async def commit(
+        self, session: Session, inbound_text: str | None, route: ReplyRoute
+    ) -> list[Outbound]:
+        """Store a turn without queue work (group commit: many parents, one transaction)."""
+        replies = list(session.replies)
+        try:
+            await self.store.commit_turn(
+                session.to_state(),
+                lines(session, inbound_text),
+                session.events,
+                functools.partial(route.write, replies=replies, now=session.now),
+            )
+        except StorageBusy:
+            if route.durable:
+                raise
+            log.warning("storage busy; turn not stored")
+            return [Outbound(session.conversation_id, self.texts.say("busy"))]
+        if route.durable:
+            self.wake()
+        return replies
+
+
+def lines(session: Session, inbound_text: str | None) -> list[TranscriptLine]:
+    """The turn's transcript: what the parent wrote, then each reply."""
+    cid, now = session.conversation_id, session.now
+    found = [TranscriptLine(cid, now, "in", inbound_text)] if inbound_text else []
+    return found + [TranscriptLine(cid, now, "out", r.text) for r in session.replies]

@@ -1,0 +1,108 @@
+"""The durable inbox: an incoming message is stored (under its platform key, unique per
+channel) before the platform is told it arrived, and marked handled in the same transaction
+as the turn it caused. A handled row keeps only its key, so a redelivery counts once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.core.messages import Attachment, Inbound
+from bot.storage.sqlite import from_text, to_text
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One stored, not yet handled message."""
+
+    id: int
+    inbound: Inbound
+    attempts: int
+
+
+def _encode(inbound: Inbound) -> str:
+    a = inbound.attachment
+    return json.dumps(
+        {
+            "at": to_text(inbound.at),
+            "text": inbound.text,
+            "choice": inbound.choice,
+            "kind": inbound.kind,
+            "attachment": [a.kind, a.channel, a.origin, a.ref] if a else None,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _decode(address: str, channel: str, value: str) -> Inbound:
+    data: dict[str, Any] = json.loads(value)
+    attachment = Attachment(*data["attachment"]) if data.get("attachment") else None
+    return Inbound(
+        address,
+        channel,
+        from_text(data["at"]),
+        text=data.get("text"),
+        choice=data.get("choice"),
+        kind=data.get("kind") or "text",
+        attachment=attachment,
+    )
+
+
+def put(db: Database, key: str, inbound: Inbound, now: datetime) -> int | None:
+    """Store a message under its platform key; None when that key was stored before."""
+    row = db.execute(
+        "INSERT INTO inbox (channel, key, address, message, received_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (channel, key) DO NOTHING RETURNING id",
+        [inbound.channel, key, inbound.conversation_id, _encode(inbound), to_text(now)],
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def waiting(db: Database, address: str, limit: int = 50) -> list[Letter]:
+    """The address's unhandled messages, oldest first."""
+    rows = db.execute(
+        "SELECT id, address, channel, message, attempts FROM inbox "
+        "WHERE address = ? AND handled_at IS NULL ORDER BY id LIMIT ?",
+        [address, limit],
+    ).fetchall()
+    return [Letter(row[0], _decode(row[1], row[2], row[3]), row[4]) for row in rows]
+
+
+def waiting_addresses(db: Database) -> list[str]:
+    """Addresses with unhandled messages, the longest waiting first."""
+    rows = db.execute(
+        "SELECT address, min(id) AS first FROM inbox WHERE handled_at IS NULL "
+        "GROUP BY address ORDER BY first"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def handled(db: Database, letter_id: int, now: datetime) -> None:
+    """The message's turn is stored: keep the key (for duplicates), drop the words."""
+    db.execute(
+        "UPDATE inbox SET handled_at = ?, message = NULL WHERE id = ?", [to_text(now), letter_id]
+    )
+
+
+def failed(db: Database, letter_id: int) -> int:
+    """Count a failed attempt to handle a message; returns the attempts so far."""
+    row = db.execute(
+        "UPDATE inbox SET attempts = attempts + 1 WHERE id = ? RETURNING attempts", [letter_id]
+    ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def forget(db: Database, address: str) -> None:
+    """A parent is erased: their handled keys go too (their unhandled messages are newer)."""
+    db.execute("DELETE FROM inbox WHERE address = ? AND handled_at IS NOT NULL", [address])
+
+
+def purge(db: Database, before: datetime) -> int:
+    """Forget keys handled before `before`: platforms redeliver only recent updates."""
+    return db.execute(
+        "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", [to_text(before)]
+    ).rowcount
