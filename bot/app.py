@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -85,7 +84,10 @@ async def keep_retention(
     """Purge every hour while the bot runs (the first purge happens at start)."""
     while True:
         await asyncio.sleep(every)
-        await purge_old_transcripts(store, days)
+        try:
+            await purge_old_transcripts(store, days)
+        except Exception as error:  # e.g. storage busy: the next hour tries again
+            log.warning("retention: purge failed (%s)", type(error).__name__)
 
 
 async def keep_watch(engine: Engine, every: float) -> None:
@@ -137,7 +139,5 @@ async def open_service(
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)  # none may mask the exit reason
         await store.close()

@@ -35,6 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 async def serve(settings: Settings, telegram: TelegramSettings, stop: asyncio.Event) -> None:
     """Run the helpline with the Telegram channel until `stop` is set."""
     async with open_service(settings, poll_seconds=OUTBOX_POLL_SECONDS, watch=False) as service:
+        # After a send timed out, the chat's next message waits as long again (order kept).
+        service.courier.hold_seconds = telegram.read_timeout
         accounts = await TelegramAccounts.open(service.engine.store, telegram.pseudonym_secret)
         webhook = telegram.mode == "webhook"
         channel = TelegramChannel(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.core.messages import Attachment, Button, Outbound, pieces
-from bot.storage import to_text
+from bot.storage import drop_account, to_text
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,14 @@ def has_waiting(db: Database, address: str) -> bool:
     )
 
 
-def attempting(db: Database, parcel_id: int, now: datetime) -> None:
-    """Record that a send begins: if we stop before its outcome, the row says so."""
-    db.execute(
-        "UPDATE outbox SET attempted_at = ?, attempts = attempts + 1 WHERE id = ?",
+def attempting(db: Database, parcel_id: int, now: datetime) -> bool:
+    """Record that a send begins (if we stop before its outcome, the row says so); False when
+    the row is gone meanwhile (erased by /vergeet, purged, given up): then nothing is sent."""
+    row = db.execute(
+        "UPDATE outbox SET attempted_at = ?, attempts = attempts + 1 WHERE id = ? RETURNING id",
         [to_text(now), parcel_id],
-    )
+    ).fetchone()
+    return row is not None
 
 
 def delivered(db: Database, ids: list[int]) -> None:
@@ -134,8 +136,11 @@ def failed(db: Database, ids: list[int]) -> None:
 
 
 def drop_for(db: Database, address: str) -> int:
-    """Give up on an address that can no longer be reached (e.g. the parent blocked the bot)."""
-    return db.execute("DELETE FROM outbox WHERE address = ?", [address]).rowcount
+    """Give up on an address that can no longer be reached (e.g. the parent blocked the bot);
+    an erased parent's account goes with it (their farewell can never go out now)."""
+    dropped = db.execute("DELETE FROM outbox WHERE address = ?", [address]).rowcount
+    drop_account(db, address)
+    return int(dropped)
 
 
 def drop_about(db: Database, conversation_id: str) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.core.courier import Courier, Undeliverable
 from bot.core.engine import Engine
+from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Attachment, Button, Inbound, Outbound
 
 
@@ -52,10 +54,17 @@ class FakeChannel:
 
     name = "fake"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, durable: bool = False) -> None:
+        """`durable`: messages go through the inbox and every reply through the outbox, as on
+        Telegram; otherwise replies come straight back from `engine.handle`."""
         self.engine = engine
-        self.courier = Courier(engine.store, on_unreachable=engine.unreachable)
-        self.courier.register(self.name, self.send)
+        self.courier = Courier(engine.store, on_unreachable=engine.unreachable, hold_seconds=0)
+        self.forgotten: list[str] = []  # accounts dropped after an erased parent's farewell
+        self.courier.register(self.name, self.send, forget=self.forgotten.append)
+        self.inbox = InboxReader(engine, retry_seconds=0.01) if durable else None
+        if self.inbox is not None:
+            self.inbox.serve(self.name)
+        self._keys = itertools.count(1)
         self.participants: dict[str, FakeParent] = {}
         self.blocked: set[str] = set()
         self.failing: set[str] = set()
@@ -160,6 +169,13 @@ class FakeParent:
         return replies
 
     async def _send(self, inbound: Inbound) -> list[Outbound]:
+        inbox = self.network.inbox if self.network is not None else None
+        if self.network is not None and inbox is not None:  # as on Telegram: stored first
+            before = len(self.received)
+            await inbox.accept([Arrival(str(next(self.network._keys)), inbound)])
+            await inbox.drain()
+            await self.network.settle()
+            return self.received[before:]
         replies = await self.engine.handle(inbound)
         assert all(r.to == self.name for r in replies)
         for reply in replies:

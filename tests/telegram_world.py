@@ -53,7 +53,10 @@ class TelegramWorld:
         self.store = await AsyncStore.open(self.db_path)
         self.engine = Engine(self.knowledge, tree, safety, texts, self.store, ALWAYS_OPEN)
         self.courier = Courier(
-            self.store, on_unreachable=self.engine.unreachable, retry_seconds=0.05
+            self.store,
+            on_unreachable=self.engine.unreachable,
+            retry_seconds=0.05,
+            hold_seconds=self.settings.read_timeout,
         )
         self.engine.on_outbox = self.courier.wake
         self.inbox = InboxReader(self.engine, retry_seconds=0.05)

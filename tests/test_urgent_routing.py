@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 
-
 from bot.storage import SCHEMA_VERSION, Store
 from tests.fakes import FakeParent, Helpline
 from tests.test_handoff_queue import ask_person

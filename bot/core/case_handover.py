@@ -239,4 +239,4 @@ class Handover:
         )
         for coordinator in routing.coordinators(registry.reachable(db)):
             if coordinator.id != v.id:
-                self.notices.to_volunteer(db, coordinator, text, out.now)
+                self.notices.to_volunteer(db, coordinator, text, out.now, about=closed)

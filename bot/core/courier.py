@@ -106,6 +106,10 @@ class Courier:
                 functools.partial(outbox.waiting_addresses, channels=channels)
             )
             now = asyncio.get_running_loop().time()
+            waiting = {address for _, address in addresses}
+            for gone in [a for a in self._retry_at if a not in waiting]:  # erased, purged …
+                self._retry_at.pop(gone, None)  # … or delivered by another process:
+                self._failures.pop(gone, None)  # no pause may make run() spin
             for channel, address in addresses:
                 accepts = self.accepts.get(channel)
                 if address in self._workers or (accepts is not None and not accepts(address)):
@@ -141,14 +145,17 @@ class Courier:
         if parcel.attempts >= MAX_ATTEMPTS:
             log.warning("courier: gave up on a message after %d attempts", parcel.attempts)
             await self._done(parcel)
+            self._failures.pop(address, None)
+            self._retry_at.pop(address, None)
             return True
         if parcel.uncertain:  # an earlier send of it began and never reported back
             self.resent_uncertain += 1
             log.info("courier: sending again a message whose earlier send may have gone out")
         now = datetime.now(UTC)
-        await self.store.transaction(
+        if not await self.store.transaction(
             functools.partial(outbox.attempting, parcel_id=parcel.id, now=now)
-        )
+        ):
+            return True  # erased or given up meanwhile: never send what is gone
         try:
             await self.channels[parcel.channel](parcel.message)
         except Undeliverable:

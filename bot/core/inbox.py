@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Outbound
 from bot.core.reply_route import ReplyRoute
+from bot.core.safety import CRISIS_CATEGORIES
 from bot.core.text_input import normalise
 from bot.storage import StorageBusy, inbox
 
@@ -51,9 +52,15 @@ class InboxReader:
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
         self._running = asyncio.Semaphore(max_running)
+        self.channels: set[str] = set()  # whose stored messages this process handles
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()  # a worker must look once more before it stops
         self._stopped = False
+
+    def serve(self, channel: str) -> None:
+        """This process handles `channel`'s stored messages (a terminal next to the Telegram
+        bot must not answer Telegram's parents)."""
+        self.channels.add(channel)
 
     async def accept(
         self, arrivals: Sequence[Arrival], prepare: Prepare | None = None
@@ -86,7 +93,10 @@ class InboxReader:
 
     async def resume(self) -> int:
         """Start workers for every conversation with unhandled messages (after a restart)."""
-        addresses = await self.store.read(inbox.waiting_addresses)
+        channels = sorted(self.channels)
+        addresses = await self.store.read(
+            functools.partial(inbox.waiting_addresses, channels=channels)
+        )
         for address in addresses:
             self.notify(address)
         if addresses:
@@ -148,6 +158,8 @@ class InboxReader:
         database) is answered with an apology and marked handled, so it cannot block the rest."""
         try:
             await self.engine.handle(letter.inbound, receipt=letter.id)
+        except inbox.AlreadyHandled:  # another process was first: its turn counts
+            log.info("inbox: a message was handled elsewhere meanwhile")
         except StorageBusy:
             raise
         except Exception as error:
@@ -158,17 +170,26 @@ class InboxReader:
             attempts = await self.store.transaction(
                 functools.partial(inbox.failed, letter_id=letter.id)
             )
+            if attempts == 0:  # handled after all (the error came after the commit)
+                return
             if attempts < MAX_HANDLE_ATTEMPTS:
                 raise
             await self._apologise(letter)
 
     async def _apologise(self, letter: inbox.Letter) -> None:
-        """Give up on one message: the sender hears something went wrong and may try again."""
+        """Give up on one message: the sender hears something went wrong and may try again;
+        a message about suicide or harm still gets that help first (the check cannot fail)."""
         inbound = letter.inbound
-        sorry = Outbound(inbound.conversation_id, self.engine.texts.say("busy"))
+        texts = self.engine.texts
+        category = self.engine.safety.triage(inbound.text).category if inbound.text else None
+        parts = [texts.say(f"crisis_{category}")] if category in CRISIS_CATEGORIES else []
+        sorry = Outbound(inbound.conversation_id, "\n\n".join([*parts, texts.say("busy")]))
         route = ReplyRoute(inbound.channel, letter.id)
         now = datetime.now(UTC)
-        await self.store.transaction(lambda db: route.write(db, [sorry], now))
+        try:
+            await self.store.transaction(lambda db: route.write(db, [sorry], now))
+        except inbox.AlreadyHandled:
+            return
         self.engine.on_outbox()
 
     def _pause(self, failures: int) -> float:

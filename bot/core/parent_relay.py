@@ -201,7 +201,7 @@ class ParentRelay:
         t = self.texts
         label, name = self.notices.label(handoff), t.word("triage_names", category)
         self.notices.to_volunteer(
-            db, volunteer, t.tell("crisis_alert", label=label, category=name), now
+            db, volunteer, t.tell("crisis_alert", label=label, category=name), now, about=handoff
         )
         text = t.tell(
             "crisis_alert_coordinator",
@@ -212,7 +212,7 @@ class ParentRelay:
         )
         for coordinator in routing.coordinators(registry.reachable(db)):
             if coordinator.id != volunteer.id:
-                self.notices.to_volunteer(db, coordinator, text, now)
+                self.notices.to_volunteer(db, coordinator, text, now, about=handoff)
 
     def stop(
         self, db: Database, session: Session, handoff: Handoff, volunteer: Volunteer | None

@@ -88,6 +88,7 @@ class QueueWatch:
                 ),
                 now,
                 [self.notices.claim_button(handoff)],
+                about=handoff,
             )
         queue.set_fields(db, handoff.id, escalated=1)
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from bot.storage.model import ConversationState, Event, TranscriptLine
+from bot.storage.model import ConversationState, Event, StorageBusy, TranscriptLine
 from bot.storage.sqlite import Extra, Store, Turn
 
 T = TypeVar("T")
@@ -110,6 +110,8 @@ class AsyncStore:
         try:
             self._store.commit_turns([turn for turn, _ in batch])
             outcomes: list[BaseException | None] = [None] * len(batch)
+        except StorageBusy as busy:  # locked for everyone: retrying each alone only waits longer
+            outcomes = [busy] * len(batch)
         except Exception as group_error:
             outcomes = (
                 [group_error]

@@ -15,6 +15,11 @@ from bot.core.messages import Attachment, Inbound
 from bot.storage.sqlite import from_text, to_text
 
 
+class AlreadyHandled(Exception):  # noqa: N818 - reads as a verdict on one message
+    """Raised inside a turn's transaction when its message was handled meanwhile (by another
+    process): the transaction rolls back, so the turn never counts twice."""
+
+
 @dataclass(frozen=True)
 class Letter:
     """One stored, not yet handled message."""
@@ -72,33 +77,40 @@ def waiting(db: Database, address: str, limit: int = 50) -> list[Letter]:
     return [Letter(row[0], _decode(row[1], row[2], row[3]), row[4]) for row in rows]
 
 
-def waiting_addresses(db: Database) -> list[str]:
-    """Addresses with unhandled messages, the longest waiting first."""
+def waiting_addresses(db: Database, channels: list[str]) -> list[str]:
+    """Addresses on these channels with unhandled messages, the longest waiting first."""
+    if not channels:
+        return []
+    marks = ", ".join("?" for _ in channels)
     rows = db.execute(
-        "SELECT address, min(id) AS first FROM inbox WHERE handled_at IS NULL "
-        "GROUP BY address ORDER BY first"
+        f"SELECT address, min(id) AS first FROM inbox WHERE handled_at IS NULL "
+        f"AND channel IN ({marks}) GROUP BY address ORDER BY first",
+        channels,
     ).fetchall()
     return [row[0] for row in rows]
 
 
 def handled(db: Database, letter_id: int, now: datetime) -> None:
-    """The message's turn is stored: keep the key (for duplicates), drop the words."""
-    db.execute(
-        "UPDATE inbox SET handled_at = ?, message = NULL WHERE id = ?", [to_text(now), letter_id]
-    )
+    """The message's turn is stored: keep the key (for duplicates), drop the words. Raises
+    AlreadyHandled (rolling the turn back) if it was handled meanwhile."""
+    row = db.execute(
+        "UPDATE inbox SET handled_at = ?, message = NULL WHERE id = ? AND handled_at IS NULL "
+        "RETURNING id",
+        [to_text(now), letter_id],
+    ).fetchone()
+    if row is None:
+        raise AlreadyHandled(f"inbox row {letter_id}")
 
 
 def failed(db: Database, letter_id: int) -> int:
-    """Count a failed attempt to handle a message; returns the attempts so far."""
+    """Count a failed attempt to handle a message; returns the attempts so far (0 when it
+    was handled meanwhile: then there is nothing to give up on)."""
     row = db.execute(
-        "UPDATE inbox SET attempts = attempts + 1 WHERE id = ? RETURNING attempts", [letter_id]
+        "UPDATE inbox SET attempts = attempts + 1 WHERE id = ? AND handled_at IS NULL "
+        "RETURNING attempts",
+        [letter_id],
     ).fetchone()
     return 0 if row is None else int(row[0])
-
-
-def forget(db: Database, address: str) -> None:
-    """A parent is erased: their handled keys go too (their unhandled messages are newer)."""
-    db.execute("DELETE FROM inbox WHERE address = ? AND handled_at IS NOT NULL", [address])
 
 
 def purge(db: Database, before: datetime) -> int:

@@ -144,13 +144,21 @@ def drop_conversation(db: Database, conversation_id: str) -> None:
 
 
 def erase_conversation(db: Database, conversation_id: str) -> None:
-    """Delete a parent's conversation, transcript, handoffs with their messages and handled
-    inbox keys inside the caller's transaction (the outbox is the caller's to clean)."""
+    """Delete a parent's conversation, transcript and handoffs with their messages, and unlink
+    their handled inbox keys, inside the caller's transaction (the outbox is the caller's)."""
     handoffs = "SELECT id FROM handoffs WHERE conversation_id = ?"
     db.execute(f"DELETE FROM handoff_messages WHERE handoff_id IN ({handoffs})", [conversation_id])
     db.execute("DELETE FROM handoffs WHERE conversation_id = ?", [conversation_id])
-    db.execute("DELETE FROM inbox WHERE address = ? AND handled_at IS NOT NULL", [conversation_id])
+    forget_inbox_keys(db, conversation_id)
     drop_conversation(db, conversation_id)
+
+
+def forget_inbox_keys(db: Database, address: str) -> None:
+    """Handled inbox keys stay (a redelivered update must still count once) but no longer say
+    whose they were; retention removes them later."""
+    db.execute(
+        "UPDATE inbox SET address = '' WHERE address = ? AND handled_at IS NOT NULL", [address]
+    )
 
 
 def drop_account(db: Database, address: str) -> bool:
@@ -204,6 +212,12 @@ def _purge_text(db: Database, cutoff: str) -> int:
         "(SELECT id FROM handoffs WHERE status = 'closed')",
         "DELETE FROM outbox WHERE created_at < ?",
         "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
+        # accounts nobody needs any more (an erased parent whose farewell never went out)
+        "DELETE FROM channel_accounts WHERE created_at < ? "
+        "AND address NOT IN (SELECT conversation_id FROM conversations) "
+        "AND address NOT IN (SELECT address FROM volunteers WHERE address IS NOT NULL) "
+        "AND address NOT IN (SELECT address FROM outbox) "
+        "AND address NOT IN (SELECT address FROM inbox WHERE handled_at IS NULL)",
     ):
         deleted += db.execute(sql, [cutoff]).rowcount
     return deleted

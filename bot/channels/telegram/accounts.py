@@ -60,6 +60,10 @@ class TelegramAccounts:
         """Inside the caller's transaction (the inbox's): store the chats behind pseudonyms.
         Always written, never skipped by the cache: an erased parent's row may be gone."""
         now = to_text(datetime.now(UTC))
+        db.conn.executemany(  # a chat that had another pseudonym (the secret was changed)
+            "DELETE FROM channel_accounts WHERE channel = ? AND platform_id = ? AND address != ?",
+            [(CHANNEL, str(chat), address) for address, chat in chats.items()],
+        )
         db.conn.executemany(
             "INSERT INTO channel_accounts (address, channel, platform_id, created_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET "

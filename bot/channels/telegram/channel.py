@@ -23,7 +23,6 @@ import httpx
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import (
     BadRequest,
-    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -48,6 +47,7 @@ T = TypeVar("T")
 SEND_ATTEMPTS = 5
 SEND_BACKOFF_S = 0.5
 POLL_BACKOFF_S = (0.5, 30.0)  # first and longest pause after a failed getUpdates
+STORE_ATTEMPTS = 3  # failed stores of a batch before its updates are stored one by one
 ALLOWED_UPDATES = ["message", "callback_query"]
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -99,6 +99,7 @@ class TelegramChannel:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._poller: asyncio.Task[None] | None = None
         courier.register(CHANNEL, self.send, forget=accounts.forget)
+        inbox.serve(CHANNEL)
         engine.on_linked = self._volunteer_menu
 
     # -- in ----------------------------------------------------------------------------------
@@ -132,34 +133,41 @@ class TelegramChannel:
         bot = self.app.bot
         offset: int | None = None
         failures = 0
-        while True:
-            try:
-                updates = await bot.get_updates(
-                    offset=offset,
-                    timeout=self.settings.poll_timeout,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-                failures = 0
-            except InvalidToken:
-                self._fail()
-                return
-            except Conflict:
-                failures += 1
-                log.warning("telegram: another instance or a webhook uses this token; waiting")
-                await asyncio.sleep(_backoff(failures))
-                continue
-            except (NetworkError, TimedOut) as error:
-                failures += 1
-                log.warning("telegram: getUpdates failed (%s); retrying", type(error).__name__)
-                await asyncio.sleep(_backoff(failures))
-                continue
-            if not updates:
-                continue
-            await self._store_until_done(updates)
-            offset = updates[-1].update_id + 1
+        try:
+            while True:
+                try:
+                    updates = await bot.get_updates(
+                        offset=offset,
+                        timeout=self.settings.poll_timeout,
+                        allowed_updates=ALLOWED_UPDATES,
+                    )
+                    failures = 0
+                except InvalidToken:
+                    self._fail()
+                    return
+                except RetryAfter as error:  # getUpdates is not rate limited by PTB
+                    await asyncio.sleep(_seconds(error.retry_after))
+                    continue
+                except Exception as error:  # network, 5xx, 409 (a webhook or a second bot)
+                    failures += 1
+                    log.warning("telegram: getUpdates failed (%s); retrying", type(error).__name__)
+                    await asyncio.sleep(_backoff(failures))
+                    continue
+                if not updates:
+                    continue
+                await self._store_until_done(updates)
+                offset = updates[-1].update_id + 1
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            log.error("telegram: polling stopped unexpectedly")
+            self.failed.set()  # never alive but deaf: stop, so a supervisor restarts us
+            raise
 
     async def _store_until_done(self, updates: Sequence[Update]) -> None:
-        """Keep trying to store a batch (the database may be busy); nothing is confirmed first."""
+        """Keep trying to store a batch (the database may be busy); nothing is confirmed first.
+        After a few failures each update is tried alone, so one that can never be stored (a
+        bug) is logged and let go instead of stopping every chat."""
         failures = 0
         while True:
             try:
@@ -169,6 +177,13 @@ class TelegramChannel:
                 failures += 1
                 log.warning("telegram: storing updates failed (%s); retrying", type(error).__name__)
                 await asyncio.sleep(_backoff(failures))
+            if failures >= STORE_ATTEMPTS and len(updates) > 1:
+                for update in updates:
+                    await self._store_until_done([update])
+                return
+            if failures >= STORE_ATTEMPTS * 4:  # one update, about a minute of trying
+                log.error("telegram: an update could not be stored; it is skipped")
+                return
 
     async def _volunteer_menu(self, address: str, channel: str) -> None:
         """A freshly linked volunteer gets the volunteer commands in their chat's menu."""
@@ -218,11 +233,17 @@ class TelegramChannel:
             await self._call(functools.partial(self._copy, chat_id, attachment))
 
     async def _copy(self, chat_id: int, attachment: Attachment) -> object:
-        """Copy a parent's photo or document: the copy has no forward header with a name."""
+        """Copy a parent's photo or document: the copy has no forward header with a name. A
+        refusal about the original (its sender erased or gone) skips the copy: it must never
+        make the recipient count as unreachable."""
         origin = await self.accounts.chat_for(attachment.origin)
         if origin is None:
             return None
-        return await self.app.bot.copy_message(chat_id, origin, int(attachment.ref))
+        try:
+            return await self.app.bot.copy_message(chat_id, origin, int(attachment.ref))
+        except (BadRequest, Forbidden):
+            log.warning("telegram: a file could not be copied; skipped")
+            return None
 
     async def _call(self, request: Callable[[], Awaitable[T]]) -> T | None:
         """One Bot API call with our retry policy; None when Telegram refused this message."""
