@@ -1,6 +1,11 @@
 """Engine benchmark: inbound FAQ questions per second through engine + SQLite store, and the
 median and p99 latency per message, on one event loop (one core for the engine).
 
+Two paths: `direct` calls `engine.handle` and gets the replies back (the terminal's path);
+`durable` is the channels' path: each message is stored in the inbox, handled by the inbox
+reader, its replies written to the outbox in the turn's transaction and delivered by the
+courier to a channel that only counts them (latency: stored -> last reply delivered).
+
 Run from the project root: .venv/bin/python -m bench.bench_engine [--messages 3000]
 """
 
@@ -15,7 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import load_content
-from bot.core.messages import Inbound
+from bot.core.courier import Courier
+from bot.core.inbox import Arrival, InboxReader
+from bot.core.messages import Inbound, Outbound
 from bot.storage import AsyncStore
 
 QUESTIONS = [
@@ -30,6 +37,10 @@ QUESTIONS = [
     "hoe krijg ik extra hulp op school voor mijn kind met adhd",
     "wat doet een ib er",
 ]
+
+
+# Questions that each get an FAQ answer (ending "Heeft dit geholpen?"), also asked twice in a row.
+ANSWERED_QUESTIONS = tuple(q for q in QUESTIONS if q != "wanneer is mijn kind leerplichtig")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -65,7 +76,58 @@ async def run(messages: int, parents: int, concurrency: int) -> None:
         elapsed = time.perf_counter() - start
         await store.close()
     print(
-        f"{messages} FAQ messages from {parents} parents, {concurrency} at a time: "
+        f"direct: {messages} FAQ messages from {parents} parents, {concurrency} at a time: "
+        f"{messages / elapsed:,.0f} messages/s; latency median "
+        f"{statistics.median(latencies) * 1000:.2f} ms, p99 "
+        f"{percentile(latencies, 0.99) * 1000:.2f} ms"
+    )
+
+
+async def run_durable(messages: int, parents: int, concurrency: int) -> None:
+    """The same questions through inbox, engine, outbox and courier; `concurrency` parents
+    have a question waiting at any time (each asks the next once its answer is delivered)."""
+    content = load_content()
+    with tempfile.TemporaryDirectory() as folder:
+        store = await AsyncStore.open(Path(folder) / "bench.db")
+        engine = content.engine(store)
+        courier = Courier(store)
+        engine.on_outbox = courier.wake
+        inbox = InboxReader(engine)
+        inbox.serve("bench")
+        answered: dict[str, asyncio.Event] = {}
+
+        async def deliver(message: Outbound) -> None:
+            if "Heeft dit geholpen?" in message.text:
+                answered[message.to].set()
+
+        courier.register("bench", deliver)
+        courier_task = asyncio.create_task(courier.run())
+        latencies: list[float] = []
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(messages):
+            queue.put_nowait(i)
+
+        async def worker(k: int) -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                address = f"ouder-{k}-{i % parents}"
+                answered[address] = asyncio.Event()
+                question = ANSWERED_QUESTIONS[i % len(ANSWERED_QUESTIONS)]
+                inbound = Inbound(address, "bench", datetime.now(UTC), text=question)
+                start = time.perf_counter()
+                await inbox.accept([Arrival(str(i), inbound)])
+                await answered[address].wait()
+                latencies.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(k) for k in range(concurrency)))
+        elapsed = time.perf_counter() - start
+        courier_task.cancel()
+        await asyncio.gather(courier_task, return_exceptions=True)
+        await inbox.stop()
+        await store.close()
+    print(
+        f"durable: {messages} FAQ messages, {concurrency} at a time: "
         f"{messages / elapsed:,.0f} messages/s; latency median "
         f"{statistics.median(latencies) * 1000:.2f} ms, p99 "
         f"{percentile(latencies, 0.99) * 1000:.2f} ms"
@@ -79,6 +141,8 @@ def main() -> None:
     args = parser.parse_args()
     for concurrency in (1, 50):
         asyncio.run(run(args.messages, args.parents, concurrency))
+    for concurrency in (1, 50):
+        asyncio.run(run_durable(args.messages, args.parents, concurrency))
 
 
 if __name__ == "__main__":

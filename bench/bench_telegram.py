@@ -47,8 +47,8 @@ from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.settings import TelegramSettings
 from bot.core.courier import Courier
-from bot.core.inbox import InboxReader
 from bot.core.engine import EngineSettings
+from bot.core.inbox import InboxReader
 from bot.core.messages import Inbound
 from bot.storage import AsyncStore
 from handoff.hours import OpeningHours

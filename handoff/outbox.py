@@ -91,7 +91,10 @@ def waiting_addresses(db: Database, channels: list[str]) -> list[tuple[str, str]
     return [(row[0], row[1]) for row in rows]
 
 
-def pending_for(db: Database, address: str, channel: str, limit: int = 100) -> list[Parcel]:
+PAGE = 100  # pieces of one address read at a time
+
+
+def pending_for(db: Database, address: str, channel: str, limit: int = PAGE) -> list[Parcel]:
     """The oldest undelivered pieces for one address, in the order they were stored."""
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM outbox WHERE address = ? AND channel = ? ORDER BY id LIMIT ?",

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from tests.fake_telegram_push import CONFLICT, DeliveryExtras
 
 Json = dict[str, Any]
 OptStr = str | None
@@ -84,10 +85,11 @@ def _chat_id(params: Json, key: str = "chat_id") -> int:
     raise _ApiError(400, "Bad Request: chat not found" if value else f"Bad Request: {key} is empty")
 
 
-class FakeBotApi:
+class FakeBotApi(DeliveryExtras):
     """The Bot API for one bot; point PTB at it: ``Bot(fake.token, base_url=fake.base_url)``."""
 
     def __init__(self, token: str = TOKEN, bot_id: int = BOT_ID, bot_username: str = BOT) -> None:
+        super().__init__()  # confirmed, all_updates, holds and push mode
         self.token, self.bot_id, self.bot_username = token, bot_id, bot_username
         self._bot = {"id": bot_id, "is_bot": True, "first_name": BOT_NAME, "username": bot_username}
         self.sent, self.calls = list[SentMessage](), list[tuple[str, dict[str, Any]]]()
@@ -113,11 +115,13 @@ class FakeBotApi:
         self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        """Answer every pending long poll at once (no updates), then shut down."""
+        """End push mode, answer every pending long poll and hold at once, then shut down."""
+        await self.stop_push()
         if self._runner is not None:
             self._stopped.set()
             self._wake.set()
             await self._runner.cleanup()
+            await asyncio.gather(*self._held, return_exceptions=True)
             self._runner = None
 
     async def __aenter__(self) -> FakeBotApi:
@@ -249,12 +253,6 @@ class FakeBotApi:
         failure = (status, text or PHRASES[status], retry)
         self._failures.setdefault(method, []).extend([failure] * times)
 
-    async def post_update(self, url: str, update: Json, secret_token: str | None = None) -> int:
-        """POST an update to a webhook as Telegram does; returns the HTTP status."""
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token} if secret_token else {}
-        async with aiohttp.ClientSession(headers=headers) as session:
-            return (await session.post(url, json=update)).status
-
     async def _handle(self, request: web.Request) -> web.Response:
         token, _, method = request.match_info["tail"].rpartition("/")
         params = {k: _field(k, v) for k, v in {**request.query, **await request.post()}.items()}
@@ -262,11 +260,10 @@ class FakeBotApi:
         try:
             if token != self.token:
                 raise _ApiError(401, "Unauthorized")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), self.latency)
+            await self._pause(self.latency)
             if failures := self._failures.get(method):
                 raise _ApiError(*failures.pop(0))
-            result = await self._call(method, params)
+            result = await self._answer(self._call, method, params)  # hold_next may delay it
         except _ApiError as error:
             status, description, *retry_after = error.args
             body: Json = {"ok": False, "error_code": status, "description": description}
@@ -279,7 +276,10 @@ class FakeBotApi:
             case "getMe":
                 return self._bot | ME
             case "getUpdates":
-                return await self._get_updates(params)
+                updates = [] if self._pusher else await self._get_updates(params)
+                if self._pusher is not None:  # also for a long poll pending when it began
+                    raise _ApiError(409, CONFLICT)
+                return updates
             case "setWebhook" | "deleteWebhook":
                 self.webhook = params if method == "setWebhook" and params.get("url") else None
                 if params.get("drop_pending_updates") is True:
@@ -308,12 +308,13 @@ class FakeBotApi:
     async def _get_updates(self, params: Json) -> list[Json]:
         offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
         if offset > 0:
+            self.confirmed.update(u["update_id"] for u in self._updates if u["update_id"] < offset)
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         elif offset < 0:
             self._updates = self._updates[offset:]
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(float(params.get("timeout") or 0)):
-                while not self._updates and not self._stopped.is_set():
+                while not self._updates and not self._stopped.is_set() and not self._pusher:
                     await self._wake.wait()
         return [] if self._stopped.is_set() else self._updates[: max(1, min(limit, 100))]
 
@@ -391,6 +392,7 @@ class FakeBotApi:
         update = {"update_id": next(self._update_ids), kind: payload}
         if queue:
             self._updates.append(update)
+            self.all_updates.append(update)
             self._wake.set()
             self._wake = asyncio.Event()
         return update

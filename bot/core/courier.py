@@ -66,6 +66,7 @@ class Courier:
         self._wake = asyncio.Event()
         self._dispatching = asyncio.Lock()
         self._workers: dict[str, asyncio.Task[int]] = {}
+        self._again: set[str] = set()  # a worker must look once more before it stops
         self._failures: dict[str, int] = {}  # address -> failures in a row
         self._retry_at: dict[str, float] = {}  # address -> loop time of its next try
 
@@ -112,7 +113,10 @@ class Courier:
                 self._failures.pop(gone, None)  # no pause may make run() spin
             for channel, address in addresses:
                 accepts = self.accepts.get(channel)
-                if address in self._workers or (accepts is not None and not accepts(address)):
+                if address in self._workers:
+                    self._again.add(address)  # it may have read before this row was written
+                    continue
+                if accepts is not None and not accepts(address):
                     continue
                 if not force and self._retry_at.get(address, 0.0) > now:
                     continue
@@ -123,15 +127,17 @@ class Courier:
         delivered = 0
         try:
             while True:
+                self._again.discard(address)
                 parcels = await self.store.read(
                     functools.partial(outbox.pending_for, address=address, channel=channel)
                 )
-                if not parcels:
-                    return delivered
                 for parcel in parcels:
                     if not await self._deliver(parcel):
                         return delivered
                     delivered += 1
+                # fewer than a page and nothing new announced: this address is done
+                if len(parcels) < outbox.PAGE and address not in self._again:
+                    return delivered
         except Exception as error:  # e.g. storage busy after a send: it may go out again
             log.warning("courier: worker stopped (%s)", type(error).__name__)
             self._pause(address)

@@ -26,6 +26,7 @@ from bot.storage import StorageBusy, inbox
 
 log = logging.getLogger(__name__)
 MAX_HANDLE_ATTEMPTS = 3  # a message that keeps failing gets an apology instead of a loop
+PAGE = 50  # stored messages of one conversation read at a time
 Prepare = Callable[[Database], None]
 
 
@@ -138,7 +139,7 @@ class InboxReader:
                     self._again.discard(address)
                     try:
                         letters = await self.store.read(
-                            functools.partial(inbox.waiting, address=address)
+                            functools.partial(inbox.waiting, address=address, limit=PAGE)
                         )
                         for letter in letters:
                             await self._handle(letter)
@@ -148,7 +149,8 @@ class InboxReader:
                         log.warning("inbox: handling paused (%s)", type(error).__name__)
                         await asyncio.sleep(self._pause(failures))
                         continue
-                    if not letters and address not in self._again:
+                    # fewer than a page and nothing new announced: this conversation is done
+                    if len(letters) < PAGE and address not in self._again:
                         return
         finally:
             self._workers.pop(address, None)
