@@ -183,11 +183,13 @@ def latest_button(
     return None
 
 
-async def press(api: FakeBotApi, user: FakeUser, label: str, after: int = 0) -> bool:
+async def press(
+    api: FakeBotApi, user: FakeUser, label: str, after: int = 0, wait: float = WAIT
+) -> bool:
     """Press `label` on the latest message that has it (among those after the first
     `after` to this user), once it is there."""
     with contextlib.suppress(AssertionError):
-        await api.wait_until(lambda: latest_button(api, user, label, after) is not None, WAIT)
+        await api.wait_until(lambda: latest_button(api, user, label, after) is not None, wait)
     message = latest_button(api, user, label, after)
     if message is None:
         return False
@@ -234,14 +236,14 @@ class Load:
         seen = len(api.messages_to(volunteer.id))
         api.user_sends(parent, "ik wil iemand spreken")
         for label in ("Maakt niet uit", "Iets anders"):
-            if not await press(api, parent, label):
+            if not await press(api, parent, label, wait=self.wait):
                 self.problems.append(f"chat {parent.id}: no button {label!r}")
                 return False
-        if not await arrives(api, parent, "U staat in de rij"):
+        if not await arrives(api, parent, "U staat in de rij", wait=self.wait):
             self.problems.append(f"chat {parent.id}: not queued")
             return False
-        if not await press(api, volunteer, "Oppakken", seen) or not await arrives(
-            api, parent, "is er nu voor u"
+        if not await press(api, volunteer, "Oppakken", seen, self.wait) or not await arrives(
+            api, parent, "is er nu voor u", wait=self.wait
         ):
             self.problems.append(f"chat {parent.id}: never claimed")
             return False
