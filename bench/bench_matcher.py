@@ -77,7 +77,6 @@ def synthetic_entries(real: Sequence[FaqEntry], count: int, seed: int = 7) -> li
             answer=" ".join(sentence() for _ in range(6)),
             steps=(sentence(),),
             related=(),
-            sources=("bench",),
         )
         for i in range(count)
     ]

@@ -68,6 +68,24 @@ def _matcher_settings(table: Mapping[str, Any]) -> MatcherSettings:
     return replace(MatcherSettings(), **values)
 
 
+_FAQ_KEYS = {"content_dir", "lexicon_dir", "source_max_age_months"}
+
+
+def _source_age(sources: KnowledgeSources, table: Mapping[str, Any]) -> KnowledgeSources:
+    """[faq] source_max_age_months: after how many months `faq check` warns about a source."""
+    unknown = set(table) - _FAQ_KEYS
+    if unknown:
+        raise ConfigError(
+            f"[faq] unknown key '{sorted(unknown)[0]}' (known: {', '.join(sorted(_FAQ_KEYS))})"
+        )
+    months = table.get("source_max_age_months")
+    if months is None:
+        return sources
+    if not isinstance(months, int) or isinstance(months, bool) or months < 1:
+        raise ConfigError("[faq] source_max_age_months must be a whole number of months, 1 or more")
+    return replace(sources, limits=replace(sources.limits, max_source_age_months=months))
+
+
 def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
     """Settings for this process: OUDERLIJN_* variables, then ouderlijn.toml, then defaults."""
     env = os.environ if env is None else env
@@ -86,6 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         sources = replace(sources, content_dir=Path(content))
     if lexicon:
         sources = replace(sources, lexicon_dir=Path(lexicon))
+    sources = _source_age(sources, faq_table)
     db = env.get("OUDERLIJN_DB") or storage.get("db") or "ouderlijn.db"
     helpline = _helpline_settings(data.get("helpline", {}), env)
     handoff = _handoff_settings(data.get("handoff", {}), data.get("helpline", {}))

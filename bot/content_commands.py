@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from faq.decision_tree import DEFAULT_TREE, check_tree
 from faq.loader import check_faq
+from faq.plain_words import plain_word_problems, tree_texts
+from faq.sources import stale_sources
 from faq.tree_diagram import to_mermaid
 
 DEFAULT_DIAGRAM = DEFAULT_TREE.with_suffix(".mmd")
@@ -30,14 +33,20 @@ def run_tree(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Validate the tree against the shipped FAQ ids, or write its diagram."""
     entries, _ = check_faq()
     tree, problems = check_tree(args.file, {e.id for e in entries})
+    if tree is not None and args.tree_command == "check":
+        plain, _ = plain_word_problems(tree_texts(tree))
+        problems = sorted([*problems, *plain])
+        leaves = [(tree.source_file, n.id, n.line, n.provenance) for n in tree.nodes.values()]
+        for warning in stale_sources(leaves, date.today()):
+            print(f"warning: {warning}", file=out)
     for problem in problems:
         print(problem, file=out)
     if problems or tree is None:
         print(f"{len(problems)} problem(s) in the decision tree", file=out)
         return 1
     if args.tree_command == "check":
-        leaves = sum(1 for node in tree.nodes.values() if node.is_leaf)
-        print(f"ok: {len(tree.nodes)} nodes, {leaves} leaves", file=out)
+        count = sum(1 for node in tree.nodes.values() if node.is_leaf)
+        print(f"ok: {len(tree.nodes)} nodes, {count} leaves", file=out)
         return 0
     diagram = to_mermaid(tree)
     target = args.output or args.file.with_suffix(".mmd")

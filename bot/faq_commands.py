@@ -5,24 +5,35 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
+from bot.source_table import print_sources
 from faq.evaluate import evaluate, read_labelled
 from faq.knowledge import Knowledge, load_knowledge
 from faq.lexicon import load_lexicon
 from faq.loader import check_faq
 from faq.matcher import MatchResult, Outcome
 from faq.model import ContentError
-from faq.readability import readability_problems
+from faq.plain_words import faq_texts, plain_word_problems
+from faq.sources import stale_sources
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `faq` command group."""
     faq = subparsers.add_parser("faq", help="FAQ content and matcher")
     commands = faq.add_subparsers(dest="faq_command", required=True)
-    commands.add_parser("check", help="validate every FAQ and lexicon file")
+    check = commands.add_parser("check", help="validate every FAQ and lexicon file")
+    check.add_argument(
+        "--max-age-months",
+        type=int,
+        default=None,
+        help="warn about sources checked longer ago (default: [faq] source_max_age_months, 12)",
+    )
+    sources = commands.add_parser("sources", help="table of entry, claim, source and date")
+    sources.add_argument("--json", action="store_true", help="one JSON list instead of a table")
     ask = commands.add_parser("ask", help="match a question (or stdin lines) against the FAQ")
     ask.add_argument("question", nargs="*", help="the question; omit to read lines from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per stdin line")
@@ -35,7 +46,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
     """Dispatch a parsed `faq` command; returns the process exit code."""
     if args.faq_command == "check":
-        return _check(settings, out)
+        return _check(settings, args.max_age_months, out)
+    if args.faq_command == "sources":
+        return print_sources(settings, args.json, out)
     try:
         knowledge = load_knowledge(settings.knowledge, settings.matcher)
     except ContentError as error:
@@ -54,25 +67,31 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
     return _eval(knowledge, args.file, out)
 
 
-def _check(settings: Settings, out: TextIO) -> int:
+def _check(settings: Settings, max_age_months: int | None, out: TextIO) -> int:
     sources = settings.knowledge
     entries, problems = check_faq(sources.content_dir, sources.catalogue, sources.limits)
     try:
         load_lexicon(sources.lexicon_dir)
     except ContentError as error:
         problems.extend(error.problems)
-    readability = readability_problems(entries)
-    if readability is None:
+    plain, readability_checked = plain_word_problems(faq_texts(entries), sources.lexicon_dir)
+    problems.extend(plain)
+    if not readability_checked:
         print("note: readability not checked (install the 'test' extra for textstat)", file=out)
-    else:
-        problems.extend(readability)
+    months = max_age_months or sources.limits.max_source_age_months
+    items = [(e.source_file, e.id, e.line, e.provenance) for e in entries]
+    for warning in stale_sources(items, date.today(), months):
+        print(f"warning: {warning}", file=out)
     for problem in sorted(problems):
         print(problem, file=out)
     if problems:
         print(f"{len(problems)} problem(s) in FAQ content", file=out)
         return 1
+    claims = sum(len(e.provenance.sources) for e in entries)
     print(
-        f"ok: {len(entries)} entries, {sum(len(e.questions) for e in entries)} phrasings", file=out
+        f"ok: {len(entries)} entries, {sum(len(e.questions) for e in entries)} phrasings, "
+        f"{claims} sourced claims",
+        file=out,
     )
     return 0
 

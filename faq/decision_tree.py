@@ -7,10 +7,11 @@ kind of person to offer. Graph checks (dangling links, cycles, depth) live in fa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from faq.model import ContentError, ContentProblem
+from faq.model import ContentError, ContentProblem, Provenance
+from faq.sources import read_provenance
 from faq.tree_checks import graph_problems
 from faq.yamlsource import ProblemList, YamlNode, read_yaml
 
@@ -25,8 +26,9 @@ MAX_ID_CHARS = 40
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TOP_FIELDS = ("id", "title", "start", "nodes")
-_NODE_FIELDS = ("text", "choices", "steps", "faq", "person")
+_NODE_FIELDS = ("text", "choices", "steps", "faq", "person", "sources", "link", "regional")
 _LEAF_FIELDS = ("steps", "faq", "person")
+_PROVENANCE_FIELDS = ("sources", "link", "regional")
 _CHOICE_FIELDS = ("label", "next")
 
 
@@ -50,6 +52,7 @@ class TreeNode:
     faq: tuple[str, ...]
     person: str | None
     line: int
+    provenance: Provenance = field(default_factory=Provenance)
 
     @property
     def is_leaf(self) -> bool:
@@ -194,7 +197,7 @@ def _node(node_id: str, line: int, raw: YamlNode, out: _Collector) -> TreeNode:
     _require(fields, ("text",), line, what, out)
     text = _text(fields.get("text"), f"text of {what}", out)
     if "choices" in fields:
-        for key in (k for k in _LEAF_FIELDS if k in fields):
+        for key in (k for k in (*_LEAF_FIELDS, *_PROVENANCE_FIELDS) if k in fields):
             out.add(
                 raw.key_lines[key],
                 f"{what} has both 'choices' and '{key}'; a node is a question or an answer",
@@ -208,7 +211,9 @@ def _node(node_id: str, line: int, raw: YamlNode, out: _Collector) -> TreeNode:
         steps = _texts(fields["steps"], f"steps of {what}", raw.key_lines["steps"], out)
     if "faq" in fields:
         faq = _faq_ids(fields["faq"], raw.key_lines["faq"], out)
-    return TreeNode(node_id, text, (), steps, faq, _person(fields.get("person"), out), line)
+    provenance = read_provenance(fields, line, f"leaf '{node_id}'", out, required=True)
+    person = _person(fields.get("person"), out)
+    return TreeNode(node_id, text, (), steps, faq, person, line, provenance)
 
 
 def _nodes(raw: YamlNode | None, out: _Collector) -> dict[str, TreeNode]:

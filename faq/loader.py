@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from faq.model import ContentError, ContentProblem, FaqEntry
+from faq.sources import DEFAULT_MAX_AGE_MONTHS, read_provenance
 from faq.textfold import fold
 from faq.yamlsource import ProblemList, YamlNode, read_yaml
 
@@ -22,10 +23,10 @@ DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue.yaml"
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_FAQ_ID_CHARS = 48  # "fb:y:<id>" must fit a Telegram button's 64 bytes of callback data
-_REQUIRED = ("id", "title", "questions", "keywords", "answer", "steps", "related", "sources")
+_REQUIRED = ("id", "title", "questions", "keywords", "answer", "steps", "related")
 _TEXT_FIELDS = ("id", "title", "answer")
-_LIST_FIELDS = ("questions", "keywords", "steps", "related", "sources")
-_OPTIONAL = ("more", "offer_person")
+_LIST_FIELDS = ("questions", "keywords", "steps", "related")
+_OPTIONAL = ("sources", "link", "regional", "offer_person", "about_helpline")
 _KNOWN = set(_REQUIRED) | set(_OPTIONAL)
 
 
@@ -37,6 +38,7 @@ class ContentLimits:
     max_step_chars: int = 200
     max_title_chars: int = 60
     min_questions: int = 5
+    max_source_age_months: int = DEFAULT_MAX_AGE_MONTHS
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,14 @@ def _text_list(node: YamlNode, name: str, out: ProblemList) -> tuple[str, ...] |
         if value is not None:
             items.append(value)
     return tuple(items)
+
+
+def _flag(fields: dict[str, YamlNode], name: str, out: ProblemList) -> bool:
+    """An optional true/false field; reports any other value."""
+    node = fields.get(name)
+    if node is not None and not isinstance(node.value, bool):
+        out.add(node.line, f"field '{name}' must be true or false")
+    return node is not None and node.value is True
 
 
 def _entry_from_node(node: YamlNode, limits: ContentLimits, out: ProblemList) -> FaqEntry | None:
@@ -111,12 +121,9 @@ def _entry_from_node(node: YamlNode, limits: ContentLimits, out: ProblemList) ->
             out.add(
                 fields["steps"].line, f"a step is longer than {limits.max_step_chars} characters"
             )
-    more = fields.get("more")
-    if more is not None and not (isinstance(more.value, str) and more.value.startswith("https://")):
-        out.add(more.line, "field 'more' must be a link starting with https://")
-    offer = fields.get("offer_person")
-    if offer is not None and not isinstance(offer.value, bool):
-        out.add(offer.line, "field 'offer_person' must be true or false")
+    offer, about = _flag(fields, "offer_person", out), _flag(fields, "about_helpline", out)
+    what = f"entry '{entry_id}'" if entry_id else "an entry"
+    provenance = read_provenance(fields, node.line, what, out, required=not about)
     if len(out.problems) > before or any(k not in fields for k in _REQUIRED):
         return None
     assert entry_id and title and answer is not None
@@ -128,9 +135,9 @@ def _entry_from_node(node: YamlNode, limits: ContentLimits, out: ProblemList) ->
         keywords=lists["keywords"] or (),
         steps=lists["steps"] or (),
         related=lists["related"] or (),
-        sources=lists["sources"] or (),
-        more=more.value if more is not None and isinstance(more.value, str) else None,
-        offer_person=bool(offer.value) if offer is not None else False,
+        provenance=provenance,
+        offer_person=offer,
+        about_helpline=about,
         source_file=out.path,
         line=node.line,
     )

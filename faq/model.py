@@ -3,6 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One claim and where it was checked: a web page, a law article and/or a document."""
+
+    claim: str
+    checked: date
+    url: str | None = None
+    law: str | None = None
+    doc: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The reference as one line of text: law, document and link, whichever are given."""
+        return " · ".join(part for part in (self.law, self.doc, self.url) if part)
+
+
+@dataclass(frozen=True)
+class RegionalNote:
+    """A detail that holds in one region only; not shown to every parent as if general."""
+
+    region: str
+    text: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The sources, parent-facing link and regional notes of one entry or tree leaf."""
+
+    sources: tuple[SourceRef, ...] = ()
+    link: str | None = None
+    regional: tuple[RegionalNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -16,9 +51,9 @@ class FaqEntry:
     answer: str
     steps: tuple[str, ...]
     related: tuple[str, ...]
-    sources: tuple[str, ...]
-    more: str | None = None
+    provenance: Provenance = field(default_factory=Provenance)
     offer_person: bool = False
+    about_helpline: bool = False
     source_file: str = ""
     line: int = 0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from faq.model import ContentProblem, FaqEntry
+from faq.model import FaqEntry
 
 MIN_FLESCH_DOUMA = 60.0
 
@@ -31,24 +31,3 @@ def flesch_douma(text: str) -> float | None:
     """Flesch-Douma reading ease of Dutch text; None when textstat is not installed."""
     module = _textstat()
     return None if module is None else float(module.flesch_reading_ease(text))
-
-
-def readability_problems(
-    entries: list[FaqEntry], minimum: float = MIN_FLESCH_DOUMA
-) -> list[ContentProblem] | None:
-    """One problem per entry whose answer reads too hard; None when the check cannot run."""
-    if _textstat() is None:
-        return None
-    problems = []
-    for entry in entries:
-        score = flesch_douma(readable_text(entry))
-        if score is not None and score < minimum:
-            problems.append(
-                ContentProblem(
-                    entry.source_file,
-                    entry.line,
-                    f"answer of '{entry.id}' reads too hard: Flesch-Douma {score:.0f} "
-                    f"(minimum {minimum:.0f}); use shorter sentences and words",
-                )
-            )
-    return problems

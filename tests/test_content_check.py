@@ -18,7 +18,8 @@ GOOD = """\
   answer: Dit is het antwoord.
   steps: [Bel ons.]
   related: [tweede]
-  sources: [Bron]
+  sources: [{claim: Het antwoord klopt., url: "https://www.voorbeeld.nl/een", checked: 2026-11-01}]
+  link: https://www.voorbeeld.nl/een
 - id: tweede
   title: Tweede vraag
   questions: [ander een, ander twee, ander drie, ander vier, ander vijf]
@@ -26,7 +27,8 @@ GOOD = """\
   answer: Nog een antwoord.
   steps: [Mail ons.]
   related: [eerste]
-  sources: [Bron]
+  sources: [{claim: Ook dit klopt., url: "https://www.voorbeeld.nl/twee", checked: 2026-11-01}]
+  link: https://www.voorbeeld.nl/twee
   offer_person: true
 """
 
@@ -50,14 +52,14 @@ def test_valid_fixture_loads(tmp_path):
     faq = load_faq(*write(tmp_path, GOOD))
     assert [e.id for e in faq.entries] == ["eerste", "tweede"]
     assert faq.by_id["tweede"].offer_person is True
-    assert faq.by_id["eerste"].line == 1 and faq.by_id["tweede"].line == 9
+    assert faq.by_id["eerste"].line == 1 and faq.by_id["tweede"].line == 10
 
 
 def test_yaml_syntax_error_has_line(tmp_path):
     broken = GOOD.replace("  keywords: [twee]", "  keywords: [twee")
     found = problems_for(tmp_path, broken)
     assert len(found) == 1, "a syntax error must not drown in follow-up problems"
-    assert "a.yaml:13: YAML syntax" in found[0]
+    assert "a.yaml:14: YAML syntax" in found[0]
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,14 @@ def test_yaml_syntax_error_has_line(tmp_path):
             ("  keywords: [een]", "  keywords: [een]\n  colour: blue"),
             "a.yaml:5: unknown field 'colour'",
         ),
-        (("  sources: [Bron]\n- id: tweede", "- id: tweede"), "a.yaml:1: missing field 'sources'"),
+        (
+            (
+                '  sources: [{claim: Het antwoord klopt., url: "https://www.voorbeeld.nl/een", '
+                "checked: 2026-11-01}]\n",
+                "",
+            ),
+            "a.yaml:1: entry 'eerste' has no 'sources'",
+        ),
         (("- id: tweede", "- id: eerste"), "duplicate id 'eerste'"),
         (("ander vijf]", "ander vijf, 'Vraag een?']"), "duplicate phrasing 'Vraag een?'"),
         (("related: [tweede]", "related: [derde]"), "a.yaml:1: related id 'derde' does not exist"),

@@ -45,16 +45,22 @@ nodes:
     steps: [Bel de school.]
     faq: [thuiszitten]
     person: advisor
+    sources: [{claim: Dit klopt., url: "https://www.voorbeeld.nl/a", checked: 2026-11-01}]
+    link: https://www.voorbeeld.nl/a
   blad-a:
     text: Er is weinig hulp.
     steps: [Vraag een gesprek., Vraag om een plan.]
     faq: [opp]
     person: either
+    sources: [{claim: Dit klopt., url: "https://www.voorbeeld.nl/a", checked: 2026-11-01}]
+    link: https://www.voorbeeld.nl/a
   blad-b:
     text: Er is geen hulp.
     steps: [Vraag om een OT.]
     faq: [ondersteuningsteam, opp]
     person: buddy
+    sources: [{claim: Dit klopt., url: "https://www.voorbeeld.nl/a", checked: 2026-11-01}]
+    link: https://www.voorbeeld.nl/a
 """
 
 FAQ_IDS = {"thuiszitten", "opp", "ondersteuningsteam"}
@@ -65,6 +71,8 @@ EXTRA_LEAF = """\
     steps: [Bel ons.]
     faq: [opp]
     person: buddy
+    sources: [{claim: Dit klopt., url: "https://www.voorbeeld.nl/a", checked: 2026-11-01}]
+    link: https://www.voorbeeld.nl/a
 """
 
 DEAD_END_CHANGE = (
@@ -230,12 +238,12 @@ def test_yaml_syntax_error_has_line(tmp_path):
         ),
         pytest.param(
             ("faq: [opp]", "faq: [opp, bestaat-niet]"),
-            "tree.yaml:27: unknown FAQ id 'bestaat-niet'",
+            "tree.yaml:29: unknown FAQ id 'bestaat-niet'",
             id="unknown-faq-id",
         ),
         pytest.param(
             ("faq: [opp]", "faq: []"),
-            "tree.yaml:27: faq must be a list of at least one FAQ id",
+            "tree.yaml:29: faq must be a list of at least one FAQ id",
             id="empty-faq",
         ),
         pytest.param(
@@ -255,7 +263,7 @@ def test_yaml_syntax_error_has_line(tmp_path):
         ),
         pytest.param(
             ("  blad-a:", "  Blad_A:"),
-            "tree.yaml:24: node id 'Blad_A' must be lower-case words joined by '-'",
+            "tree.yaml:26: node id 'Blad_A' must be lower-case words joined by '-'",
             id="bad-node-id",
         ),
         pytest.param(
@@ -296,12 +304,12 @@ def test_broken_fixture_is_caught_with_file_and_line(tmp_path, change, expected)
 
 def test_unreachable_node_is_reported(tmp_path):
     found = problems_for(tmp_path, GOOD + EXTRA_LEAF)
-    assert found == [f"{tmp_path / 'tree.yaml'}:34: node 'extra' cannot be reached from 'begin'"]
+    assert found == [f"{tmp_path / 'tree.yaml'}:40: node 'extra' cannot be reached from 'begin'"]
 
 
 def test_duplicate_node_id_is_reported(tmp_path):
     found = problems_for(tmp_path, GOOD + DUPLICATE_THUIS)
-    assert f"{tmp_path / 'tree.yaml'}:34: duplicate node id 'thuis'" in found
+    assert f"{tmp_path / 'tree.yaml'}:40: duplicate node id 'thuis'" in found
 
 
 def test_all_problems_are_collected_not_just_the_first(tmp_path):
@@ -337,7 +345,9 @@ def chain(questions: int) -> str:
             "        next: klaar",
         ]
     lines += ["  klaar:", "    text: Klaar.", "    steps: [Bel ons.]", "    faq: [opp]"]
-    return "\n".join([*lines, "    person: buddy", ""])
+    source = '    sources: [{claim: Ja., url: "https://www.voorbeeld.nl/a", checked: 2026-11-01}]'
+    link = "    link: https://www.voorbeeld.nl/a"
+    return "\n".join([*lines, "    person: buddy", source, link, ""])
 
 
 def test_six_questions_deep_is_fine(tmp_path):

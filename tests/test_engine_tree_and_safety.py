@@ -38,7 +38,8 @@ async def test_every_branch_by_buttons_reaches_a_leaf_with_steps_and_a_person(en
         await parent.presses(label)
     leaf = TREE.node(leaf_of(path))
     assert parent.last.startswith(leaf.text)
-    assert "1. " + leaf.steps[0] in parent.last
+    assert "• " + leaf.steps[0] in parent.last
+    assert f"Bron: {leaf.provenance.link}" in parent.last
     assert "Praat met een mens" in parent.labels and "Opnieuw" in parent.labels
     assert any(b.id.startswith("f:") for b in parent.keyboard), "leaf links to FAQ entries"
 

@@ -97,8 +97,8 @@ class FaqFlow:
         if entry.steps:
             steps = "\n".join(f"• {self.fill(step)}" for step in entry.steps)
             parts.append(f"{t.say('faq_steps')}\n{steps}")
-        if entry.more:
-            parts.append(t.say("faq_more", link=entry.more))
+        if entry.provenance.link:
+            parts.append(t.say("source_link", link=entry.provenance.link))
         asked = session.data.setdefault("faq_asked", [])
         if entry.id not in asked:
             asked.append(entry.id)

@@ -158,6 +158,14 @@ class ParentFlow:
         elif command == "privacy":
             self.faq.answer(session, self.faq.entries["privacy"])
         else:
+            self._unknown_command(session)
+
+    def _unknown_command(self, session: Session) -> None:
+        """Say the command is unknown and keep the buttons the parent had, so nothing is lost."""
+        shown = session.shown
+        if shown:
+            session.reply(self.texts.say("unknown_command"), shown)
+        else:
             self.faq.menu(session, self.texts.say("unknown_command"))
 
     def _pressed(

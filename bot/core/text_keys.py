@@ -11,7 +11,7 @@ TEXT_KEYS = frozenset(
         "menu",
         "help",
         "ask_prompt",
-        "faq_more",
+        "source_link",
         "faq_steps",
         "faq_feedback",
         "suggestions",

@@ -80,14 +80,21 @@ class TreeFlow:
         """Render the current node: its question with choices, or a leaf with next steps."""
         t = self.texts
         node = self.tree.node(session.path[-1])
-        nav = [Button(TREE + "back", t.button("back"))] if len(session.path) > 1 else []
-        nav.append(Button(TREE + "restart", t.button("restart")))
+        deeper = len(session.path) > 1  # on the first question, back and restart mean nothing
+        nav = (
+            [Button(TREE + "back", t.button("back")), Button(TREE + "restart", t.button("restart"))]
+            if deeper
+            else []
+        )
         if not node.is_leaf:
             choices = [Button(TREE + c.next, c.label) for c in node.choices]
             session.reply(node.text, choices + nav)
             return
-        steps = "\n".join(f"{i}. {step}" for i, step in enumerate(node.steps, 1))
+        # Bullets, not numbers: "1." above button [1] makes a parent press the wrong one.
+        steps = "\n".join(f"• {step}" for step in node.steps)
         text = f"{node.text}\n\n{t.say('tree_steps')}\n{steps}"
+        if node.provenance.link:
+            text += "\n\n" + t.say("source_link", link=node.provenance.link)
         reads = [Button(FAQ + f, self.entries[f].title) for f in node.faq if f in self.entries]
         if reads:
             text += f"\n\n{t.say('tree_read_more')}"
