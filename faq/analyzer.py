@@ -9,7 +9,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from faq.dutch_words import is_dutch_word
+from faq.dutch_words import is_common_dutch_word, is_dutch_word
 from faq.lexicon import MAX_PHRASE_WORDS, Lexicon
 from faq.textfold import tokens
 
@@ -29,16 +29,19 @@ class Analyzer:
         vocabulary: Iterable[str] = (),
         max_typo_edits: int = 3,
         stemmer: str = "dutch_porter",
+        part_weight: float = 1.0,
     ) -> None:
         self.lexicon = lexicon
         self.max_typo_edits = max_typo_edits
+        self.part_weight = part_weight
         self._protected = lexicon.canonical
         self._stemmer = snowballstemmer.stemmer(stemmer)
         self._stems: dict[str, str] = {}
-        self._resolved: dict[str, tuple[str, ...]] = {}
+        self._resolved: dict[str, tuple[tuple[str, float], ...]] = {}
         self.vocabulary: frozenset[str] = frozenset()
         self._parts: frozenset[str] = frozenset()
         self._by_length: dict[int, list[str]] = {}
+        self._typos: dict[str, str] = {}
         self.set_vocabulary(vocabulary)
 
     def set_vocabulary(self, words: Iterable[str]) -> None:
@@ -48,7 +51,29 @@ class Analyzer:
         self._by_length = {}
         for word in sorted(self.vocabulary):
             self._by_length.setdefault(len(word), []).append(word)
+        self._typos = self._content_typos()
         self._resolved.clear()
+
+    def _content_typos(self) -> dict[str, str]:
+        """Typos written on purpose in content phrasings ("onderwjis"), mapped to the real word,
+        so they do not become known words that stop a parent's typo from being corrected.
+        Strict: one edit away from exactly one ordinary Dutch content word."""
+        typos = {}
+        lexicon_words = self._protected | set(self.lexicon.single)
+        for word in self.vocabulary:
+            if len(word) < _MIN_TYPO_WORD or not word.isalpha() or word in lexicon_words:
+                continue
+            if is_dutch_word(word) or self._is_compound(word):
+                continue
+            near = [
+                w
+                for size in (len(word) - 1, len(word), len(word) + 1)
+                for w in self._by_length.get(size, ())
+                if w != word and is_dutch_word(w) and OSA.distance(word, w, score_cutoff=1) <= 1
+            ]
+            if len(near) == 1:
+                typos[word] = near[0]
+        return typos
 
     def surface(self, text: str) -> list[str]:
         """Folded words after chat spellings, phrase synonyms and stop-word removal."""
@@ -75,27 +100,48 @@ class Analyzer:
 
     def terms_of(self, words: list[str]) -> list[str]:
         """Matching terms for words that already went through `surface`."""
-        return [term for word in words for term in self.resolve(word)]
+        return [term for word in words for term, _ in self.resolve(word)]
 
-    def resolve(self, word: str) -> tuple[str, ...]:
-        """Terms for one surface word: itself or its correction, plus compound parts, stemmed."""
+    def weighted_terms(self, text: str) -> list[tuple[str, float]]:
+        """Terms of a message with their weight: a compound's parts count less than whole words
+        ("zomervakantie" is about the summer holiday, not about "vakantie" in general)."""
+        return [pair for word in self.surface(text) for pair in self.resolve(word)]
+
+    def resolve(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Terms for one surface word (itself or its correction, then compound parts, stemmed),
+        each with its weight: 1 for the word, `part_weight` for a part."""
         cached = self._resolved.get(word)
         if cached is not None:
             return cached
         if len(self._resolved) > _CACHE_LIMIT:
             self._resolved.clear()
         if word in self._protected or word.isdigit():
-            result: tuple[str, ...] = (word,)
+            result: tuple[tuple[str, float], ...] = ((word, 1.0),)
         else:
-            known = word if word in self.vocabulary else None
-            parts = self._split(word)
-            if known is None and not parts:
+            known = self._typos.get(word) or (word if word in self.vocabulary else None)
+            parts = [] if word in self._typos else self._split(word)
+            if known is None and not parts and not self._is_compound(word):
                 known = self._correct(word)
             base = known or word
             base = self.lexicon.single.get(base, base)
-            result = (self._stem(base), *[self._stem(p) for p in parts])
+            weight = self.part_weight
+            result = ((self._stem(base), 1.0), *[(self._stem(p), weight) for p in parts])
         self._resolved[word] = result
         return result
+
+    def _is_compound(self, word: str) -> bool:
+        """A real Dutch compound of two ordinary words ("zomerkamp"), which is no typo even when
+        the FAQ does not know it, so typo correction must leave it alone."""
+        if len(word) < _MIN_COMPOUND or not word.isalpha():
+            return False
+        for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            if not is_common_dutch_word(tail):
+                continue
+            heads = [head] + [head[: -len(link)] for link in _LINKS if head.endswith(link)]
+            if any(len(h) >= _MIN_PART and is_common_dutch_word(h) for h in heads):
+                return True
+        return False
 
     def _stem(self, word: str) -> str:
         if word in self._protected:

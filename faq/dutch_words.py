@@ -19,3 +19,13 @@ MIN_ZIPF = 2.0
 def is_dutch_word(word: str) -> bool:
     """True when the word occurs in ordinary Dutch text often enough to be a real word."""
     return zipf_frequency(word, "nl") >= MIN_ZIPF
+
+
+# Zipf 3.5 = about three times per million words: words every reader knows ("kamp", "toets").
+COMMON_ZIPF = 3.5
+
+
+@lru_cache(maxsize=65_536)
+def is_common_dutch_word(word: str) -> bool:
+    """True for an everyday Dutch word; parts of a real compound must be this common."""
+    return zipf_frequency(word, "nl") >= COMMON_ZIPF

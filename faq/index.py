@@ -78,6 +78,8 @@ def _index_entry(
     """Field-weighted term counts, phrasing term sets and term salience for one entry."""
     weights: dict[str, float] = {}
     phrasings: list[frozenset[str]] = []
+    keyword_terms: set[str] = set()
+    spoken: list[frozenset[str]] = []
     for name, texts in fields.items():
         for words in texts:
             terms = frozenset(analyzer.terms_of(words))
@@ -85,8 +87,15 @@ def _index_entry(
                 weights[term] = weights.get(term, 0.0) + FIELD_WEIGHTS[name]
             if name in PHRASING_FIELDS and terms:
                 phrasings.append(terms)
-    counts = Counter(t for p in phrasings for t in p)
-    salience = {t: c / len(phrasings) for t, c in counts.items()}
+            if name == "keywords":
+                keyword_terms |= terms
+            elif name in PHRASING_FIELDS and terms:
+                spoken.append(terms)
+    # Salience: the share of the title and questions that use a term, the keyword list counting
+    # as one more; many short keywords must not thin out the entry's own core word.
+    spoken.append(frozenset(keyword_terms))
+    counts = Counter(t for p in spoken for t in p)
+    salience = {t: c / len(spoken) for t, c in counts.items()}
     term_phrasings: dict[str, list[int]] = {}
     for i, phrasing in enumerate(phrasings):
         for term in phrasing:

@@ -119,3 +119,32 @@ def test_real_dutch_words_are_not_corrected_into_content_words():
 
 def test_swapped_letters_count_as_one_typo(analyzer):
     assert analyzer.terms("leerpilcht") == analyzer.terms("leerplicht")
+
+
+def test_compound_parts_count_less_than_whole_words():
+    analyzer = Analyzer(load_lexicon(), ["zomer", "vakantie", "verlof"], part_weight=0.5)
+    assert analyzer.weighted_terms("zomervakantie") == [
+        (analyzer.resolve("zomervakantie")[0][0], 1.0),
+        (analyzer.terms("zomer")[0], 0.5),
+        (analyzer.terms("vakantie")[0], 0.5),
+    ]
+    assert analyzer.weighted_terms("vakantie") == [(analyzer.terms("vakantie")[0], 1.0)]
+
+
+def test_a_real_compound_is_not_corrected_into_another_word():
+    analyzer = Analyzer(load_lexicon(), ["schoolplein", "zorgplan"])
+    assert analyzer.terms("schoolplan") != analyzer.terms("schoolplein"), "school + plan, no typo"
+    assert analyzer.terms("zorgpaln") == analyzer.terms("zorgplan"), "a typo is still corrected"
+
+
+def test_phrases_decide_the_sense_of_te_laat(analyzer):
+    late = analyzer.terms("mijn dochter komt te laat op school")
+    deadline = analyzer.terms("is het te laat om bezwaar te maken")
+    assert "telaatkomen" in late and "termijnverlopen" not in late
+    assert "termijnverlopen" in deadline and "telaatkomen" not in deadline
+
+
+def test_a_typo_written_into_the_content_does_not_block_correction():
+    analyzer = Analyzer(load_lexicon(), ["onderwijs", "onderwjis", "passend"])
+    assert analyzer.terms("onderwjis") == analyzer.terms("onderwijs")
+    assert analyzer.terms("ondewijs") == analyzer.terms("onderwijs"), "a parent's own typo"

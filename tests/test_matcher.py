@@ -125,3 +125,26 @@ def test_scores_are_sorted_and_json_stable(knowledge):
     values = list(data["scores"].values())
     assert values == sorted(values, reverse=True)
     assert data["answer"] == "passend-onderwijs"
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        ("wat is een tlv", "tlv"),  # the TLV entry, not "Bezwaar tegen een TLV"
+        ("hoe meld ik mn kind aan op school", "aanmelden-school"),  # not a Veilig Thuis melding
+        ("wanneer is de herfstvakantie", "schoolvakanties"),  # a pointer, not the leave topic
+        ("is de ouderbijdrage verplicht", "ouderbijdrage"),
+        ("school stuurt mijn zoon steeds naar huis", "naar-huis-gestuurd"),
+        ("is het te laat om bezwaar te maken", "termijnen-gemist"),  # "te laat" as a deadline
+    ],
+)
+def test_common_questions_of_issue_11_get_a_clear_answer(knowledge, message, entry_id):
+    result = knowledge.matcher.match(message)
+    assert result.outcome is Outcome.ANSWER and top(result) == entry_id, result.scores
+
+
+def test_runners_up_are_suggested_once_the_best_is_worth_suggesting(knowledge):
+    result = knowledge.matcher.match("wat kost dat")
+    assert result.outcome is Outcome.SUGGESTIONS
+    assert result.suggestions[0].id == max(result.scores, key=result.scores.__getitem__)
+    assert all(result.scores[e.id] >= 0.40 for e in result.suggestions)

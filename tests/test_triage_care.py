@@ -34,7 +34,8 @@ async def test_a_harm_question_gets_the_help_and_then_the_answer(engine: Engine)
     parent = FakeParent(engine)
     await parent.says("mijn kind wordt geslagen op het schoolplein, wat moet school doen")
     text = everything(parent)
-    assert "Veilig Thuis" in text and "Pesten en veiligheid op school" in text
+    assert "Veilig Thuis" in text
+    assert "Pesten en veiligheid op school" in text + " ".join(parent.labels), "then the answer"
 
 
 async def test_harm_at_night_gets_veilig_thuis_while_waiting(knowledge, content, store):

@@ -105,15 +105,18 @@ class ParentFlow:
         session.note_triage(category)
         session.event("crisis", topic=category)
         text = t.say(f"crisis_{category}") + "\n\n" + t.say("crisis_person")
-        answer = self._clear_answer(question) if category == "harm" else None
-        self._help_then_answer(session, text, answer)
+        answer, maybe = self._clear_answer(question) if category == "harm" else (None, ())
+        self._help_then_answer(session, text, answer, maybe)
 
-    def _clear_answer(self, text: str | None) -> FaqEntry | None:
-        """The FAQ entry that clearly answers the text, if any (never suggestions)."""
+    def _clear_answer(self, text: str | None) -> tuple[FaqEntry | None, tuple[FaqEntry, ...]]:
+        """The FAQ entry that clearly answers the text, if any; else the entries it might
+        mean, offered as buttons below the help (never as a "Bedoelt u" question then)."""
         if not text:
-            return None
+            return None, ()
         result = self.matcher.match(text[: self.max_message_chars])
-        return result.answer if result.outcome is Outcome.ANSWER else None
+        if result.outcome is Outcome.ANSWER:
+            return result.answer, ()
+        return None, result.suggestions[:2]
 
     def distress(self, session: Session, text: str | None) -> None:
         """A parent at the end of their strength: warmth, a person now (or when we open, with
@@ -127,12 +130,19 @@ class ParentFlow:
             moment = self.person.back_at(session.now)
             parts.append(t.say("distress_closed", moment=moment, contact=self.faq.facts["contact"]))
         parts.append(t.say("distress_dark"))
-        self._help_then_answer(session, "\n\n".join(parts), self._clear_answer(text))
+        self._help_then_answer(session, "\n\n".join(parts), *self._clear_answer(text))
 
-    def _help_then_answer(self, session: Session, help_text: str, answer: FaqEntry | None) -> None:
+    def _help_then_answer(
+        self,
+        session: Session,
+        help_text: str,
+        answer: FaqEntry | None,
+        maybe: tuple[FaqEntry, ...] = (),
+    ) -> None:
         """The help, then the FAQ answer if there is one (its buttons offer a person too),
-        else the buttons to a person or back to where they were."""
-        session.reply(help_text, () if answer else self._help_buttons(session))
+        else the buttons to a person or back to where they were, with any entries it might be."""
+        reads = [Button(FAQ + entry.id, entry.title) for entry in maybe]
+        session.reply(help_text, () if answer else reads + self._help_buttons(session))
         if answer is not None:
             session.event("faq", topic=answer.id, outcome="answer")
             self.faq.answer(session, answer)
