@@ -60,19 +60,19 @@ class Analyzer:
         Strict: one edit away from exactly one ordinary Dutch content word."""
         typos = {}
         lexicon_words = self._protected | set(self.lexicon.single)
+        real: dict[int, list[str]] = {}
+        for size, words in self._by_length.items():
+            real[size] = [w for w in words if is_dutch_word(w)]
         for word in self.vocabulary:
             if len(word) < _MIN_TYPO_WORD or not word.isalpha() or word in lexicon_words:
                 continue
             if is_dutch_word(word) or self._is_compound(word):
                 continue
-            near = [
-                w
-                for size in (len(word) - 1, len(word), len(word) + 1)
-                for w in self._by_length.get(size, ())
-                if w != word and is_dutch_word(w) and OSA.distance(word, w, score_cutoff=1) <= 1
-            ]
+            window = [w for size in range(len(word) - 1, len(word) + 2) for w in real.get(size, ())]
+            near = process.extract(word, window, scorer=OSA.distance, score_cutoff=1, limit=2)
+            near = [found for found in near if found[0] != word]
             if len(near) == 1:
-                typos[word] = near[0]
+                typos[word] = str(near[0][0])
         return typos
 
     def surface(self, text: str) -> list[str]:
