@@ -3,7 +3,8 @@ suggestion recall and abstention, per labelled set, for the settings of issue #1
 change of issue #11 alone and together (stemmer, compound parts, score weights, thresholds,
 wide margin). All variants run on today's content.
 
-Run from the project root (the dev set is used when ../shared/eval is present):
+Run from the project root. The sets in bench/data ship with the repo; the project's dev set
+beside the checkout is added when it is there, and its absence is said, not an error:
     .venv/bin/python -m bench.bench_matcher_decision
 """
 
@@ -82,6 +83,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", choices=sorted(SETS), help="only these sets")
     args = parser.parse_args()
     chosen = {name: path for name, path in SETS.items() if path.exists()}
+    for name in sorted(set(SETS) - set(chosen)):
+        print(f"note: {name} set not found at {SETS[name]}; skipped")
     if args.set:
         chosen = {name: chosen[name] for name in args.set if name in chosen}
     data = {name: read_labelled(path) for name, path in chosen.items()}
