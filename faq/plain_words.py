@@ -7,14 +7,14 @@ from `lexicon/acronyms.yaml` must come with one of its long forms in the same te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from faq.decision_tree import DecisionTree
 from faq.lexicon import DEFAULT_LEXICON_DIR
 from faq.model import ContentError, ContentProblem, FaqEntry
-from faq.readability import MIN_FLESCH_DOUMA, flesch_douma
+from faq.readability import MIN_FLESCH_DOUMA, flesch_douma, readable_text
 from faq.yamlsource import ProblemList, read_yaml
 
 DEFAULT_ACRONYMS = DEFAULT_LEXICON_DIR / "acronyms.yaml"
@@ -36,10 +36,7 @@ class ShownText:
 
 def faq_texts(entries: Iterable[FaqEntry]) -> list[ShownText]:
     """What a parent reads per FAQ entry: the answer followed by its steps."""
-    return [
-        ShownText(e.source_file, e.line, f"entry '{e.id}'", " ".join([e.answer, *e.steps]))
-        for e in entries
-    ]
+    return [ShownText(e.source_file, e.line, f"entry '{e.id}'", readable_text(e)) for e in entries]
 
 
 def tree_texts(tree: DecisionTree) -> list[ShownText]:
@@ -83,41 +80,48 @@ def unexplained(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[str]
     ]
 
 
+def _problems(
+    texts: Iterable[ShownText], message: Callable[[ShownText], str | None]
+) -> list[ContentProblem]:
+    """One problem per text for which `message` says what is wrong (None: nothing)."""
+    return [shown.problem(said) for shown in texts if (said := message(shown))]
+
+
 def acronym_problems(
     texts: Iterable[ShownText], acronyms: Mapping[str, tuple[str, ...]]
 ) -> list[ContentProblem]:
     """One problem per shown text that uses an abbreviation it never explains."""
-    problems = []
-    for shown in texts:
+
+    def message(shown: ShownText) -> str | None:
         missing = unexplained(shown.text, acronyms)
-        if missing:
-            forms = "; ".join(f"{a} = {acronyms[a][0]}" for a in missing)
-            problems.append(
-                shown.problem(
-                    f"uses {', '.join(missing)} without saying what it means "
-                    f"({forms}); write it out once or avoid it"
-                )
-            )
-    return problems
+        if not missing:
+            return None
+        forms = "; ".join(f"{a} = {acronyms[a][0]}" for a in missing)
+        return (
+            f"uses {', '.join(missing)} without saying what it means "
+            f"({forms}); write it out once or avoid it"
+        )
+
+    return _problems(texts, message)
 
 
 def readability_problems(
     texts: Iterable[ShownText], minimum: float = MIN_FLESCH_DOUMA
 ) -> list[ContentProblem] | None:
     """One problem per text that reads too hard; None when textstat is not installed."""
-    problems = []
-    for shown in texts:
-        score = flesch_douma(shown.text)
-        if score is None:
+    if flesch_douma("Dit is een zin.") is None:
+        return None
+
+    def message(shown: ShownText) -> str | None:
+        score = flesch_douma(shown.text) or 0.0
+        if score >= minimum:
             return None
-        if score < minimum:
-            problems.append(
-                shown.problem(
-                    f"reads too hard: Flesch-Douma {score:.0f} "
-                    f"(minimum {minimum:.0f}); use shorter sentences and words"
-                )
-            )
-    return problems
+        return (
+            f"reads too hard: Flesch-Douma {score:.0f} "
+            f"(minimum {minimum:.0f}); use shorter sentences and words"
+        )
+
+    return _problems(texts, message)
 
 
 def plain_word_problems(

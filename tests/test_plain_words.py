@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from faq.plain_words import ShownText, acronym_problems, load_acronyms, unexplained
+from faq.plain_words import (
+    ShownText,
+    acronym_problems,
+    load_acronyms,
+    readability_problems,
+    unexplained,
+)
 from tests.test_cli import ouderlijn
 from tests.test_content_check import GOOD, write
 
@@ -36,3 +42,12 @@ def test_faq_check_fails_on_an_unexplained_abbreviation(tmp_path):
     content_dir, _ = write(tmp_path, GOOD.replace("Dit is het antwoord.", "Vraag een OPP."))
     done = ouderlijn("faq", "check", env={"OUDERLIJN_FAQ_DIR": str(content_dir)})
     assert done.returncode == 1 and "entry 'eerste' uses OPP" in done.stdout
+
+
+def test_a_hard_text_is_reported_and_an_easy_one_is_not():
+    hard = ShownText("a.yaml", 4, "entry 'x'", "Multidisciplinaire perspectiefplannen.")
+    easy = ShownText("a.yaml", 9, "entry 'y'", "Bel de school. Vraag om een plan.")
+    found = readability_problems([hard, easy])
+    assert found is not None, "textstat is part of the test extra"
+    [problem] = found
+    assert problem.line == 4 and "reads too hard" in problem.message
