@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "faq":
         return faq_commands.run(args, settings)
     if args.command == "tree":
-        return content_commands.run_tree(args)
+        return content_commands.run_tree(args, settings.knowledge.limits.max_source_age_months)
     if args.command == "safety":
         return safety_commands.run(args)
     if args.command == "chat":

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bot.source_table import warn_stale
 from faq.decision_tree import DEFAULT_TREE, check_tree
 from faq.loader import check_faq
 from faq.plain_words import plain_word_problems, tree_texts
-from faq.sources import stale_sources
+from faq.sources import DEFAULT_MAX_AGE_MONTHS
 from faq.tree_diagram import to_mermaid
 
 DEFAULT_DIAGRAM = DEFAULT_TREE.with_suffix(".mmd")
@@ -29,7 +29,11 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     )
 
 
-def run_tree(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run_tree(
+    args: argparse.Namespace,
+    max_age_months: int = DEFAULT_MAX_AGE_MONTHS,
+    out: TextIO = sys.stdout,
+) -> int:
     """Validate the tree against the shipped FAQ ids, or write its diagram."""
     entries, _ = check_faq()
     tree, problems = check_tree(args.file, {e.id for e in entries})
@@ -37,8 +41,7 @@ def run_tree(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         plain, _ = plain_word_problems(tree_texts(tree))
         problems = sorted([*problems, *plain])
         leaves = [(tree.source_file, n.id, n.line, n.provenance) for n in tree.nodes.values()]
-        for warning in stale_sources(leaves, date.today()):
-            print(f"warning: {warning}", file=out)
+        warn_stale(leaves, max_age_months, out)
     for problem in problems:
         print(problem, file=out)
     if problems or tree is None:

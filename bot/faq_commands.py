@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.source_table import print_sources
+from bot.source_table import print_sources, warn_stale
 from faq.evaluate import evaluate, read_labelled
 from faq.knowledge import Knowledge, load_knowledge
 from faq.lexicon import load_lexicon
@@ -18,7 +17,6 @@ from faq.loader import check_faq
 from faq.matcher import MatchResult, Outcome
 from faq.model import ContentError
 from faq.plain_words import faq_texts, plain_word_problems
-from faq.sources import stale_sources
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,8 +78,7 @@ def _check(settings: Settings, max_age_months: int | None, out: TextIO) -> int:
         print("note: readability not checked (install the 'test' extra for textstat)", file=out)
     months = max_age_months or sources.limits.max_source_age_months
     items = [(e.source_file, e.id, e.line, e.provenance) for e in entries]
-    for warning in stale_sources(items, date.today(), months):
-        print(f"warning: {warning}", file=out)
+    warn_stale(items, months, out)
     for problem in sorted(problems):
         print(problem, file=out)
     if problems:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import TextIO
 
 from bot.config import Settings
 from faq.decision_tree import DEFAULT_TREE, check_tree
 from faq.loader import check_faq
 from faq.model import Provenance, SourceRef
+from faq.sources import stale_sources
 
 
 def _items(settings: Settings) -> Iterator[tuple[str, str, Provenance]]:
@@ -67,3 +69,11 @@ def print_sources(settings: Settings, as_json: bool, out: TextIO = sys.stdout) -
         print(f"{'':<{width}}              ↳ {where}{shown}", file=out)
     print(f"{len(rows)} claims", file=out)
     return 0 if rows else 1
+
+
+def warn_stale(
+    items: Iterable[tuple[str, str, int, Provenance]], max_age_months: int, out: TextIO
+) -> None:
+    """Print a "warning:" line per source not checked for `max_age_months` (no failure)."""
+    for warning in stale_sources(items, date.today(), max_age_months):
+        print(f"warning: {warning}", file=out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -179,3 +180,19 @@ def test_faq_sources_lists_every_shipped_claim_with_its_date():
 def test_months_before_clamps_to_the_end_of_a_month():
     assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
     assert months_before(date(2026, 12, 3), 12) == date(2025, 12, 3)
+
+
+def test_tree_check_warns_by_the_configured_age(tmp_path):
+    from faq.decision_tree import DEFAULT_TREE
+
+    tree = tmp_path / "tree.yaml"
+    tree.write_text(
+        re.sub(r"checked: \d{4}-\d{2}-\d{2}", "checked: 2020-01-01", DEFAULT_TREE.read_text()),
+        encoding="utf-8",
+    )
+    default = ouderlijn("tree", "check", "--file", str(tree))
+    assert default.returncode == 0 and "limit 12)" in default.stdout
+    config = tmp_path / "ouderlijn.toml"
+    config.write_text("[faq]\nsource_max_age_months = 1200\n", encoding="utf-8")
+    relaxed = ouderlijn("tree", "check", "--file", str(tree), env={"OUDERLIJN_CONFIG": str(config)})
+    assert relaxed.returncode == 0 and "warning:" not in relaxed.stdout
