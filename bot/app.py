@@ -1,4 +1,6 @@
-"""Composition root: build the engine and everything it needs from the settings."""
+"""Composition root: the one place that builds the engine and everything around it from the
+settings. The command line, `ouderlijn run`, the tests and the benchmarks all go through
+`Wiring`, so a setting (opening hours, invite days …) means the same everywhere."""
 
 from __future__ import annotations
 
@@ -6,20 +8,24 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
 
 from bot.config import Settings
 from bot.core.courier import Courier
 from bot.core.engine import Engine, EngineSettings, utc_now
 from bot.core.faq_flow import Helpline
+from bot.core.handoff_notices import Notices
 from bot.core.inbox import InboxReader
 from bot.core.intents import Intents
 from bot.core.safety import CrisisCheck
 from bot.core.texts import Texts, load_texts
 from bot.storage import AsyncStore
 from faq.decision_tree import DecisionTree, load_tree
-from faq.knowledge import Knowledge, load_knowledge
+from faq.knowledge import Knowledge, KnowledgeSources, load_knowledge
+from faq.matcher import MatcherSettings
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +114,69 @@ class Service:
     engine: Engine
     courier: Courier
     inbox: InboxReader
+    settings: Settings = field(default_factory=lambda: default_settings())
+
+    @property
+    def store(self) -> AsyncStore:
+        return self.engine.store
+
+
+def default_settings() -> Settings:
+    """The embedded defaults (no environment, no ouderlijn.toml)."""
+    return Settings(Path("ouderlijn.db"), KnowledgeSources(), MatcherSettings())
+
+
+class Wiring:
+    """Builds the object graph from settings. Content is loaded (and checked) only when
+    something needs it, so `ouderlijn volunteer …` starts fast; `content` and `clock` may be
+    given by tests; `engine_settings` overrides what the settings say (tests' opening hours)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        content: Content | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        engine_settings: EngineSettings | None = None,
+    ) -> None:
+        self.settings = settings or default_settings()
+        self.clock = clock
+        self._content = content
+        self._engine_settings = engine_settings
+
+    @cached_property
+    def content(self) -> Content:
+        return self._content or load_content(self.settings)
+
+    @cached_property
+    def texts(self) -> Texts:
+        return self._content.texts if self._content else load_texts(self.settings.language)
+
+    @property
+    def engine_settings(self) -> EngineSettings:
+        if self._engine_settings is not None:
+            return self._engine_settings
+        return EngineSettings(helpline=helpline_from(self.settings), handoff=self.settings.handoff)
+
+    def notices(self) -> Notices:
+        """Announcements to parents and volunteers with this helpline's hours and rules."""
+        return Notices(self.texts, self.engine_settings.handoff)
+
+    def engine(self, store: AsyncStore) -> Engine:
+        return self.content.engine(store, self.engine_settings, clock=self.clock)
+
+    def service(
+        self,
+        store: AsyncStore,
+        courier_options: dict[str, float] | None = None,
+        inbox_options: dict[str, float] | None = None,
+    ) -> Service:
+        """Engine, courier and inbox reader, wired together (nothing started yet)."""
+        engine = self.engine(store)
+        courier = Courier(store, on_unreachable=engine.unreachable, **(courier_options or {}))
+        engine.on_outbox = courier.wake
+        inbox = InboxReader(engine, **(inbox_options or {}))  # type: ignore[arg-type]
+        return Service(engine, courier, inbox, self.settings)
 
 
 @asynccontextmanager
@@ -118,15 +187,12 @@ async def open_service(
     run the background work: retention, the inbox (resuming what a previous run stored but
     did not handle), outbox delivery and (unless a channel schedules it itself, as Telegram
     does with PTB's JobQueue) the queue watch."""
-    content = load_content(settings)
+    wiring = Wiring(settings)
+    wiring.content  # noqa: B018 - load and check before the store opens: refuse to start early
     store = await AsyncStore.open(settings.db_path)
     await purge_old_transcripts(store, settings.helpline.retention_days)
-    engine = content.engine(
-        store, EngineSettings(helpline=helpline_from(settings), handoff=settings.handoff)
-    )
-    courier = Courier(store, on_unreachable=engine.unreachable)
-    engine.on_outbox = courier.wake
-    inbox = InboxReader(engine)
+    service = wiring.service(store)
+    engine, courier, inbox = service.engine, service.courier, service.inbox
     tasks = [
         asyncio.create_task(keep_retention(store, settings.helpline.retention_days)),
         asyncio.create_task(inbox.run()),
@@ -135,7 +201,7 @@ async def open_service(
     if watch:
         tasks.append(asyncio.create_task(keep_watch(engine, settings.handoff.watch_seconds)))
     try:
-        yield Service(engine, courier, inbox)
+        yield service
     finally:
         for task in tasks:
             task.cancel()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from bot.web_settings import WebConfigError, WebSettings, web_settings
 from faq.knowledge import KnowledgeSources
 from faq.matcher import MatcherSettings
 from handoff.hours import parse_opening_hours
@@ -40,6 +41,7 @@ class Settings:
     helpline: HelplineSettings = HelplineSettings()
     language: str = "nl"
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -113,12 +115,17 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
             f"[handoff] reopen_days ({handoff.reopen_days}) must not exceed "
             f"[helpline] retention_days ({helpline.retention_days}): the story would be gone"
         )
+    try:
+        web = web_settings(data.get("web", {}), env)
+    except WebConfigError as error:
+        raise ConfigError(str(error)) from None
     return Settings(
         db_path=Path(db),
         knowledge=sources,
         matcher=_matcher_settings(data.get("matcher", {})),
         helpline=helpline,
         handoff=handoff,
+        web=web,
     )
 
 

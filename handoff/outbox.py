@@ -30,10 +30,11 @@ class Parcel:
 
 _INSERT = (
     "INSERT INTO outbox (address, channel, text, buttons, attachment, created_at, attempts, "
-    "about, farewell) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id"
+    "about, farewell, author) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id"
 )
 _COLUMNS = (
-    "id, address, channel, text, buttons, attempts, attachment, attempted_at, about, farewell"
+    "id, address, channel, text, buttons, attempts, attachment, attempted_at, about, farewell, "
+    "author"
 )
 
 
@@ -55,6 +56,7 @@ def put(db: Database, channel: str, message: Outbound, now: datetime) -> list[Pa
                 to_text(now),
                 piece.about,
                 int(piece.farewell),
+                piece.author,
             ],
         ).fetchone()
         stored.append(Parcel(int(row[0]), channel, piece, 0))
@@ -66,7 +68,9 @@ def _attachment(value: str | None) -> Attachment | None:
 
 
 def _parcel(row: tuple[Any, ...]) -> Parcel:
-    pid, address, channel, text, buttons, attempts, attachment, attempted, about, farewell = row
+    pid, address, channel, text, buttons, attempts, attachment, attempted, about, farewell, author = (
+        row
+    )
     message = Outbound(
         address,
         text,
@@ -74,6 +78,7 @@ def _parcel(row: tuple[Any, ...]) -> Parcel:
         _attachment(attachment),
         about=about,
         farewell=bool(farewell),
+        author=author,
     )
     return Parcel(pid, channel, message, attempts, attempted is not None)
 

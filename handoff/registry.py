@@ -207,6 +207,18 @@ def link(db: Database, code: str, address: str, channel: str, now: datetime) -> 
     return get(db, volunteer_id)
 
 
+def attach(db: Database, volunteer_id: int, address: str, channel: str) -> Volunteer:
+    """Make `address` the volunteer's desk (the console after a login link); an account
+    that was linked before (Telegram) stops being theirs until they link it again."""
+    get(db, volunteer_id)
+    db.execute("UPDATE volunteers SET address = NULL, channel = NULL WHERE address = ?", [address])
+    db.execute(
+        "UPDATE volunteers SET address = ?, channel = ? WHERE id = ?",
+        [address, channel, volunteer_id],
+    )
+    return get(db, volunteer_id)
+
+
 def remove(db: Database, volunteer_id: int) -> None:
     """Delete a volunteer; the caller first hands their open conversations back to the queue."""
     get(db, volunteer_id)

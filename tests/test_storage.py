@@ -73,7 +73,7 @@ def test_migrations_create_tables_and_set_user_version(store, path):
     con = raw(path)
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert {"conversations", "transcript", "events", "volunteers", "handoffs", "outbox"} <= tables
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     indexes = {r[0] for r in con.execute("select name from sqlite_master where type='index'")}
     assert "idx_transcript_conversation_id" in indexes
     assert "handoffs_queue" in indexes  # severity first (v3)
@@ -131,7 +131,7 @@ def test_newer_database_is_refused_with_a_clear_error(path):
     con = raw(path)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(SchemaTooNewError, match=r"version 99 is newer.*\(4\)"):
+    with pytest.raises(SchemaTooNewError, match=rf"version 99 is newer.*\({SCHEMA_VERSION}\)"):
         Store(path)
 
 

@@ -13,9 +13,9 @@ import pytest
 from sqlite_utils import Database
 
 from bot.cli import build_parser
+from bot.cli.volunteer import run
 from bot.config import Settings, load_settings
 from bot.storage import Store
-from bot.volunteer_commands import run
 from handoff import queue, registry
 from handoff.model import Summary, Volunteer
 

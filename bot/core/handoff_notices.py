@@ -148,10 +148,11 @@ class Notices:
         text: str,
         now: datetime,
         buttons: Sequence[Button] = (),
+        author: str | None = None,
     ) -> None:
-        outbox.put(
-            db, handoff.channel, Outbound(handoff.conversation_id, text, tuple(buttons)), now
-        )
+        """Queue a message for the handoff's parent; `author` when it is a volunteer's words."""
+        message = Outbound(handoff.conversation_id, text, tuple(buttons), author=author)
+        outbox.put(db, handoff.channel, message, now)
 
     def to_volunteer(
         self,

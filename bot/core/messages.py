@@ -51,7 +51,9 @@ class Outbound:
 
     `about` names the parent whose words or case the message carries (a relay, a summary), so
     that erasing that parent removes it from every outbox; `farewell` marks the last message
-    to an erased parent: once it is out, the channel forgets the account.
+    to an erased parent: once it is out, the channel forgets the account. `author` is the
+    volunteer's display name when the text is a volunteer's words (`text` still reads
+    "Sanne: …" for text-only channels; the web chat shows the name apart).
     """
 
     to: str
@@ -60,6 +62,7 @@ class Outbound:
     attachment: Attachment | None = None  # sent after the text, by the channel that has it
     about: str | None = None
     farewell: bool = False
+    author: str | None = None
 
 
 # The strictest platform limit we deliver to (Telegram: 4,096 characters per message).

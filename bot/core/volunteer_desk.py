@@ -26,6 +26,15 @@ from handoff.model import Handoff, Volunteer
 MAX_LISTED = 8
 # Buttons under a claimed conversation: v:passmenu:<n>, v:release:<n>, v:closemenu:<n>.
 _MENUS = {"passmenu": "pass", "release": "release", "closemenu": "close"}
+# The console sends typed text and notes for one conversation as presses with the text along:
+# v:say:<n> (text to that parent, as if typed after /wissel) and v:note:<n>.
+_SAY = f"{VOLUNTEER}say:"
+
+
+def _target(db: Database, choice: str, prefix: str) -> Handoff | None:
+    """The handoff a console press names (`v:say:12` → handoff 12), if it exists."""
+    row = number(choice.removeprefix(prefix))
+    return queue.get(db, row) if row is not None else None
 
 
 class VolunteerDesk:
@@ -56,6 +65,14 @@ class VolunteerDesk:
         assert volunteer.address is not None
         out = Reply(volunteer.address, now)
         text = (inbound.text or "").strip()
+        if (inbound.choice or "").startswith(_SAY):  # the console's reply box of one tab
+            target = _target(db, inbound.choice or "", _SAY)
+            if not mine(volunteer, target) or target is None:
+                out.say(self.texts.tell("stale"))
+                return out.messages
+            registry.set_current(db, volunteer.id, target.id)
+            volunteer = replace(volunteer, current_handoff=target.id)
+            inbound = replace(inbound, choice=None)  # from here on: typed text
         if volunteer.pending and (command is not None or inbound.choice is not None):
             # A half-finished pass-on ends with any command or button: the next text is then
             # a message again, never a note for a conversation the volunteer left.
@@ -64,7 +81,7 @@ class VolunteerDesk:
             if inbound.choice != f"{VOLUNTEER}cancel" and (command or ("",))[0] != "cancel":
                 out.say(self.texts.tell("pass_dropped"))  # never silently
         if inbound.choice is not None:
-            self._press(db, volunteer, inbound.choice, out)
+            self._press(db, volunteer, inbound.choice, text, out)
         elif command is not None:
             self._command(db, volunteer, command[0], command[1], out)
         elif inbound.kind != "text" or not text:
@@ -149,7 +166,7 @@ class VolunteerDesk:
 
     # -- buttons ----------------------------------------------------------------------------
 
-    def _press(self, db: Database, v: Volunteer, choice: str, out: Reply) -> None:
+    def _press(self, db: Database, v: Volunteer, choice: str, text: str, out: Reply) -> None:
         parts = choice.removeprefix(VOLUNTEER).split(":")
         row = number(parts[1]) if len(parts) > 1 else None
         handoff = queue.get(db, row) if row is not None else None
@@ -157,12 +174,16 @@ class VolunteerDesk:
         if kind == "cancel":
             registry.set_pending(db, v.id, None)
             out.say(self.texts.tell("cancelled"))
+        elif kind in ("available", "away"):  # the console's availability toggle
+            self._command(db, v, kind, "", out)
         elif kind == "claim" and handoff is not None:
             self._claim(db, v, handoff, out)
         elif not mine(v, handoff) or handoff is None:
             out.say(self.texts.tell("stale"))
         elif kind == "switch":
             self._switch(db, v, handoff, out)
+        elif kind == "note":  # the console's note box: the text came with the press
+            self._note(db, v, handoff, text, out)
         elif kind in _MENUS:
             self.handover.menu(db, v, handoff, _MENUS[kind], out)
         elif not self.handover.press(db, v, handoff, parts, out):
@@ -262,7 +283,7 @@ class VolunteerDesk:
         queue.add_message(db, current.id, "volunteer", text, out.now, v.id)
         out.event("relay", outcome="volunteer")
         message = self.texts.say("relay_to_parent", name=v.name, text=text)
-        self.notices.to_parent(db, current, message, out.now)
+        self.notices.to_parent(db, current, message, out.now, author=v.name)
 
     def _note(
         self, db: Database, v: Volunteer, current: Handoff | None, text: str, out: Reply

@@ -131,8 +131,39 @@ def _v4_durable(db: Database) -> None:
     db.execute("CREATE INDEX outbox_address_id ON outbox (address, id)")
 
 
+def _v5_web(db: Database) -> None:
+    """The browser surfaces: what the web chat showed a parent (so a reconnect resumes after
+    the last id it saw), one-time console login links and console sessions (hashes only), and
+    the volunteer's name on outbox rows that carry a volunteer's words."""
+    db.execute("ALTER TABLE outbox ADD COLUMN author TEXT")
+    db.execute(
+        "CREATE TABLE web_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT NOT NULL, "
+        "sender TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, buttons TEXT NOT NULL, "
+        "at TEXT NOT NULL, ends INTEGER NOT NULL DEFAULT 0, about TEXT)"
+    )
+    db.execute("CREATE INDEX web_messages_address ON web_messages (address, id)")
+    db.execute("CREATE INDEX web_messages_at ON web_messages (at)")
+    db.execute("CREATE INDEX web_messages_about ON web_messages (about) WHERE about IS NOT NULL")
+    db.execute(
+        "CREATE TABLE console_logins (token_hash TEXT PRIMARY KEY, volunteer_id INTEGER NOT NULL, "
+        "expires_at TEXT NOT NULL, used_at TEXT)"
+    )
+    db.execute(
+        "CREATE TABLE console_sessions (session_hash TEXT PRIMARY KEY, "
+        "volunteer_id INTEGER NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, "
+        "expires_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX console_sessions_volunteer ON console_sessions (volunteer_id)")
+
+
 # Append only: never edit or reorder a migration that has shipped.
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_handoff, _v3_triage, _v4_durable)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_initial,
+    _v2_handoff,
+    _v3_triage,
+    _v4_durable,
+    _v5_web,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

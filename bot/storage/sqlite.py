@@ -150,6 +150,9 @@ def erase_conversation(db: Database, conversation_id: str) -> None:
     db.execute(f"DELETE FROM handoff_messages WHERE handoff_id IN ({handoffs})", [conversation_id])
     db.execute("DELETE FROM handoffs WHERE conversation_id = ?", [conversation_id])
     forget_inbox_keys(db, conversation_id)
+    db.execute(  # what the web chat showed them, and their words on a volunteer's console
+        "DELETE FROM web_messages WHERE address = ? OR about = ?", [conversation_id] * 2
+    )
     drop_conversation(db, conversation_id)
 
 
@@ -211,6 +214,9 @@ def _purge_text(db: Database, cutoff: str) -> int:
         "DELETE FROM handoff_messages WHERE at < ? AND handoff_id IN "
         "(SELECT id FROM handoffs WHERE status = 'closed')",
         "DELETE FROM outbox WHERE created_at < ?",
+        "DELETE FROM web_messages WHERE at < ?",
+        "DELETE FROM console_logins WHERE expires_at < ?",
+        "DELETE FROM console_sessions WHERE expires_at < ?",
         "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
         # accounts nobody needs any more (an erased parent whose farewell never went out)
         "DELETE FROM channel_accounts WHERE created_at < ? "

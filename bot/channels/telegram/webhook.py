@@ -67,6 +67,15 @@ class WebhookServer:
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else settings.listen_port
+        await self.announce()
+
+    def attach(self, app: web.Application) -> None:
+        """Serve the webhook path on another server's application (`ouderlijn run`)."""
+        app.router.add_post(self.channel.settings.webhook_path, self.receive)
+
+    async def announce(self) -> None:
+        """Tell Telegram where to post (with the secret), when a public URL is configured."""
+        settings = self.channel.settings
         if settings.webhook_url:
             await self.channel.app.bot.set_webhook(
                 settings.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES

@@ -51,7 +51,7 @@ async def serve(settings: Settings, telegram: TelegramSettings, stop: asyncio.Ev
                 log.info("telegram: webhook server on port %s", server.port)
             else:
                 log.info("telegram: polling for updates")
-            await _first(stop.wait(), channel.failed.wait())
+            await first_of(stop.wait(), channel.failed.wait())
         finally:
             if server is not None:
                 await server.stop()
@@ -60,7 +60,7 @@ async def serve(settings: Settings, telegram: TelegramSettings, stop: asyncio.Ev
             raise TokenRejectedError("the bot token was rejected while running")
 
 
-async def _first(*waits: Coroutine[Any, Any, object]) -> None:
+async def first_of(*waits: Coroutine[Any, Any, object]) -> None:
     """Return as soon as one of `waits` is done; cancel the others."""
     tasks = [asyncio.ensure_future(w) for w in waits]
     try:
@@ -76,11 +76,11 @@ async def _main(settings: Settings, telegram: TelegramSettings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    loop.set_exception_handler(_quiet_exception)
+    loop.set_exception_handler(quiet_exception)
     await serve(settings, telegram, stop)
 
 
-def _quiet_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+def quiet_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
     """An error nobody awaited: one line with its kind, never a traceback or its message."""
     error = context.get("exception")
     log.error("unexpected error in a background task: %s", type(error).__name__)

@@ -7,14 +7,13 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from bot import (
-    chat_command,
-    content_commands,
-    faq_commands,
-    safety_commands,
-    telegram_command,
-    volunteer_commands,
-)
+from bot.cli import chat as chat_command
+from bot.cli import faq as faq_commands
+from bot.cli import run as run_command
+from bot.cli import safety as safety_commands
+from bot.cli import telegram as telegram_command
+from bot.cli import tree as content_commands
+from bot.cli import volunteer as volunteer_commands
 from bot.config import ConfigError, load_settings
 
 QUIET_PIPE_COMMANDS = ("faq", "tree", "safety")
@@ -30,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_command.add_parser(subparsers)
     volunteer_commands.add_parser(subparsers)
     telegram_command.add_parser(subparsers)
+    run_command.add_parser(subparsers)
     return parser
 
 
@@ -57,8 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return volunteer_commands.run(args, settings)
     if args.command == "telegram":
         return telegram_command.run(args, settings)
+    if args.command == "run":
+        return run_command.run(args, settings)
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

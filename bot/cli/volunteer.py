@@ -11,17 +11,15 @@ from typing import TextIO, TypeVar
 
 from sqlite_utils import Database
 
+from bot.app import Wiring
 from bot.config import Settings
-from bot.core.handoff_notices import Notices
 from bot.core.texts import Texts, load_texts
 from bot.storage import StorageError, Store
 from faq.model import ContentError
 from handoff import registry
 from handoff.model import ROLES, HandoffError, Volunteer
-from handoff.settings import HandoffSettings
 
 T = TypeVar("T")
-_INVITE_DAYS = HandoffSettings().invite_days
 
 
 class _UsageError(Exception):
@@ -37,7 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--topics", default="", help="comma-separated topic ids, e.g. autisme,adhd")
     add.add_argument("--max", type=int, default=3, help="open conversations at once (default 3)")
-    add.add_argument("--invite-days", type=int, default=_INVITE_DAYS, help="code valid this long")
+    add.add_argument(
+        "--invite-days", type=int, help="code valid this long (default: [handoff] invite_days)"
+    )
     listing = commands.add_parser("list", help="show all volunteers")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     change = commands.add_parser("set", help="change a volunteer")
@@ -53,6 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     status.add_argument("--away", dest="available", action="store_false", help="takes no one new")
     change.add_argument("--new-code", action="store_true", help="new invite code (new phone)")
     change.add_argument("--invite-days", type=int, help="with --new-code: code valid this long")
+    login = commands.add_parser("login", help="print a one-time login link for the web console")
+    login.add_argument("id", type=int, help="volunteer id (see: volunteer list)")
     remove = commands.add_parser("remove", help="remove a volunteer; their parents are requeued")
     remove.add_argument("id", type=int, help="volunteer id (see: volunteer list)")
 
@@ -69,6 +71,8 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
             _add(args, settings, texts, out)
         elif command == "set":
             _set(args, settings, texts, out)
+        elif command == "login":
+            _login(args.id, settings, out)
         else:
             _remove(args.id, settings, texts, out)
     except (HandoffError, _UsageError, ContentError, StorageError) as error:
@@ -113,14 +117,14 @@ def _add(args: argparse.Namespace, settings: Settings, texts: Texts, out: TextIO
     topics = _topics(args.topics, texts)
     _at_least_one(args.max, "--max")
     _at_least_one(args.invite_days, "--invite-days")
-    now = datetime.now(UTC)
+    days, now = args.invite_days or settings.handoff.invite_days, datetime.now(UTC)
 
     def work(db: Database) -> tuple[Volunteer, str]:
-        return registry.add(db, args.name, args.role, topics, args.max, now, args.invite_days)
+        return registry.add(db, args.name, args.role, topics, args.max, now, days)
 
     volunteer, code = _with_store(settings, work)
     print(f"Added volunteer {volunteer.id}: {volunteer.name} ({volunteer.role})", file=out)
-    _print_code(volunteer, code, now + timedelta(days=args.invite_days), texts, out)
+    _print_code(volunteer, code, now + timedelta(days=days), texts, out)
 
 
 def _set(args: argparse.Namespace, settings: Settings, texts: Texts, out: TextIO) -> None:
@@ -138,7 +142,7 @@ def _set(args: argparse.Namespace, settings: Settings, texts: Texts, out: TextIO
         changes["available"] = args.available
     if not changes and not args.new_code:
         raise _UsageError("nothing to change (see: ouderlijn volunteer set --help)")
-    days, now = args.invite_days or _INVITE_DAYS, datetime.now(UTC)
+    days, now = args.invite_days or settings.handoff.invite_days, datetime.now(UTC)
 
     def work(db: Database) -> tuple[Volunteer, str | None]:
         volunteer = registry.update(db, args.id, **changes) if changes else None
@@ -153,8 +157,23 @@ def _set(args: argparse.Namespace, settings: Settings, texts: Texts, out: TextIO
         _print_code(volunteer, code, now + timedelta(days=days), texts, out)
 
 
+def _login(volunteer_id: int, settings: Settings, out: TextIO) -> None:
+    from bot.channels.web.console_auth import new_login_link  # web code only for this command
+
+    now, minutes = datetime.now(UTC), settings.web.login_minutes
+
+    def work(db: Database) -> tuple[Volunteer, str]:
+        return registry.get(db, volunteer_id), new_login_link(db, volunteer_id, now, minutes)
+
+    volunteer, token = _with_store(settings, work)
+    print(f"One-time console login link for {volunteer.name} ({volunteer.role}):", file=out)
+    print(f"\n    {settings.web.base_url}/console/login?token={token}\n", file=out)
+    print(f"It works once, for {minutes} minutes; older unused links stopped working.", file=out)
+    print("Give it to them privately. It is shown only now; only a hash is stored.", file=out)
+
+
 def _remove(volunteer_id: int, settings: Settings, texts: Texts, out: TextIO) -> None:
-    notices = Notices(texts, HandoffSettings())
+    notices = Wiring(settings).notices()
 
     def work(db: Database) -> tuple[Volunteer, int]:
         now = datetime.now(UTC)

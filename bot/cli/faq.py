@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.sources import print_sources, warn_stale
 from bot.config import Settings
-from bot.source_table import print_sources, warn_stale
 from faq.evaluate import evaluate, read_labelled
 from faq.knowledge import Knowledge, load_knowledge
 from faq.lexicon import load_lexicon

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.source_table import warn_stale
+from bot.cli.sources import warn_stale
 from faq.decision_tree import DEFAULT_TREE, check_tree
 from faq.loader import check_faq
 from faq.plain_words import plain_word_problems, tree_texts

@@ -1,0 +1,89 @@
+"""HTML pages from templates and Dutch texts in YAML, by plain substitution (no logic in
+templates): `{{t:key}}` a text, `{{v:name}}` a server value, `{{texts_json}}` all texts for the
+page's script. Everything is HTML-escaped; an unknown key is an error, found at start."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from faq.model import ContentError, ContentProblem
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+LOCALES = HERE.parent.parent / "locales"
+
+
+def problem(path: Path, message: str, line: int = 1) -> ContentError:
+    """A ContentError with one file:line problem (the bot refuses to start with it)."""
+    return ContentError([ContentProblem(str(path), line, message)])
+
+
+_PLACEHOLDER = re.compile(r"\{\{(t:[\w.-]+|v:\w+|texts_json)\}\}")
+
+
+def load_page_texts(name: str) -> dict[str, str]:
+    """A page's texts (`bot/locales/<name>.yaml`), flattened to dotted keys."""
+    path = LOCALES / f"{name}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise problem(path, str(error)) from None
+    if not isinstance(data, dict):
+        raise problem(path, "expected a mapping of texts")
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for sub, text in value.items():
+                flat[f"{key}.{sub}"] = str(text)
+        else:
+            flat[str(key)] = str(value)
+    return flat
+
+
+def _script_json(texts: Mapping[str, str]) -> str:
+    """JSON that is safe inside a <script type="application/json"> data block."""
+    raw = json.dumps(dict(texts), ensure_ascii=False)
+    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class Page:
+    """One template with its texts; `render` fills in the server's values."""
+
+    def __init__(self, template: str, texts: Mapping[str, str]) -> None:
+        self.path = TEMPLATES / template
+        try:
+            self.source = self.path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise problem(self.path, str(error)) from None
+        self.texts = dict(texts)
+        self.values = set()
+        for match in _PLACEHOLDER.finditer(self.source):
+            key = match.group(1)
+            if key.startswith("t:") and key[2:] not in self.texts:
+                line = self.source.count("\n", 0, match.start()) + 1
+                raise problem(self.path, f"no text '{key[2:]}'", line)
+            if key.startswith("v:"):
+                self.values.add(key[2:])
+
+    def render(self, **values: str) -> str:
+        """The page with every placeholder filled; a value the template needs must be given."""
+        missing = self.values - set(values)
+        if missing:
+            raise KeyError(f"{self.path.name} needs {', '.join(sorted(missing))}")
+
+        def fill(match: re.Match[str]) -> str:
+            key = match.group(1)
+            if key == "texts_json":
+                return _script_json(self.texts)
+            if key.startswith("t:"):
+                return html.escape(self.texts[key[2:]])
+            return html.escape(values[key[2:]])
+
+        return _PLACEHOLDER.sub(fill, self.source)

@@ -1,0 +1,293 @@
+"""The parent web chat over a WebSocket at /ws: the same engine as every channel.
+
+A tab's random session token (sessionStorage) becomes a pseudonym here, at the edge. Every
+text or button goes into the durable inbox under a key made from its `client_id`, so a message
+resent after a reconnect counts once; the `ack` comes only once it is stored. Everything the
+parent is shown is kept in the web log with a growing id (delivered by the courier from the
+outbox), so `resume` after a reconnect sends exactly what the tab missed. The JSON protocol is
+in the README.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+from sqlite_utils import Database
+
+from bot.app import Service
+from bot.channels.web.security import RateLimit
+from bot.core.inbox import Arrival
+from bot.core.messages import Inbound, Outbound
+from bot.storage import web as web_log
+from handoff import queue, registry
+
+log = logging.getLogger(__name__)
+CHANNEL = "web"
+MAX_TEXT_CHARS = 10_000
+MAX_FRAME_BYTES = 64 * 1024
+QUEUE_REFRESH_SECONDS = 15.0
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+Frame = dict[str, Any]
+TypingHook = Callable[[str, int], Awaitable[None]]
+
+
+def message_frame(m: web_log.WebMessage) -> Frame:
+    """A stored web message as the protocol's `message` frame."""
+    return {
+        "type": "message",
+        "id": m.id,
+        "from": m.sender,
+        "name": m.name,
+        "text": m.text,
+        "buttons": [{"id": b.id, "label": b.label} for b in m.buttons],
+        "at": m.at.isoformat().replace("+00:00", "Z"),
+        "end": m.ends,
+    }
+
+
+def shown_text(message: Outbound) -> tuple[str, str]:
+    """(sender, text) as the web shows them: a volunteer's words without the "Sanne: " that
+    text-only channels need, because the page shows the name apart."""
+    if message.author is None:
+        return "bot", message.text
+    prefix = f"{message.author}: "
+    text = message.text[len(prefix) :] if message.text.startswith(prefix) else message.text
+    return "volunteer", text
+
+
+def _inbox_key(address: str, client_id: str) -> str:
+    """The inbox key of one client message: unique per session, no pseudonym inside."""
+    return hashlib.sha256(f"{address}\n{client_id}".encode()).hexdigest()[:40]
+
+
+class WebChat:
+    """Parents' sockets, their sessions' pseudonyms, and delivery to them."""
+
+    def __init__(self, service: Service, secret: str, texts: dict[str, str]) -> None:
+        self.service = service
+        self.engine = service.engine
+        self.store = service.store
+        self.texts = texts
+        self._key = secret.encode()
+        self.sockets: dict[str, set[web.WebSocketResponse]] = {}
+        self.limit = RateLimit(burst=8, per_seconds=10.0)
+        self.typing_limit = RateLimit(burst=2, per_seconds=4.0)
+        self.on_parent_typing: TypingHook | None = None  # the console shows it to the volunteer
+        self._queue_told: dict[str, tuple[int | None, int | None]] = {}
+        service.courier.register(CHANNEL, self.deliver)
+        service.inbox.serve(CHANNEL)
+
+    def address_for(self, token: str) -> str:
+        """The pseudonym of a session token (HMAC: the token itself is never stored)."""
+        digest = hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()
+        return f"{CHANNEL}:{digest[:32]}"
+
+    # -- out -------------------------------------------------------------------------------
+
+    async def deliver(self, message: Outbound) -> None:
+        """The courier's send: keep the message in the web log, then push it to open tabs."""
+        sender, text = shown_text(message)
+        name = message.author or self.texts["bot_name"]
+        stored = await self.store.transaction(
+            functools.partial(
+                web_log.append,
+                address=message.to,
+                sender=sender,
+                name=name,
+                text=text,
+                buttons=message.buttons,
+                at=self.engine.clock(),
+                ends=message.farewell,
+            )
+        )
+        await self.push(message.to, message_frame(stored))
+        if message.to in self.sockets:
+            await self._tell_queue(message.to)
+
+    async def push(self, address: str, frame: Frame) -> None:
+        """Send a frame to every open tab of this session (a closed one is skipped)."""
+        for ws in list(self.sockets.get(address, ())):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json(frame)
+
+    async def volunteer_typing(self, conversation_id: str, name: str) -> None:
+        """The volunteer is typing to this parent (only web parents see it)."""
+        await self.push(conversation_id, {"type": "typing", "from": "volunteer", "name": name})
+
+    # -- the socket ------------------------------------------------------------------------
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        """One tab's connection: status first, then frames until it closes."""
+        token = request.query.get("session", "")
+        fresh_token = not _TOKEN.match(token)
+        if fresh_token:
+            token = secrets.token_urlsafe(32)
+        ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=25.0)
+        await ws.prepare(request)
+        address = self.address_for(token)
+        self.sockets.setdefault(address, set()).add(ws)
+        try:
+            if fresh_token:
+                await ws.send_json({"type": "session", "token": token})
+            await ws.send_json(self.status_frame())
+            async for frame in ws:
+                if frame.type == WSMsgType.TEXT:
+                    await self._frame(ws, address, frame.data)
+                elif frame.type == WSMsgType.BINARY:
+                    await self._error(ws, "bad_frame")
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            tabs = self.sockets.get(address, set())
+            tabs.discard(ws)
+            if not tabs:
+                self.sockets.pop(address, None)
+                self._queue_told.pop(address, None)
+        return ws
+
+    def status_frame(self) -> Frame:
+        """Whether people are there now, with the helpline's hours and contact."""
+        settings = self.engine.settings
+        values = settings.helpline.values(self.engine.texts)
+        return {
+            "type": "status",
+            "open": settings.handoff.hours.is_open(self.engine.clock()),
+            "opening_hours": values["openingstijden"],
+            "contact": values["contact"],
+        }
+
+    async def _frame(self, ws: web.WebSocketResponse, address: str, raw: str) -> None:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == "resume" and isinstance(data, dict):
+            after = data.get("after", 0)
+            if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+                after = 0
+            await self._resume(ws, address, after)
+        elif kind in ("text", "button") and isinstance(data, dict):
+            await self._message(ws, address, data)
+        elif kind == "typing":
+            await self._typing(address)
+        else:
+            await self._error(ws, "bad_frame")
+
+    async def _error(
+        self, ws: web.WebSocketResponse, code: str, client_id: str | None = None
+    ) -> None:
+        frame: Frame = {"type": "error", "code": code, "text": self.texts[code]}
+        if client_id is not None:
+            frame["client_id"] = client_id
+        await ws.send_json(frame)
+
+    async def _message(self, ws: web.WebSocketResponse, address: str, data: Frame) -> None:
+        """A typed text or a pressed button: into the inbox once, then `ack`."""
+        client_id, now = data.get("client_id"), self.engine.clock()
+        if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+            await self._error(ws, "bad_frame")
+            return
+        if data["type"] == "text":
+            text = data.get("text")
+            if not isinstance(text, str) or not text.strip():
+                await self._error(ws, "bad_frame", client_id)
+                return
+            if len(text) > MAX_TEXT_CHARS:
+                await self._error(ws, "too_long", client_id)
+                return
+            inbound = Inbound(address, CHANNEL, now, text=text)
+        else:
+            choice = data.get("id")
+            if not isinstance(choice, str) or not 0 < len(choice.encode()) <= 64:
+                await self._error(ws, "bad_frame", client_id)
+                return
+            inbound = Inbound(address, CHANNEL, now, choice=choice)
+        if not self.limit.allow(address):
+            await self._error(ws, "rate_limited", client_id)
+            return
+        try:
+            fresh = await self.service.inbox.accept(
+                [Arrival(_inbox_key(address, client_id), inbound)]
+            )
+        except Exception as error:  # e.g. the database is locked: the tab sends it again
+            log.warning("web chat: message not stored (%s)", type(error).__name__)
+            await self._error(ws, "busy", client_id)
+            return
+        await ws.send_json({"type": "ack", "client_id": client_id, "duplicate": not fresh[0]})
+
+    async def _resume(self, ws: web.WebSocketResponse, address: str, after: int) -> None:
+        """Send what the tab missed; a session that was never shown anything is greeted."""
+        missed = await self.store.read(
+            functools.partial(web_log.after, address=address, last_id=after)
+        )
+        for message in missed:
+            await ws.send_json(message_frame(message))
+        if after == 0 and not missed:
+            for reply in await self.engine.greet(address, CHANNEL):
+                await self.deliver(reply)
+        await self._tell_queue(address, force=True)
+
+    async def _typing(self, address: str) -> None:
+        """Tell the volunteer on the console that this parent is typing."""
+        if self.on_parent_typing is None or not self.typing_limit.allow(address):
+            return
+        target = await self.store.read(functools.partial(_talking_to, address=address))
+        if target is not None:
+            await self.on_parent_typing(*target)
+
+    # -- the live queue place --------------------------------------------------------------
+
+    async def _tell_queue(self, address: str, force: bool = False) -> None:
+        """A `queue` frame when the parent's place or expected wait changed."""
+        place = await self.store.read(functools.partial(self._place, address=address))
+        if force or self._queue_told.get(address) != place:
+            self._queue_told[address] = place
+            await self.push(address, {"type": "queue", "place": place[0], "wait_minutes": place[1]})
+
+    def _place(self, db: Database, address: str) -> tuple[int | None, int | None]:
+        handoff = queue.latest_for(db, address)
+        if handoff is None or handoff.status != "queued":
+            return None, None
+        wait = self.engine.desk.wait_for(db, handoff)
+        return wait.position, wait.minutes
+
+    async def keep_queue_places(self, every: float = QUEUE_REFRESH_SECONDS) -> None:
+        """While tabs are open, their queue place stays live (others were picked up)."""
+        while True:
+            await asyncio.sleep(every)
+            for address in list(self.sockets):
+                try:
+                    await self._tell_queue(address)
+                except Exception as error:  # storage busy: the next round tries again
+                    log.warning("web chat: queue place not updated (%s)", type(error).__name__)
+
+    async def close_all(self) -> None:
+        """Close every tab's socket cleanly (server stopping); they reconnect and resume."""
+        for tabs in list(self.sockets.values()):
+            for ws in list(tabs):
+                with contextlib.suppress(Exception):
+                    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+
+
+def _talking_to(db: Database, address: str) -> tuple[str, int] | None:
+    """(volunteer's console address, handoff id) when this parent talks to someone there."""
+    handoff = queue.latest_for(db, address)
+    if handoff is None or handoff.status != "active":
+        return None
+    volunteer = registry.find(db, handoff.volunteer_id)
+    if volunteer is None or volunteer.address is None or volunteer.channel != "console":
+        return None
+    return volunteer.address, handoff.id

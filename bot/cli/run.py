@@ -1,0 +1,197 @@
+"""`ouderlijn run`: the whole helpline on one event loop — the web chat, widget, volunteer
+console and coordinators' page on one aiohttp server, the SQLite store, the inbox, courier and
+queue watch, and Telegram too when OUDERLIJN_TELEGRAM_TOKEN is set (webhook on the same server,
+or polling). `--demo` adds two demo volunteers and prints their one-time console links."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from dataclasses import replace
+from datetime import datetime
+from typing import TextIO
+
+from aiohttp import web
+from sqlite_utils import Database
+
+from bot.app import Service, open_service
+from bot.channels.telegram.accounts import TelegramAccounts
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.settings import TelegramSettings, load_telegram_settings
+from bot.channels.telegram.webhook import WebhookServer
+from bot.channels.web.console_auth import new_login_link
+from bot.channels.web.server import WebSurfaces, build_app, build_surfaces
+from bot.cli.telegram import RedactToken, first_of, quiet_exception
+from bot.config import ConfigError, Settings
+from bot.web_settings import WebConfigError, parse_listen
+from faq.model import ContentError
+from handoff import registry
+from handoff.hours import OpeningHours
+from handoff.model import Volunteer
+
+log = logging.getLogger(__name__)
+OUTBOX_POLL_SECONDS = 2.0  # other processes (the admin CLI, a terminal) may write the outbox
+# The demo's volunteers: (display name, role, topics). Names only, nothing a parent reads.
+DEMO_VOLUNTEERS = (("Eva", "advisor", ("autisme", "thuiszitten")), ("Sanne", "buddy", ()))
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = subparsers.add_parser(
+        "run", help="run the helpline: web chat, widget, console (and Telegram when configured)"
+    )
+    run.add_argument(
+        "--listen", help="HOST:PORT to listen on (default [web] listen, 127.0.0.1:8080)"
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="add two demo volunteers, print their console links, and keep the line open",
+    )
+
+
+def seed_demo(db: Database, settings: Settings, now: datetime) -> list[tuple[Volunteer, str]]:
+    """The demo volunteers (added once, available) with a fresh login token each."""
+    known = {v.name: v for v in registry.all_volunteers(db)}
+    links = []
+    for name, role, topics in DEMO_VOLUNTEERS:
+        volunteer = known.get(name)
+        if volunteer is None:
+            volunteer, _ = registry.add(db, name, role, list(topics), 3, now, 1)
+        volunteer = registry.update(db, volunteer.id, available=True)
+        links.append((volunteer, new_login_link(db, volunteer.id, now, settings.web.login_minutes)))
+    return links
+
+
+async def serve(
+    settings: Settings,
+    stop: asyncio.Event,
+    demo: bool = False,
+    out: TextIO = sys.stdout,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Run everything until `stop` is set; sockets close cleanly and nothing is lost."""
+    env = dict(os.environ) if env is None else env
+    if demo:  # one person trying the flow at night should still meet a volunteer
+        handoff = replace(settings.handoff, hours=OpeningHours.always_open())
+        settings = replace(settings, handoff=handoff)
+    telegram = _telegram_settings(env)
+    async with open_service(settings, poll_seconds=OUTBOX_POLL_SECONDS) as service:
+        surfaces = await build_surfaces(service)
+        channel, webhook = await _start_telegram(service, telegram)
+        app = build_app(
+            service,
+            surfaces,
+            extra_routes=webhook.attach if webhook is not None else None,
+            max_body_bytes=1_000_000 if webhook is not None else 64 * 1024,
+        )
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.web.host, settings.web.port)
+        tasks = [
+            asyncio.create_task(surfaces.chat.keep_queue_places()),
+            asyncio.create_task(surfaces.console.keep_looking()),
+        ]
+        try:
+            await site.start()
+            if webhook is not None:
+                await webhook.announce()
+            await _print_start(service, surfaces, demo, channel is not None, out)
+            waits = [stop.wait()] + ([channel.failed.wait()] if channel is not None else [])
+            await first_of(*waits)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await surfaces.chat.close_all()
+            await surfaces.console.close_all()
+            await runner.cleanup()
+            if channel is not None:
+                await channel.stop()
+
+
+def _telegram_settings(env: dict[str, str]) -> TelegramSettings | None:
+    if not env.get("OUDERLIJN_TELEGRAM_TOKEN", "").strip():
+        return None
+    return load_telegram_settings(env)
+
+
+async def _start_telegram(
+    service: Service, telegram: TelegramSettings | None
+) -> tuple[TelegramChannel | None, WebhookServer | None]:
+    """The Telegram channel on this loop when a token is configured, else (None, None)."""
+    if telegram is None:
+        return None, None
+    service.courier.hold_seconds = telegram.read_timeout
+    accounts = await TelegramAccounts.open(service.store, telegram.pseudonym_secret)
+    is_webhook = telegram.mode == "webhook"
+    channel = TelegramChannel(
+        service.engine, service.courier, service.inbox, accounts, telegram, is_webhook
+    )
+    await channel.start()
+    return channel, WebhookServer(channel) if is_webhook else None
+
+
+async def _print_start(
+    service: Service, surfaces: WebSurfaces, demo: bool, telegram: bool, out: TextIO
+) -> None:
+    base = service.settings.web.base_url
+    lines = [
+        f"Ouderlijn is running on {base}",
+        f"  parent chat:   {base}/chat",
+        f"  widget:        {base}/static/widget.js  (snippet in the README)",
+        f"  console:       {base}/console  (login link: ouderlijn volunteer login ID)",
+        f"  coordinators:  {base}/dashboard",
+        f"  telegram:      {'on' if telegram else 'off (set OUDERLIJN_TELEGRAM_TOKEN)'}",
+    ]
+    if demo:
+        now = service.engine.clock()
+        links = await service.store.transaction(lambda db: seed_demo(db, service.settings, now))
+        lines.append("Demo: the line is open day and night. One-time console links:")
+        for volunteer, token in links:
+            role = service.engine.texts.word("role_names", volunteer.role)
+            lines.append(f"  {volunteer.name} ({role}): {base}/console/login?token={token}")
+        lines.append("Open the chat in one window and a link in another (private) window.")
+    lines.append("Stop with Ctrl-C.")
+    print("\n".join(lines), file=out, flush=True)
+
+
+async def _main(settings: Settings, demo: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    loop.set_exception_handler(quiet_exception)
+    await serve(settings, stop, demo)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the helpline; configuration and content problems stop it with a clear message."""
+    if args.listen:
+        try:
+            host, port = parse_listen(args.listen)
+        except WebConfigError as error:
+            print(f"configuration error: {error}", file=sys.stderr)
+            return 2
+        settings = replace(settings, web=replace(settings.web, host=host, port=port))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    token = os.environ.get("OUDERLIJN_TELEGRAM_TOKEN", "")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken(token))
+    try:
+        asyncio.run(_main(settings, args.demo))
+    except (ContentError, ConfigError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    except OSError as error:  # e.g. the port is taken
+        print(
+            f"cannot listen on {settings.web.host}:{settings.web.port}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return 3
+    return 0

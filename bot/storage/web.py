@@ -1,0 +1,184 @@
+"""SQL of the browser surfaces: the web chat's message log (what a parent was shown, so a
+reconnect resumes after the last id it saw) and the console's login links and sessions.
+Only hashes of login tokens and session cookies are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.core.messages import Button
+from bot.storage.sqlite import from_text, to_text
+
+
+@dataclass(frozen=True)
+class WebMessage:
+    """One message as the web chat shows it; `ends` marks the farewell of an erased chat."""
+
+    id: int
+    sender: str  # "bot" or "volunteer"
+    name: str
+    text: str
+    buttons: tuple[Button, ...]
+    at: datetime
+    ends: bool = False
+
+
+def digest(secret: str) -> str:
+    """The stored form of a login token or session cookie (never the value itself)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def append(
+    db: Database,
+    address: str,
+    sender: str,
+    name: str,
+    text: str,
+    buttons: tuple[Button, ...],
+    at: datetime,
+    ends: bool = False,
+    about: str | None = None,
+) -> WebMessage:
+    """Keep a message shown in a browser; `about` names the parent whose words it carries
+    (erased with that parent). Returns it with its id."""
+    row = db.execute(
+        "INSERT INTO web_messages (address, sender, name, text, buttons, at, ends, about) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            address,
+            sender,
+            name,
+            text,
+            json.dumps([[b.id, b.label] for b in buttons], ensure_ascii=False),
+            to_text(at),
+            int(ends),
+            about,
+        ],
+    ).fetchone()
+    return WebMessage(int(row[0]), sender, name, text, buttons, at, ends)
+
+
+def after(db: Database, address: str, last_id: int, limit: int = 500) -> list[WebMessage]:
+    """What a web parent has not seen yet: messages after `last_id`, oldest first."""
+    rows = db.execute(
+        "SELECT id, sender, name, text, buttons, at, ends FROM web_messages "
+        "WHERE address = ? AND id > ? ORDER BY id LIMIT ?",
+        [address, last_id, limit],
+    ).fetchall()
+    return [
+        WebMessage(
+            int(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            tuple(Button(i, label) for i, label in json.loads(r[4])),
+            from_text(r[5]),
+            bool(r[6]),
+        )
+        for r in rows
+    ]
+
+
+def has_messages(db: Database, address: str) -> bool:
+    """Whether this web session was ever shown anything."""
+    found = db.execute("SELECT 1 FROM web_messages WHERE address = ? LIMIT 1", [address])
+    return found.fetchone() is not None
+
+
+# -- console login links and sessions ----------------------------------------------------------
+
+
+def new_login(db: Database, token: str, volunteer_id: int, expires: datetime) -> None:
+    """Store a one-time login link's hash; older unused links of this volunteer stop working."""
+    db.execute(
+        "DELETE FROM console_logins WHERE volunteer_id = ? AND used_at IS NULL", [volunteer_id]
+    )
+    db.execute(
+        "INSERT INTO console_logins (token_hash, volunteer_id, expires_at) VALUES (?, ?, ?)",
+        [digest(token), volunteer_id, to_text(expires)],
+    )
+
+
+def login_volunteer(db: Database, token: str, now: datetime) -> int | None:
+    """The volunteer a still valid, unused link belongs to (without using it up)."""
+    row = db.execute(
+        "SELECT volunteer_id FROM console_logins WHERE token_hash = ? AND used_at IS NULL "
+        "AND expires_at > ?",
+        [digest(token), to_text(now)],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def use_login(db: Database, token: str, now: datetime) -> int | None:
+    """Use a link up: the volunteer's id once, None when unknown, expired or used before."""
+    row = db.execute(
+        "UPDATE console_logins SET used_at = ? WHERE token_hash = ? AND used_at IS NULL "
+        "AND expires_at > ? RETURNING volunteer_id",
+        [to_text(now), digest(token), to_text(now)],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A logged-in volunteer's browser: who, and the CSRF token its forms must carry."""
+
+    volunteer_id: int
+    csrf: str
+    expires_at: datetime
+
+
+def new_session(
+    db: Database, cookie: str, volunteer_id: int, csrf: str, now: datetime, expires: datetime
+) -> None:
+    """Start a console session (only the cookie's hash is stored)."""
+    db.execute(
+        "INSERT INTO console_sessions (session_hash, volunteer_id, csrf, created_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [digest(cookie), volunteer_id, csrf, to_text(now), to_text(expires)],
+    )
+
+
+def session(db: Database, cookie: str, now: datetime) -> ConsoleSession | None:
+    """The live session behind a cookie, if any (its volunteer must still exist)."""
+    row = db.execute(
+        "SELECT s.volunteer_id, s.csrf, s.expires_at FROM console_sessions s "
+        "JOIN volunteers v ON v.id = s.volunteer_id WHERE s.session_hash = ? AND s.expires_at > ?",
+        [digest(cookie), to_text(now)],
+    ).fetchone()
+    return ConsoleSession(int(row[0]), row[1], from_text(row[2])) if row else None
+
+
+def end_session(db: Database, cookie: str) -> None:
+    """Log out: the cookie stops working at once."""
+    db.execute("DELETE FROM console_sessions WHERE session_hash = ?", [digest(cookie)])
+
+
+def end_sessions_of(db: Database, volunteer_id: int) -> None:
+    """Every console session of a removed volunteer ends."""
+    db.execute("DELETE FROM console_sessions WHERE volunteer_id = ?", [volunteer_id])
+
+
+def stored_secret(db: Database, key: str) -> str:
+    """A random secret kept in `meta` under `key`, created on first use (pseudonym keys)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    if row is not None:
+        return str(row[0])
+    value = secrets.token_hex(32)
+    db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [key, value])
+    return value
+
+
+def latest(db: Database, address: str, limit: int) -> list[WebMessage]:
+    """The last `limit` messages shown at an address, oldest first."""
+    row = db.execute(
+        "SELECT id FROM web_messages WHERE address = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+        [address, limit],
+    ).fetchone()
+    return after(db, address, int(row[0]) if row else 0, limit)
