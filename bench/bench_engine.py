@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import load_content
+from bot.app import Wiring, load_content
 from bot.core.courier import Courier
 from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Inbound, Outbound
@@ -52,7 +52,7 @@ async def run(messages: int, parents: int, concurrency: int) -> None:
     content = load_content()
     with tempfile.TemporaryDirectory() as folder:
         store = await AsyncStore.open(Path(folder) / "bench.db")
-        engine = content.engine(store)
+        engine = Wiring(content=content).engine(store)
         latencies: list[float] = []
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(messages):
@@ -89,7 +89,7 @@ async def run_durable(messages: int, parents: int, concurrency: int) -> None:
     content = load_content()
     with tempfile.TemporaryDirectory() as folder:
         store = await AsyncStore.open(Path(folder) / "bench.db")
-        engine = content.engine(store)
+        engine = Wiring(content=content).engine(store)
         courier = Courier(store)
         engine.on_outbox = courier.wake
         inbox = InboxReader(engine)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.app import load_content
+from bot.app import Wiring, load_content
 from bot.core.engine import Engine
 from bot.core.messages import Inbound
 from bot.storage import AsyncStore
@@ -54,7 +54,7 @@ EngineFactory = Callable[[AsyncStore], Engine]
 def engine_factory() -> EngineFactory:
     """Load the shipped Dutch content once; the factory builds Engines whose clock never moves."""
     content = load_content()
-    return lambda store: content.engine(store, clock=lambda: FIXED)
+    return lambda store: Wiring(content=content, clock=lambda: FIXED).engine(store)
 
 
 @dataclass(frozen=True)

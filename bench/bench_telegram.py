@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.bench_engine import QUESTIONS as ENGINE_QUESTIONS
-from bot.app import Content, load_content
+from bot.app import Content, Wiring, load_content
 from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.settings import TelegramSettings
@@ -118,7 +118,7 @@ async def calibrate(content: Content, folder: Path) -> Expected:
     """What the engine answers, called directly (untimed): the texts the verification expects."""
     store = await AsyncStore.open(folder / "calibrate.db")
     try:
-        engine = content.engine(store, ALWAYS_OPEN)
+        engine = Wiring(content=content, engine_settings=ALWAYS_OPEN).engine(store)
 
         async def says(text: str) -> list[str]:
             inbound = Inbound("kalibratie", CHANNEL, datetime.now(UTC), text=text)
@@ -182,7 +182,7 @@ async def telegram_bot(
 ) -> AsyncIterator[None]:
     """The bot as in production (cf. tests/telegram_world.py), long polling the fake API."""
     store = await AsyncStore.open(db_path)
-    engine = content.engine(store, ALWAYS_OPEN)
+    engine = Wiring(content=content, engine_settings=ALWAYS_OPEN).engine(store)
     courier = Courier(store, on_unreachable=engine.unreachable)
     engine.on_outbox = courier.wake
     inbox = InboxReader(engine, max_running=256 if concurrent else 1)

@@ -37,20 +37,18 @@ def content():
 
 @pytest.fixture
 def engine(knowledge, content, store):
-    from bot.core.engine import Engine
-    from tests.fakes import FakeClock
+    from tests.fakes import FakeClock, build_engine
 
     tree, safety, texts = content
-    return Engine(knowledge, tree, safety, texts, store, clock=FakeClock())
+    return build_engine(knowledge, tree, safety, texts, store, clock=FakeClock())
 
 
 @pytest.fixture
 def line(knowledge, content, store):
     """A helpline with the shipped content, open hours by default, on a fresh SQLite file."""
-    from bot.core.engine import Engine
-    from tests.fakes import FakeChannel, FakeClock, Helpline
+    from tests.fakes import FakeChannel, FakeClock, Helpline, build_engine
 
     tree, safety, texts = content
     clock = FakeClock()
-    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     return Helpline(engine, FakeChannel(engine), clock)

@@ -276,13 +276,13 @@ class Load:
 
 async def calibrate() -> dict[str, str]:
     """The first line (title) of the FAQ answer to each question, from the engine itself."""
-    from bot.app import load_content
+    from bot.app import Wiring
     from bot.core.messages import Inbound
     from bot.storage import AsyncStore
 
     with tempfile.TemporaryDirectory() as folder:
         async with AsyncStore.open(Path(folder) / "c.db") as store:
-            engine = load_content().engine(store)
+            engine = Wiring().engine(store)
             found = {}
             for question in QUESTIONS:
                 inbound = Inbound("kalibratie", "telegram", datetime.now(UTC), text=question)

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.app import Content, Wiring
 from bot.core.courier import Courier, Undeliverable
-from bot.core.engine import Engine
+from bot.core.engine import Engine, EngineSettings, utc_now
 from bot.core.inbox import Arrival, InboxReader
+from bot.core.intents import Intents
 from bot.core.messages import Attachment, Button, Inbound, Outbound
+from bot.core.safety import CrisisCheck
+from bot.core.texts import Texts
+from bot.storage import AsyncStore
+from faq.decision_tree import DecisionTree
+from faq.knowledge import Knowledge
+
+
+def build_engine(
+    knowledge: Knowledge,
+    tree: DecisionTree,
+    safety: CrisisCheck,
+    texts: Texts,
+    store: AsyncStore,
+    settings: EngineSettings | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Engine:
+    """A test's engine, built by the composition root like the real one (bot.app.Wiring)."""
+    content = Content(knowledge, tree, safety, texts, _intents())
+    return Wiring(content=content, clock=clock or utc_now, engine_settings=settings).engine(store)
+
+
+@functools.cache
+def _intents() -> Intents:
+    return Intents.load()
 
 
 class FakeClock:

@@ -12,13 +12,14 @@ from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.webhook import WebhookServer
 from bot.core.courier import Courier
-from bot.core.engine import Engine, EngineSettings
+from bot.core.engine import EngineSettings
 from bot.core.inbox import InboxReader
 from bot.storage import AsyncStore
 from handoff import registry
 from handoff.hours import OpeningHours
 from handoff.settings import HandoffSettings
 from tests.fake_telegram import FakeBotApi, FakeUser, SentMessage
+from tests.fakes import build_engine
 
 ALWAYS_OPEN = EngineSettings(handoff=HandoffSettings(hours=OpeningHours.always_open()))
 
@@ -51,7 +52,7 @@ class TelegramWorld:
     async def start(self) -> None:
         tree, safety, texts = self.content
         self.store = await AsyncStore.open(self.db_path)
-        self.engine = Engine(self.knowledge, tree, safety, texts, self.store, ALWAYS_OPEN)
+        self.engine = build_engine(self.knowledge, tree, safety, texts, self.store, ALWAYS_OPEN)
         self.courier = Courier(
             self.store,
             on_unreachable=self.engine.unreachable,

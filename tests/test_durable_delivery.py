@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.courier import Courier, MaybeSent
-from bot.core.engine import Engine
 from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Inbound, Outbound
 from bot.storage import AsyncStore, StorageBusy
 from handoff import outbox
-from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline
+from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
 from tests.test_handoff_queue import ask_person
 
 
@@ -23,7 +22,7 @@ def durable(knowledge, content, store) -> Helpline:
     """A helpline whose fake channel works like Telegram: inbox in, outbox out."""
     tree, safety, texts = content
     clock = FakeClock()
-    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     return Helpline(engine, FakeChannel(engine, durable=True), clock)
 
 
@@ -60,7 +59,7 @@ async def test_stored_but_unhandled_messages_are_answered_after_a_restart(
     tree, safety, texts = content
     path = tmp_path / "ouderlijn.db"
     store = await AsyncStore.open(path)
-    engine = Engine(knowledge, tree, safety, texts, store)
+    engine = build_engine(knowledge, tree, safety, texts, store)
     first = InboxReader(engine)
     first.notify = lambda address: None  # type: ignore[method-assign]  # it dies before handling
     questions = ["wat is een opp", "wat is een tlv", "bestaat het rugzakje nog"]
@@ -71,7 +70,7 @@ async def test_stored_but_unhandled_messages_are_answered_after_a_restart(
     await store.close()
 
     store = await AsyncStore.open(path)  # the restart
-    engine = Engine(knowledge, tree, safety, texts, store)
+    engine = build_engine(knowledge, tree, safety, texts, store)
     channel = FakeChannel(engine)
     parent = FakeParent(engine, "fake:p", channel)
     reader = InboxReader(engine)

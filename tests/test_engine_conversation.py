@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from bot.core.engine import Engine
-from tests.fakes import FakeParent, someone_there
+from tests.fakes import FakeParent, build_engine, someone_there
 
 
 async def test_start_gives_welcome_privacy_line_and_menu(engine: Engine):
@@ -201,7 +201,7 @@ async def test_locked_database_gets_a_friendly_answer_and_nothing_breaks(
     tree, safety, texts = content
     path = tmp_path / "op-slot.db"
     store = await AsyncStore.open(path, busy_timeout_ms=20, busy_retries=2, retry_backoff_s=0.01)
-    parent = FakeParent(Engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
+    parent = FakeParent(build_engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
     await parent.says("/start")
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")

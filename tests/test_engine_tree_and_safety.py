@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.engine import Engine
 from faq.decision_tree import load_tree
-from tests.fakes import FakeClock, FakeParent
+from tests.fakes import FakeClock, FakeParent, build_engine
 
 TREE = load_tree()
 
@@ -103,7 +102,7 @@ async def test_restart_in_the_middle_of_the_tree_continues(knowledge, content, t
     tree, safety, texts = content
     path = max(PATHS, key=len)
     store = await AsyncStore.open(tmp_path / "restart.db")
-    parent = FakeParent(Engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
+    parent = FakeParent(build_engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
     await parent.says("/start")
     await parent.presses("School lukt niet")
     await parent.presses(path[0])
@@ -112,7 +111,7 @@ async def test_restart_in_the_middle_of_the_tree_continues(knowledge, content, t
     await store.close()
 
     store = await AsyncStore.open(tmp_path / "restart.db")
-    again = FakeParent(Engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
+    again = FakeParent(build_engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
     replies = await again.opens()
     assert "Welkom terug" in replies[0].text and replies[1].text == mid
     for label in path[2:]:

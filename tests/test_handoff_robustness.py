@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.core.engine import Engine
 from bot.storage import AsyncStore
 from handoff import queue
-from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline
+from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
 from tests.test_handoff_queue import ask_person
 
 
@@ -23,7 +22,7 @@ async def test_restart_mid_conversation_loses_nothing(knowledge, content, tmp_pa
     tree, safety, texts = content
     clock = FakeClock()
     store = await AsyncStore.open(tmp_path / "ouderlijn.db")
-    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     line = Helpline(engine, FakeChannel(engine), clock)
     parent, sanne = await connected(line)
     line.channel.failing |= {parent.name, sanne.name}  # the network is down ...
@@ -33,7 +32,7 @@ async def test_restart_mid_conversation_loses_nothing(knowledge, content, tmp_pa
     await store.close()  # ... and the bot stops before anything was delivered
 
     store = await AsyncStore.open(tmp_path / "ouderlijn.db")
-    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     channel = FakeChannel(engine)
     for person in (parent, sanne):
         person.engine, person.network = engine, channel
@@ -209,7 +208,7 @@ async def test_outside_opening_hours_question_waits_and_parent_hears_at_pickup(
 ):
     tree, safety, texts = content
     clock = FakeClock(datetime(2026, 11, 28, 11, 0, tzinfo=UTC))  # a Saturday
-    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     line = Helpline(engine, FakeChannel(engine), clock)
     sanne = await line.volunteer("Sanne")
     parent = line.parent()
@@ -280,7 +279,7 @@ async def test_retention_removes_closed_handoffs_and_keeps_what_a_waiting_parent
 async def test_the_line_closes_while_a_parent_waits_and_opens_again(knowledge, content, store):
     tree, safety, texts = content
     clock = FakeClock(datetime(2026, 11, 27, 15, 50, tzinfo=UTC))  # Friday 16.50 in Amsterdam
-    engine = Engine(knowledge, tree, safety, texts, store, clock=clock)
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     line = Helpline(engine, FakeChannel(engine), clock)
     await line.volunteer("Sanne")  # someone is there, so the parent waits in the queue
     parent = line.parent()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.engine import Engine
-from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline
+from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
 from tests.test_handoff_queue import ask_person
 from tests.test_urgent_routing import urgent_request
 
@@ -41,7 +41,7 @@ async def test_a_harm_question_gets_the_help_and_then_the_answer(engine: Engine)
 async def test_harm_at_night_gets_veilig_thuis_while_waiting(knowledge, content, store):
     tree, safety, texts = content
     night = FakeClock(datetime(2026, 11, 27, 22, 0, tzinfo=UTC))
-    engine = Engine(knowledge, tree, safety, texts, store, clock=night)
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=night)
     line = Helpline(engine, FakeChannel(engine), night)
     parent = line.parent()
     await urgent_request(parent, HARM)

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.engine import Engine, EngineSettings
 from bot.core.faq_flow import Helpline as HelplineFacts
-from tests.fakes import FakeClock, FakeParent, someone_there
+from tests.fakes import FakeClock, FakeParent, build_engine, someone_there
 from tests.test_handoff_queue import ask_person
 
 SUICIDE = "onze zoon van 14 zei gisteravond dat het voor hem allemaal niet meer hoeft"
@@ -83,7 +83,7 @@ async def test_distress_outside_opening_hours_names_the_helpline_contact(knowled
     tree, safety, texts = content
     saturday = FakeClock(datetime(2026, 11, 28, 20, 0, tzinfo=UTC))
     facts = HelplineFacts(contact="0800-1234 of info@hulplijn.nl")
-    engine = Engine(
+    engine = build_engine(
         knowledge, tree, safety, texts, store, EngineSettings(helpline=facts), clock=saturday
     )
     parent = FakeParent(engine)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from bot.storage import SCHEMA_VERSION, Store
-from tests.fakes import FakeParent, Helpline
+from tests.fakes import FakeParent, Helpline, build_engine
 from tests.test_handoff_queue import ask_person
 
 SUICIDE = "mijn dochter schreef een briefje om iedereen gedag te zeggen"
@@ -198,14 +198,14 @@ def test_migration_ranks_old_urgent_requests_first(tmp_path):
 
 
 async def test_the_buddy_window_follows_the_configuration(knowledge, content, store):
-    from bot.core.engine import Engine, EngineSettings
+    from bot.core.engine import EngineSettings
     from handoff.settings import HandoffSettings
     from tests.fakes import FakeChannel, FakeClock
 
     tree, safety, texts = content
     clock = FakeClock()
     settings = EngineSettings(handoff=HandoffSettings(urgent_buddy_after_minutes=2))
-    engine = Engine(knowledge, tree, safety, texts, store, settings, clock=clock)
+    engine = build_engine(knowledge, tree, safety, texts, store, settings, clock=clock)
     line = Helpline(engine, FakeChannel(engine), clock)
     sanne = await line.volunteer("Sanne", "buddy")
     await line.volunteer("Kees", "advisor")
