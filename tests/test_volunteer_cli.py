@@ -6,8 +6,9 @@ import io
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlite_utils import Database
@@ -207,3 +208,45 @@ def test_remove_without_conversations(settings):
     code, out = cli(settings, "remove", "1")
     assert code == 0 and "no open conversations" in out
     assert volunteers(settings) == []
+
+
+def configured(tmp_path, toml: str) -> Settings:
+    (tmp_path / "ouderlijn.toml").write_text(toml, encoding="utf-8")
+    return load_settings(env={"OUDERLIJN_DB": str(tmp_path / "x.db")}, cwd=tmp_path)
+
+
+def test_add_uses_the_configured_invite_days(tmp_path):
+    settings = configured(tmp_path, "[handoff]\ninvite_days = 2\n")
+    code, out = cli(settings, "add", "--name", "Sanne", "--role", "buddy")
+    assert code == 0
+    until = datetime.now(UTC) + timedelta(days=2)
+    assert f"Valid until {until:%Y-%m-%d}" in out
+
+    def expires(db):
+        return db.execute("SELECT invite_expires FROM volunteers").fetchone()[0]
+
+    assert in_db(settings, expires).startswith(f"{until:%Y-%m-%d}")
+
+
+def test_remove_announces_in_the_helplines_own_time_zone(tmp_path):
+    days = "".join(
+        f'{d} = "00:00-24:00"\n' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    )
+    settings = configured(tmp_path, f'[helpline.hours]\ntimezone = "America/Curacao"\n{days}')
+    link(settings, add_sanne(settings), "fake:sanne")
+    code, out = cli(settings, "add", "--name", "Eva", "--role", "buddy")
+    match = CODE.search(out)
+    assert match
+    link(settings, match.group(1), "fake:eva")
+    now = datetime.now(UTC)
+
+    def open_conversation(db):
+        handoff = queue.create(db, "fake:parent1", "fake", "buddy", None, None, Summary(), now)
+        assert queue.claim(db, handoff.id, 1, now) is not None
+
+    in_db(settings, open_conversation)
+    assert cli(settings, "remove", "1")[0] == 0
+    local = now.astimezone(ZoneInfo("America/Curacao"))
+    rows = in_db(settings, lambda db: db.execute("SELECT address, text FROM outbox").fetchall())
+    to_eva = [text for address, text in rows if address == "fake:eva"]
+    assert to_eva and f"{local.hour}.{local.minute:02d}" in to_eva[0]
