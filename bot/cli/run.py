@@ -98,6 +98,7 @@ async def serve(
         ]
         try:
             await site.start()
+            _learn_port(service, site)
             if webhook is not None:
                 await webhook.announce()
             await _print_start(service, surfaces, demo, channel is not None, out)
@@ -111,6 +112,15 @@ async def serve(
             await runner.cleanup()
             if channel is not None:
                 await channel.stop()
+
+
+def _learn_port(service: Service, site: web.TCPSite) -> None:
+    """With `--listen HOST:0` the system picks a free port: links must name the real one."""
+    server = getattr(site, "_server", None)
+    sockets = getattr(server, "sockets", None) or []
+    if sockets and service.settings.web.port == 0:
+        web_settings = replace(service.settings.web, port=int(sockets[0].getsockname()[1]))
+        service.settings = replace(service.settings, web=web_settings)
 
 
 def _telegram_settings(env: dict[str, str]) -> TelegramSettings | None:

@@ -83,6 +83,7 @@ class Courier:
         `forget` drops a cached address once an erased parent's farewell is out.
         """
         self.channels[channel] = send
+        self.wake()  # what waited for this channel (a previous run's messages) goes out now
         if accepts is not None:
             self.accepts[channel] = accepts
         if forget is not None:

@@ -57,11 +57,26 @@ class InboxReader:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()  # a worker must look once more before it stops
         self._stopped = False
+        self._resuming: set[asyncio.Task[None]] = set()
 
     def serve(self, channel: str) -> None:
         """This process handles `channel`'s stored messages (a terminal next to the Telegram
-        bot must not answer Telegram's parents)."""
+        bot must not answer Telegram's parents). What a previous run left for a channel that
+        registers after the reader started is resumed at once, not at the next poll."""
         self.channels.add(channel)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # built outside a loop: `run` resumes at its start
+            return
+        task = loop.create_task(self._resume_quietly())
+        self._resuming.add(task)
+        task.add_done_callback(self._resuming.discard)
+
+    async def _resume_quietly(self) -> None:
+        try:
+            await self.resume()
+        except Exception as error:  # e.g. storage busy: the next poll tries again
+            log.warning("inbox: resume failed (%s)", type(error).__name__)
 
     async def accept(
         self, arrivals: Sequence[Arrival], prepare: Prepare | None = None

@@ -67,6 +67,12 @@ def put(db: Database, key: str, inbound: Inbound, now: datetime) -> int | None:
     return None if row is None else int(row[0])
 
 
+def known(db: Database, channel: str, key: str) -> bool:
+    """Whether a message with this platform key was stored before (a redelivery)."""
+    found = db.execute("SELECT 1 FROM inbox WHERE channel = ? AND key = ?", [channel, key])
+    return found.fetchone() is not None
+
+
 def waiting(db: Database, address: str, limit: int = 50) -> list[Letter]:
     """The address's unhandled messages, oldest first."""
     rows = db.execute(

@@ -132,14 +132,14 @@ def _v4_durable(db: Database) -> None:
 
 
 def _v5_web(db: Database) -> None:
-    """The browser surfaces: what the web chat showed a parent (so a reconnect resumes after
-    the last id it saw), one-time console login links and console sessions (hashes only), and
-    the volunteer's name on outbox rows that carry a volunteer's words."""
+    """The browser surfaces: what the web chat showed a parent and what they sent (so a reload
+    or reconnect resumes after the last id it saw), one-time console login links and console
+    sessions (hashes only), and the volunteer's name on outbox rows with a volunteer's words."""
     db.execute("ALTER TABLE outbox ADD COLUMN author TEXT")
     db.execute(
         "CREATE TABLE web_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT NOT NULL, "
         "sender TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, buttons TEXT NOT NULL, "
-        "at TEXT NOT NULL, ends INTEGER NOT NULL DEFAULT 0, about TEXT)"
+        "at TEXT NOT NULL, ends INTEGER NOT NULL DEFAULT 0, about TEXT, client_id TEXT)"
     )
     db.execute("CREATE INDEX web_messages_address ON web_messages (address, id)")
     db.execute("CREATE INDEX web_messages_at ON web_messages (at)")

@@ -21,12 +21,13 @@ class WebMessage:
     """One message as the web chat shows it; `ends` marks the farewell of an erased chat."""
 
     id: int
-    sender: str  # "bot" or "volunteer"
+    sender: str  # "bot", "volunteer" or "parent" (their own words, for a reloaded page)
     name: str
     text: str
     buttons: tuple[Button, ...]
     at: datetime
     ends: bool = False
+    client_id: str | None = None  # a parent's own message: the id their page gave it
 
 
 def digest(secret: str) -> str:
@@ -44,12 +45,13 @@ def append(
     at: datetime,
     ends: bool = False,
     about: str | None = None,
+    client_id: str | None = None,
 ) -> WebMessage:
     """Keep a message shown in a browser; `about` names the parent whose words it carries
     (erased with that parent). Returns it with its id."""
     row = db.execute(
-        "INSERT INTO web_messages (address, sender, name, text, buttons, at, ends, about) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO web_messages (address, sender, name, text, buttons, at, ends, about, "
+        "client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [
             address,
             sender,
@@ -59,15 +61,16 @@ def append(
             to_text(at),
             int(ends),
             about,
+            client_id,
         ],
     ).fetchone()
-    return WebMessage(int(row[0]), sender, name, text, buttons, at, ends)
+    return WebMessage(int(row[0]), sender, name, text, buttons, at, ends, client_id)
 
 
 def after(db: Database, address: str, last_id: int, limit: int = 500) -> list[WebMessage]:
     """What a web parent has not seen yet: messages after `last_id`, oldest first."""
     rows = db.execute(
-        "SELECT id, sender, name, text, buttons, at, ends FROM web_messages "
+        "SELECT id, sender, name, text, buttons, at, ends, client_id FROM web_messages "
         "WHERE address = ? AND id > ? ORDER BY id LIMIT ?",
         [address, last_id, limit],
     ).fetchall()
@@ -80,9 +83,24 @@ def after(db: Database, address: str, last_id: int, limit: int = 500) -> list[We
             tuple(Button(i, label) for i, label in json.loads(r[4])),
             from_text(r[5]),
             bool(r[6]),
+            r[7],
         )
         for r in rows
     ]
+
+
+def button_label(db: Database, address: str, button_id: str, look_back: int = 20) -> str | None:
+    """The label of a button the session was recently shown (what the parent pressed)."""
+    rows = db.execute(
+        "SELECT buttons FROM web_messages WHERE address = ? AND sender != 'parent' "
+        "ORDER BY id DESC LIMIT ?",
+        [address, look_back],
+    ).fetchall()
+    for (buttons,) in rows:
+        for found, label in json.loads(buttons):
+            if found == button_id:
+                return str(label)
+    return None
 
 
 def has_messages(db: Database, address: str) -> bool:

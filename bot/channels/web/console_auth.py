@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from bot.app import Service
 from bot.channels.web.pages import Page
 from bot.storage import web as web_store
+from bot.web_settings import WebSettings
 from handoff import registry
 from handoff.model import Volunteer
 
@@ -53,9 +54,12 @@ class ConsoleAuth:
         self.service = service
         self.texts = texts
         self.store = service.store
-        self.web = service.settings.web
         self.page = login_page
         self.clock = service.engine.clock
+
+    @property
+    def settings(self) -> WebSettings:
+        return self.service.settings.web  # read late: `ouderlijn run` learns its port at start
 
     async def signed_in(self, request: web.Request) -> Signed | None:
         """The volunteer behind the request's session cookie, if it is valid."""
@@ -78,7 +82,7 @@ class ConsoleAuth:
         origin = request.headers.get("Origin")
         if origin is None or origin == "null":
             return origin is None
-        ours = {f"{request.scheme}://{request.host}", self.web.base_url}
+        ours = {f"{request.scheme}://{request.host}", self.settings.base_url}
         parts = urlsplit(origin)
         return f"{parts.scheme}://{parts.netloc}" in ours
 
@@ -127,7 +131,7 @@ class ConsoleAuth:
         token = str(form.get("token", ""))[:128]
         now = self.clock()
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        expires = now + timedelta(hours=self.web.session_hours)
+        expires = now + timedelta(hours=self.settings.session_hours)
 
         def use(db: Database) -> Volunteer | None:
             volunteer_id = web_store.use_login(db, token, now) if token else None
@@ -143,9 +147,9 @@ class ConsoleAuth:
         response.set_cookie(
             COOKIE,
             cookie,
-            max_age=self.web.session_hours * 3600,
+            max_age=self.settings.session_hours * 3600,
             httponly=True,
-            secure=self.web.secure or request.secure,
+            secure=self.settings.secure or request.secure,
             samesite="Strict",
             path="/",
         )

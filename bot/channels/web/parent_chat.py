@@ -29,6 +29,7 @@ from bot.app import Service
 from bot.channels.web.security import RateLimit
 from bot.core.inbox import Arrival
 from bot.core.messages import Inbound, Outbound
+from bot.storage import inbox
 from bot.storage import web as web_log
 from handoff import queue, registry
 
@@ -54,6 +55,7 @@ def message_frame(m: web_log.WebMessage) -> Frame:
         "buttons": [{"id": b.id, "label": b.label} for b in m.buttons],
         "at": m.at.isoformat().replace("+00:00", "Z"),
         "end": m.ends,
+        **({"client_id": m.client_id} if m.client_id else {}),
     }
 
 
@@ -218,10 +220,10 @@ class WebChat:
         if not self.limit.allow(address):
             await self._error(ws, "rate_limited", client_id)
             return
+        key = _inbox_key(address, client_id)
+        own_words = functools.partial(_keep_own_words, key=key, inbound=inbound, client=client_id)
         try:
-            fresh = await self.service.inbox.accept(
-                [Arrival(_inbox_key(address, client_id), inbound)]
-            )
+            fresh = await self.service.inbox.accept([Arrival(key, inbound)], own_words)
         except Exception as error:  # e.g. the database is locked: the tab sends it again
             log.warning("web chat: message not stored (%s)", type(error).__name__)
             await self._error(ws, "busy", client_id)
@@ -280,6 +282,19 @@ class WebChat:
             for ws in list(tabs):
                 with contextlib.suppress(Exception):
                     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+
+
+def _keep_own_words(db: Database, key: str, inbound: Inbound, client: str) -> None:
+    """Keep the parent's own line for a reloaded page, in the transaction that stores their
+    message, once (a resend with the same client_id adds nothing)."""
+    if inbox.known(db, CHANNEL, key):
+        return
+    address = inbound.conversation_id
+    text = inbound.text
+    if inbound.choice is not None:
+        text = web_log.button_label(db, address, inbound.choice)
+    if text:
+        web_log.append(db, address, "parent", "", text, (), inbound.at, client_id=client)
 
 
 def _talking_to(db: Database, address: str) -> tuple[str, int] | None:
