@@ -52,3 +52,21 @@ def line(knowledge, content, store):
     clock = FakeClock()
     engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     return Helpline(engine, FakeChannel(engine), clock)
+
+
+@pytest.fixture(scope="session")
+def full_content():
+    """Everything `ouderlijn run` loads (FAQ, tree, crisis check, texts, intents), once."""
+    from bot.app import load_content
+
+    return load_content()
+
+
+@pytest.fixture
+async def web_world(tmp_path, full_content):
+    """The web surfaces on a real aiohttp server at 127.0.0.1 with a real SQLite file."""
+    from tests.web_world import WebWorld
+
+    world = await WebWorld(tmp_path, full_content).start()
+    yield world
+    await world.stop()

@@ -75,7 +75,12 @@ async def test_messages_acked_just_before_sigterm_are_all_answered_after_the_res
     process, lines = await start(tmp_path)
     url = re.search(r"running on (\S+)", lines[0])
     assert url is not None
-    questions = ["wat is een tlv", "wat is een opp", "mag school mijn kind schorsen", "wat is een sbo"] * 2
+    questions = [
+        "wat is een tlv",
+        "wat is een opp",
+        "mag school mijn kind schorsen",
+        "wat is een sbo",
+    ] * 2
     async with aiohttp.ClientSession() as client:
         ws = await client.ws_connect(f"{url.group(1)}/ws?session=run-test-session-token-0002")
         await ws.send_json({"type": "resume", "after": 0})

@@ -234,7 +234,7 @@ def test_remove_announces_in_the_helplines_own_time_zone(tmp_path):
     )
     settings = configured(tmp_path, f'[helpline.hours]\ntimezone = "America/Curacao"\n{days}')
     link(settings, add_sanne(settings), "fake:sanne")
-    code, out = cli(settings, "add", "--name", "Eva", "--role", "buddy")
+    _, out = cli(settings, "add", "--name", "Eva", "--role", "buddy")
     match = CODE.search(out)
     assert match
     link(settings, match.group(1), "fake:eva")

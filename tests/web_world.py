@@ -9,6 +9,7 @@ import contextlib
 import itertools
 import json
 import re
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,12 @@ class WebWorld:
         ]
         return self
 
+    async def __aenter__(self) -> WebWorld:
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         for client in self.clients:
             await client.close()
@@ -85,6 +92,31 @@ class WebWorld:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.runner.cleanup()
         await self.store.close()
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the SQLite file itself, as an auditor would (a separate connection)."""
+        with contextlib.closing(sqlite3.connect(self.db_path)) as db:
+            return db.execute(sql, params).fetchall()
+
+    def tables_holding(self, text: str) -> list[str]:
+        """Every table with a text column that contains `text` (e.g. after /vergeet)."""
+        found = []
+        for (table,) in self.rows("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            columns = [c[1] for c in self.rows(f"PRAGMA table_info({table})")]
+            where = " OR ".join(f"CAST({c} AS TEXT) LIKE ?" for c in columns)
+            if self.rows(f"SELECT 1 FROM {table} WHERE {where}", *[f"%{text}%"] * len(columns)):
+                found.append(table)
+        return found
+
+    async def until_shown(self, tab: WebParent, text: str, timeout: float = 5.0) -> None:
+        """Wait until a message with `text` is in the tab's web log (the courier stored it)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        query = "SELECT 1 FROM web_messages WHERE address = ? AND text = ?"
+        while not self.rows(query, tab.address, text):
+            if loop.time() > deadline:
+                raise TimeoutError(f"never stored: {text!r}")
+            await asyncio.sleep(0.05)
 
     def session(self) -> aiohttp.ClientSession:
         client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
@@ -166,6 +198,19 @@ class Tab:
     async def send(self, frame: Frame) -> None:
         await self.ws.send_json(frame)
 
+    async def reply_to(self, client_id: str, timeout: float = 5.0) -> Frame:
+        """The `ack` or `error` answering one client message (looks at every frame read)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for frame in self.frames:
+                if frame.get("type") in ("ack", "error") and frame.get("client_id") == client_id:
+                    return frame
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(f"no answer to {client_id}; got {self.frames[-5:]}")
+            await self._read(left)
+
 
 class WebParent(Tab):
     """A parent's browser tab."""
@@ -174,6 +219,11 @@ class WebParent(Tab):
         super().__init__()
         self.world, self.client, self.token = world, client, token
         self.last_id = 0
+
+    @property
+    def address(self) -> str:
+        """The session's pseudonym on the server (the token itself is never stored)."""
+        return self.world.surfaces.chat.address_for(self.token)
 
     async def connect(self, resume: bool = True) -> None:
         self.ws = await self.client.ws_connect(f"{self.world.url}/ws?session={self.token}")
@@ -192,20 +242,33 @@ class WebParent(Tab):
     async def says(self, text: str, client_id: str | None = None) -> list[Frame]:
         """Type a message; returns the bot's (or volunteer's) messages that follow it."""
         client_id = client_id or f"c{next(_ids)}"
-        await self.send({"type": "text", "text": text, "client_id": client_id})
-        await self.wait_for("ack", client_id=client_id)
-        return await self.messages()
+        return await self._answered({"type": "text", "text": text, "client_id": client_id})
 
     async def presses(self, button_id: str) -> list[Frame]:
         client_id = f"c{next(_ids)}"
-        await self.send({"type": "button", "id": button_id, "client_id": client_id})
-        await self.wait_for("ack", client_id=client_id)
+        return await self._answered({"type": "button", "id": button_id, "client_id": client_id})
+
+    async def _answered(self, frame: Frame) -> list[Frame]:
+        """Send, wait for the ack, then every message since (a reply may beat the ack)."""
+        unread = self._seen
+        await self.send(frame)
+        await self.wait_for("ack", client_id=frame["client_id"])
+        self._seen = unread
         return await self.messages()
 
     async def reconnect(self) -> list[Frame]:
         await self.ws.close()
         await self.connect()
         return await self.messages()
+
+    async def asks_for_person(self, role: str = "advisor", topic: str = "autisme") -> list[Frame]:
+        """Menu → "Praat met een mens" → role → topic: the parent joins the queue."""
+        await self.presses("m:person")
+        await self.presses(f"h:role:{role}")
+        return await self.presses(f"h:topic:{topic}")
+
+    def queue_places(self) -> list[int | None]:
+        return [f["place"] for f in self.frames if f["type"] == "queue"]
 
 
 def button_ids(frames: list[Frame]) -> list[str]:
@@ -219,6 +282,7 @@ class Console(Tab):
         super().__init__()
         self.world, self.client, self.volunteer_id = world, client, volunteer_id
         self.csrf = ""
+        self._desk_seen = 0
 
     async def login(self, link: str) -> aiohttp.ClientResponse:
         page = await self.client.get(link)
@@ -230,6 +294,8 @@ class Console(Tab):
             headers={"Origin": self.world.url},
         )
         html = await response.text()
+        if "data-csrf" not in html:  # a coordinator lands on /dashboard; the console has it
+            html = await (await self.client.get(f"{self.world.url}/console")).text()
         found = re.search(r'data-csrf="([^"]+)"', html)
         self.csrf = found.group(1) if found else ""
         return response
@@ -245,12 +311,44 @@ class Console(Tab):
         await self.wait_for("ack", client_id=client_id)
 
     async def state(self, timeout: float = 5.0, **_: Any) -> Frame:
-        """The newest state frame (waiting for one to come)."""
-        frame = await self.wait_for("state", timeout)
-        for later in await self.quiet(0.3):
-            if later["type"] == "state":
-                frame = later
-        return frame
+        """The newest state frame, once an unread one came (within a second when a state was
+        shown before: the server sends only changes, so else the last one still holds)."""
+        shown = any(f["type"] == "state" for f in self.frames)
+        try:
+            await self.wait_for("state", min(timeout, 1.0) if shown else timeout)
+        except TimeoutError:
+            if not shown:
+                raise
+        await self.quiet(0.3)
+        return [f for f in self.frames if f["type"] == "state"][-1]
 
-    async def desk(self, timeout: float = 5.0) -> Frame:
-        return (await self.wait_for("desk", timeout))["message"]
+    async def desk(self, timeout: float = 5.0, button: str | None = None) -> Frame:
+        """The next desk message not returned before (reading a state does not skip it);
+        with `button`, the next one with a button whose id starts with it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for i in range(self._desk_seen, len(self.frames)):
+                frame = self.frames[i]
+                if frame.get("type") != "desk":
+                    continue
+                ids = [b["id"] for b in frame["message"]["buttons"]]
+                if button is None or any(x.startswith(button) for x in ids):
+                    self._desk_seen = i + 1
+                    return frame["message"]  # type: ignore[no-any-return]
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(f"no desk message {button or ''}; got {self.frames[-5:]}")
+            await self._read(left)
+
+    async def first_in_queue(self, timeout: float = 5.0) -> int:
+        """The id of the first handoff in the newest state's queue (waiting until there is one)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.quiet(0.1)
+            states = [f for f in self.frames if f["type"] == "state"]
+            if states and states[-1]["queue"]:
+                return int(states[-1]["queue"][0]["id"])
+            if loop.time() > deadline:
+                raise TimeoutError("the queue stayed empty")

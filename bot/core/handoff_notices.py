@@ -198,7 +198,12 @@ class Notices:
             buttons = [self.switch_button(handoff)]
         if volunteer.address and volunteer.channel:
             message = Outbound(
-                volunteer.address, line, tuple(buttons), attachment, about=handoff.conversation_id
+                volunteer.address,
+                line,
+                tuple(buttons),
+                attachment,
+                about=handoff.conversation_id,
+                author=self.label(handoff),  # the console shows it in the parent's tab
             )
             outbox.put(db, volunteer.channel, message, now)
 

@@ -4,9 +4,9 @@ the console's socket. A GET of the link only shows a button: mail scanners open 
 
 from __future__ import annotations
 
-import functools
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -56,6 +56,8 @@ class ConsoleAuth:
         self.store = service.store
         self.page = login_page
         self.clock = service.engine.clock
+        # The console closes a session's open sockets when it ends (set by ConsoleDesk).
+        self.on_signed_out: Callable[[str], Awaitable[None]] | None = None
 
     @property
     def settings(self) -> WebSettings:
@@ -63,7 +65,10 @@ class ConsoleAuth:
 
     async def signed_in(self, request: web.Request) -> Signed | None:
         """The volunteer behind the request's session cookie, if it is valid."""
-        cookie = request.cookies.get(COOKIE, "")
+        return await self.session_of(request.cookies.get(COOKIE, ""))
+
+    async def session_of(self, cookie: str) -> Signed | None:
+        """The volunteer behind a session cookie, if the session is still valid."""
         if not cookie or len(cookie) > 128:
             return None
         now = self.clock()
@@ -163,7 +168,14 @@ class ConsoleAuth:
             raise web.HTTPSeeOther("/console")
         if not self.check_csrf(str(form.get("csrf", "")), signed):
             raise web.HTTPForbidden(text="csrf")
-        await self.store.transaction(functools.partial(web_store.end_session, cookie=signed.cookie))
+
+        def end(db: Database) -> None:
+            web_store.end_session(db, signed.cookie)
+            registry.update(db, signed.volunteer.id, available=False)  # nobody is watching
+
+        await self.store.transaction(end)
+        if self.on_signed_out is not None:
+            await self.on_signed_out(signed.cookie)
         response = web.HTTPSeeOther("/console")
         response.del_cookie(COOKIE, path="/")
         return response

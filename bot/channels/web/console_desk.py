@@ -16,7 +16,7 @@ import functools
 import hashlib
 import json
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -26,7 +26,7 @@ from bot.app import Service
 from bot.channels.web.console_auth import CONSOLE_CHANNEL, ConsoleAuth, Signed
 from bot.channels.web.console_state import snapshot
 from bot.channels.web.pages import LOCALES, problem
-from bot.channels.web.parent_chat import MAX_FRAME_BYTES, MAX_TEXT_CHARS, WebChat, shown_text
+from bot.channels.web.parent_chat import MAX_FRAME_BYTES, MAX_ROW_ID, MAX_TEXT_CHARS, WebChat
 from bot.channels.web.security import RateLimit
 from bot.core.choices import VOLUNTEER
 from bot.core.inbox import Arrival
@@ -70,17 +70,25 @@ class ConsoleDesk:
         self.texts = texts
         self.canned = load_canned()
         self.sockets: dict[int, set[web.WebSocketResponse]] = {}
+        self._cookies: dict[web.WebSocketResponse, str] = {}  # which session each socket is
         self._shown: dict[int, str] = {}  # volunteer id -> the last state sent (JSON)
         self.limit = RateLimit(burst=20, per_seconds=10.0)
         service.courier.register(CONSOLE_CHANNEL, self.deliver)
         service.inbox.serve(CONSOLE_CHANNEL)
         chat.on_parent_typing = self.parent_typing
+        auth.on_signed_out = self.signed_out
 
     # -- out -------------------------------------------------------------------------------
 
     async def deliver(self, message: Outbound) -> None:
-        """The courier's send: keep the bot's message for the desk panel, push it, refresh."""
-        _, text = shown_text(message)
+        """The courier's send: keep the bot's message for the desk panel, push it, refresh.
+        A parent's relayed words (`author` is their label) show in their tab, not the panel."""
+        volunteer_id = _volunteer_id(message.to)
+        if message.author is not None:
+            if volunteer_id is not None:
+                await self.refresh(volunteer_id)
+            return
+        text = message.text
         stored = await self.store.transaction(
             functools.partial(
                 web_log.append,
@@ -93,7 +101,6 @@ class ConsoleDesk:
                 about=message.about,
             )
         )
-        volunteer_id = _volunteer_id(message.to)
         if volunteer_id is not None:
             await self._push(volunteer_id, _desk_frame(stored))
             await self.refresh(volunteer_id)
@@ -131,13 +138,17 @@ class ConsoleDesk:
 
     async def keep_looking(self, every: float = STATE_LOOK_SECONDS) -> None:
         """Queue changes by others reach every open console within a second."""
+        looks = 0
         while True:
             await asyncio.sleep(every)
-            for volunteer_id in list(self.sockets):
-                try:
+            looks += 1
+            try:
+                if looks % 30 == 0:  # sessions that expired while their console was open
+                    await self._close_expired()
+                for volunteer_id in list(self.sockets):
                     await self.refresh(volunteer_id)
-                except Exception as error:  # storage busy: the next look tries again
-                    log.warning("console: state not refreshed (%s)", type(error).__name__)
+            except Exception as error:  # storage busy: the next look tries again
+                log.warning("console: state not refreshed (%s)", type(error).__name__)
 
     async def parent_typing(self, address: str, handoff_id: int) -> None:
         volunteer_id = _volunteer_id(address)
@@ -157,14 +168,16 @@ class ConsoleDesk:
         await ws.prepare(request)
         vid = signed.volunteer.id
         self.sockets.setdefault(vid, set()).add(ws)
+        self._cookies[ws] = signed.cookie
         try:
             await self._greet(ws, vid)
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
-                    await self._frame(ws, signed, frame.data)
+                    await self._guarded(ws, signed, frame.data)
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
+            self._cookies.pop(ws, None)
             tabs = self.sockets.get(vid, set())
             tabs.discard(ws)
             if not tabs:
@@ -180,6 +193,32 @@ class ConsoleDesk:
         for message in recent:
             await ws.send_json(_desk_frame(message))
         await self.refresh(volunteer_id, force=True)
+
+    async def _guarded(self, ws: web.WebSocketResponse, signed: Signed, raw: str) -> None:
+        """One frame, from a session that is still valid; an error never closes the console."""
+        if await self.auth.session_of(signed.cookie) is None:  # logged out or expired
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
+            return
+        try:
+            await self._frame(ws, signed, raw)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception as error:
+            log.error("console: a frame failed (%s)", type(error).__name__)
+            await self._error(ws, "console_busy")
+
+    async def signed_out(self, cookie: str) -> None:
+        """A session ended (logout): its open consoles close at once (1008: signed out)."""
+        for ws, owner in list(self._cookies.items()):
+            if owner == cookie:
+                with contextlib.suppress(Exception):
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
+
+    async def _close_expired(self) -> None:
+        for ws, cookie in list(self._cookies.items()):
+            if await self.auth.session_of(cookie) is None:
+                with contextlib.suppress(Exception):
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"signed out")
 
     async def _frame(self, ws: web.WebSocketResponse, signed: Signed, raw: str) -> None:
         try:
@@ -214,7 +253,7 @@ class ConsoleDesk:
         """The engine's view of a console action: a press (with text for say and note)."""
         kind, handoff = data.get("type"), data.get("handoff")
         address, now = f"{CONSOLE_CHANNEL}:{signed.volunteer.id}", self.engine.clock()
-        target = handoff if isinstance(handoff, int) and not isinstance(handoff, bool) else None
+        target = handoff if _row_id(handoff) else None
         text = data.get("text")
         if kind == "available" and isinstance(data.get("value"), bool):
             choice = f"{VOLUNTEER}{'available' if data['value'] else 'away'}"
@@ -234,7 +273,7 @@ class ConsoleDesk:
         return None
 
     async def _volunteer_typing(self, signed: Signed, handoff_id: object) -> None:
-        if not isinstance(handoff_id, int) or not self.chat.typing_limit.allow(f"v{handoff_id}"):
+        if not _row_id(handoff_id) or not self.chat.typing_limit.allow(f"v{handoff_id}"):
             return
         found = await self.store.read(functools.partial(queue.get, handoff_id=handoff_id))
         if (
@@ -252,6 +291,11 @@ class ConsoleDesk:
             for ws in list(tabs):
                 with contextlib.suppress(Exception):
                     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+
+
+def _row_id(value: object) -> TypeGuard[int]:
+    """Whether a frame's handoff id can be one of ours (an int SQLite can hold)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 
 def _volunteer_id(address: str) -> int | None:

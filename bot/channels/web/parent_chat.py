@@ -38,8 +38,9 @@ CHANNEL = "web"
 MAX_TEXT_CHARS = 10_000
 MAX_FRAME_BYTES = 64 * 1024
 QUEUE_REFRESH_SECONDS = 15.0
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,128}")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: anything bigger is not one of our ids
 Frame = dict[str, Any]
 TypingHook = Callable[[str, int], Awaitable[None]]
 
@@ -133,7 +134,7 @@ class WebChat:
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         """One tab's connection: status first, then frames until it closes."""
         token = request.query.get("session", "")
-        fresh_token = not _TOKEN.match(token)
+        fresh_token = not _TOKEN.fullmatch(token)
         if fresh_token:
             token = secrets.token_urlsafe(32)
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=25.0)
@@ -146,7 +147,7 @@ class WebChat:
             await ws.send_json(self.status_frame())
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
-                    await self._frame(ws, address, frame.data)
+                    await self._guarded(ws, address, frame.data)
                 elif frame.type == WSMsgType.BINARY:
                     await self._error(ws, "bad_frame")
         except (ConnectionError, asyncio.CancelledError):
@@ -170,6 +171,16 @@ class WebChat:
             "contact": values["contact"],
         }
 
+    async def _guarded(self, ws: web.WebSocketResponse, address: str, raw: str) -> None:
+        """One frame; whatever goes wrong with it, the tab stays connected and hears it."""
+        try:
+            await self._frame(ws, address, raw)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception as error:  # a bug or a broken database: never the parent's words
+            log.error("web chat: a frame failed (%s)", type(error).__name__)
+            await self._error(ws, "busy")
+
     async def _frame(self, ws: web.WebSocketResponse, address: str, raw: str) -> None:
         try:
             data = json.loads(raw)
@@ -178,9 +189,14 @@ class WebChat:
         kind = data.get("type") if isinstance(data, dict) else None
         if kind == "resume" and isinstance(data, dict):
             after = data.get("after", 0)
-            if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-                after = 0
-            await self._resume(ws, address, after)
+            if (
+                not isinstance(after, int)
+                or isinstance(after, bool)
+                or not 0 <= after <= MAX_ROW_ID
+            ):
+                await self._error(ws, "bad_frame")
+                return
+            await self._resume(ws, address, max(0, after))
         elif kind in ("text", "button") and isinstance(data, dict):
             await self._message(ws, address, data)
         elif kind == "typing":
@@ -199,7 +215,7 @@ class WebChat:
     async def _message(self, ws: web.WebSocketResponse, address: str, data: Frame) -> None:
         """A typed text or a pressed button: into the inbox once, then `ack`."""
         client_id, now = data.get("client_id"), self.engine.clock()
-        if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
             await self._error(ws, "bad_frame")
             return
         if data["type"] == "text":

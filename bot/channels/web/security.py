@@ -37,7 +37,9 @@ def security_headers(widget_origins: Sequence[str]) -> Callable[..., Awaitable[w
         ancestors = frame_ancestors(request.path, widget_origins)
         headers.setdefault("Content-Security-Policy", CSP.format(ancestors=ancestors))
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our
+        # own form posts, which the console's Origin check must refuse; other sites get nothing.
+        headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if ancestors == "'none'":
