@@ -118,6 +118,20 @@ class WebWorld:
                 raise TimeoutError(f"never stored: {text!r}")
             await asyncio.sleep(0.05)
 
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until every stored message is handled and every reply delivered."""
+
+        def busy(db: Any) -> int:
+            waiting = db.execute("SELECT count(*) FROM inbox WHERE handled_at IS NULL")
+            return int(waiting.fetchone()[0]) + int(
+                db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            )
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self.store.read(busy) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
     def session(self) -> aiohttp.ClientSession:
         client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.clients.append(client)
@@ -230,8 +244,12 @@ class WebParent(Tab):
         if resume:
             await self.send({"type": "resume", "after": self.last_id})
 
-    async def messages(self, seconds: float = 0.5) -> list[Frame]:
-        """The message frames that arrive until the tab is quiet (last id remembered)."""
+    async def messages(self, seconds: float | None = None) -> list[Frame]:
+        """The message frames that arrive until the tab is quiet (last id remembered); by
+        default once the server has handled and delivered everything stored."""
+        if seconds is None:
+            await self.world.settled()
+            seconds = 0.1
         await self.quiet(seconds)
         got = [f for f in self.frames[self._seen :] if f["type"] == "message"]
         self._seen = len(self.frames)
