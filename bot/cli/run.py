@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import sys
 from dataclasses import replace
 from datetime import datetime
@@ -26,7 +24,7 @@ from bot.channels.telegram.settings import TelegramSettings, load_telegram_setti
 from bot.channels.telegram.webhook import WebhookServer
 from bot.channels.web.console_auth import new_login_link
 from bot.channels.web.server import WebSurfaces, build_app, build_surfaces
-from bot.cli.telegram import RedactToken, first_of, quiet_exception
+from bot.cli.telegram import RedactToken, first_of, stop_on_signals
 from bot.config import ConfigError, Settings
 from bot.web_settings import WebConfigError, parse_listen
 from faq.model import ContentError
@@ -170,13 +168,7 @@ async def _print_start(
 
 
 async def _main(settings: Settings, demo: bool) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    loop.set_exception_handler(quiet_exception)
-    await serve(settings, stop, demo)
+    await serve(settings, stop_on_signals(), demo)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

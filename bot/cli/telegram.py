@@ -70,14 +70,19 @@ async def first_of(*waits: Coroutine[Any, Any, object]) -> None:
             task.cancel()
 
 
-async def _main(settings: Settings, telegram: TelegramSettings) -> None:
+def stop_on_signals() -> asyncio.Event:
+    """An event that Ctrl-C or SIGTERM sets, and quiet logging of unawaited task errors."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     loop.set_exception_handler(quiet_exception)
-    await serve(settings, telegram, stop)
+    return stop
+
+
+async def _main(settings: Settings, telegram: TelegramSettings) -> None:
+    await serve(settings, telegram, stop_on_signals())
 
 
 def quiet_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from bot.storage.sqlite import (
     from_text,
     load_state,
     record_events,
+    stored_secret,
     to_text,
     write_turn,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "hour_bucket",
     "load_state",
     "record_events",
+    "stored_secret",
     "to_text",
     "write_turn",
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -181,16 +180,6 @@ def end_session(db: Database, cookie: str) -> None:
 def end_sessions_of(db: Database, volunteer_id: int) -> None:
     """Every console session of a removed volunteer ends."""
     db.execute("DELETE FROM console_sessions WHERE volunteer_id = ?", [volunteer_id])
-
-
-def stored_secret(db: Database, key: str) -> str:
-    """A random secret kept in `meta` under `key`, created on first use (pseudonym keys)."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    if row is not None:
-        return str(row[0])
-    value = secrets.token_hex(32)
-    db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [key, value])
-    return value
 
 
 def latest(db: Database, address: str, limit: int) -> list[WebMessage]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from bot.storage import AsyncStore, to_text
+from bot.storage import AsyncStore, stored_secret, to_text
 
 CHANNEL = "telegram"
 PREFIX = "tg:"
@@ -23,12 +22,7 @@ _SECRET_KEY = "pseudonym_secret"
 
 def _stored_secret(db: Database) -> str:
     """The database's pseudonym secret, created on first use."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [_SECRET_KEY]).fetchone()
-    if row is not None:
-        return str(row[0])
-    value = secrets.token_hex(32)
-    db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [_SECRET_KEY, value])
-    return value
+    return stored_secret(db, _SECRET_KEY)
 
 
 class TelegramAccounts:

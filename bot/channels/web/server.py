@@ -17,7 +17,7 @@ from bot.channels.web.console_desk import ConsoleDesk
 from bot.channels.web.pages import STATIC, Page, load_page_texts
 from bot.channels.web.parent_chat import WebChat
 from bot.channels.web.security import security_headers
-from bot.storage import web as web_store
+from bot.storage import stored_secret
 
 MAX_BODY_BYTES = 64 * 1024  # forms; the Telegram webhook needs more (see build)
 SESSION_SECRET_KEY = "web_session_secret"
@@ -45,7 +45,7 @@ async def build_surfaces(service: Service) -> WebSurfaces:
         "dashboard": Page("dashboard.html", console_texts),
     }
     secret = await service.store.transaction(
-        functools.partial(web_store.stored_secret, key=SESSION_SECRET_KEY)
+        functools.partial(stored_secret, key=SESSION_SECRET_KEY)
     )
     chat = WebChat(service, secret, server_texts)
     auth = ConsoleAuth(service, pages["login"], server_texts)
