@@ -68,9 +68,8 @@ def _attachment(value: str | None) -> Attachment | None:
 
 
 def _parcel(row: tuple[Any, ...]) -> Parcel:
-    pid, address, channel, text, buttons, attempts, attachment, attempted, about, farewell, author = (
-        row
-    )
+    pid, address, channel, text, buttons, attempts, attachment, attempted, about = row[:9]
+    farewell, author = row[9:]
     message = Outbound(
         address,
         text,

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -59,7 +60,7 @@ async def test_run_demo_prints_urls_and_links_serves_the_chat_and_stops_cleanly(
         ws = await client.ws_connect(f"{url}/ws?session=run-test-session-token-0001")
         await ws.send_json({"type": "resume", "after": 0})
         await ws.send_json({"type": "text", "text": "wat is een opp", "client_id": "a1"})
-        seen = []
+        seen: list[dict[str, Any]] = []
         while not any("OPP" in f.get("text", "") for f in seen):
             seen.append(json.loads((await ws.receive(timeout=10)).data))
         assert {"type": "ack", "client_id": "a1", "duplicate": False} in seen

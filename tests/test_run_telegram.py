@@ -34,6 +34,10 @@ class Site:
     def __init__(self, url: str) -> None:
         self.url = url
 
+    async def settled(self) -> None:
+        """Another process serves: give it a moment instead of reading its database."""
+        await asyncio.sleep(0.5)
+
 
 async def running(tmp_path, api: FakeBotApi, port: int) -> tuple[asyncio.Event, asyncio.Task[None]]:
     (tmp_path / "ouderlijn.toml").write_text(f"[helpline.hours]\n{ALWAYS_OPEN}", encoding="utf-8")
@@ -79,9 +83,8 @@ async def test_a_web_parent_and_a_telegram_volunteer_share_one_queue(tmp_path):
             await api.wait_for(lambda m: m.chat_id == eva.id and "Eva" in (m.text or ""), 15)
 
             async with aiohttp.ClientSession() as client:
-                tab = WebParent(
-                    Site(f"http://127.0.0.1:{port}"), client, "run-telegram-tab-token-01"
-                )  # type: ignore[arg-type]
+                site = Site(f"http://127.0.0.1:{port}")
+                tab = WebParent(site, client, "run-telegram-tab-token-01")  # type: ignore[arg-type]
                 await tab.connect()
                 await tab.messages()
                 await tab.says("ik wil iemand spreken")

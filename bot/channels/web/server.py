@@ -77,6 +77,7 @@ def build_app(
     app.router.add_get("/console/ws", surfaces.console.socket)
     app.router.add_get("/dashboard", routes.dashboard)
     app.router.add_get("/healthz", routes.health)
+    app.router.add_get("/favicon.ico", routes.no_icon)
     app.router.add_static("/static", STATIC, show_index=False, follow_symlinks=False)
     if extra_routes is not None:
         extra_routes(app)
@@ -136,3 +137,7 @@ class Routes:
 
     async def health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
+
+    async def no_icon(self, request: web.Request) -> web.Response:
+        """Browsers ask for it on every page; no icon, and no 404 in the logs."""
+        return web.Response(status=204)

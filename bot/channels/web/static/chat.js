@@ -483,8 +483,12 @@
     storeClear();
     el.logScroll.remove();
     el.messageInput.value = '';
-    postToHost({ type: 'ouderlijn:exit', url: exitUrl });
-    location.replace(exitUrl);
+    if (postToHost({ type: 'ouderlijn:exit', url: exitUrl })) {
+      // The host page leaves and takes this frame with it; leave too if it does not.
+      setTimeout(function () { location.replace(exitUrl); }, 300);
+    } else {
+      location.replace(exitUrl);
+    }
   }
 
   // Escape twice quickly leaves; in the widget a single Escape hides the chat.
@@ -507,8 +511,9 @@
 
   // Posts to the host page, only to the origin that said hello (never to "*").
   function postToHost(data) {
-    if (!widget || !hostOrigin || window.parent === window) return;
+    if (!widget || !hostOrigin || window.parent === window) return false;
     window.parent.postMessage(data, hostOrigin);
+    return true;
   }
 
   // Widget: ask the host page to hide the chat (the conversation goes on).

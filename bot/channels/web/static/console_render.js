@@ -338,7 +338,10 @@
     var node = el('div', 'desk-msg');
     node.dataset.id = String(message.id);
     node.append(el('p', 'msg-text', message.text));
-    var buttons = Array.isArray(message.buttons) ? message.buttons : [];
+    // Pass on, release and close already sit in the conversation's tab: not twice here.
+    var buttons = (Array.isArray(message.buttons) ? message.buttons : []).filter(function (b) {
+      return !/^v:(passmenu|release|closemenu|switch):/.test(b.id);
+    });
     if (buttons.length) {
       var group = el('div', 'desk-buttons');
       group.setAttribute('role', 'group');
