@@ -65,7 +65,10 @@ async def test_distress_gets_warmth_and_a_person_never_dat_weet_ik_niet(engine: 
     assert "Dat weet ik helaas niet" not in text
     assert "Praat met een mens" in parent.labels
     await parent.presses("Praat met een mens")
-    assert "Met wie wilt u praten?" in parent.last  # not a crisis: the usual questions
+    # no questions about role and topic for a parent at the end of their strength: in the
+    # queue at once, for whoever is free first (not urgent: suicide and harm come first)
+    assert "Met wie wilt u praten?" not in parent.last
+    assert "U staat in de rij" in parent.last
 
 
 async def test_distress_keeps_the_conversation_where_it_was(engine: Engine):

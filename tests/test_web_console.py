@@ -322,3 +322,31 @@ async def test_canned_replies_carry_the_volunteers_name(web_world):
     assert canned and all(c["label"] and c["text"] for c in canned)
     assert "{name}" not in " ".join(c["text"] for c in canned)
     assert any("Eva" in c["text"] for c in canned)
+
+
+async def test_passing_on_takes_the_note_from_the_console_note_box(web_world):
+    eva, parent, handoff = await talking(web_world)
+    sanne = await web_world.volunteer("Sanne", "buddy")
+    await eva.act("action", action="pass", handoff=handoff)
+    choices = await eva.desk(button=f"v:pass:{handoff}:")
+    to_sanne = next(b["id"] for b in choices["buttons"] if b["label"].startswith("Sanne"))
+    await eva.act("press", id=to_sanne)
+    sure = await eva.desk(button="v:pass!:")
+    await eva.act("press", id=sure["buttons"][0]["id"])
+    assert "notitie" in (await eva.desk())["text"]
+    await eva.act("note", handoff=handoff, text="Vader is erg moe, wil graag een ervaren ouder.")
+    await web_world.settled()
+    await sanne.act("claim", handoff=handoff)
+    conversation = (await sanne.state())["conversations"][0]
+    notes = [m["text"] for m in conversation["messages"] if m["from"] == "note"]
+    assert any("Vader is erg moe" in n for n in notes), conversation["messages"]
+    assert "Vader is erg moe" not in " ".join(m["text"] for m in await parent.messages())
+
+
+async def test_a_quick_exit_tells_the_volunteer_the_parent_is_gone(web_world):
+    eva, parent, handoff = await talking(web_world)
+    await parent.send({"type": "exit"})
+    await web_world.settled()
+    gone = await eva.desk()
+    assert "gestopt" in gone["text"] and "Ouder #" in gone["text"]
+    assert (await eva.state())["conversations"] == []

@@ -36,11 +36,13 @@ class PersonFlow:
         self.back_at = back_at
 
     def start(self, session: Session) -> None:
-        """Ask which kind of person; in a crisis, or when nobody is there at all during
-        opening hours, skip the questions: queue at once and say so honestly."""
+        """Ask which kind of person; in a crisis, for a parent at the end of their strength,
+        or when nobody is there at all during opening hours, skip the questions: queue at once
+        (whoever is free first) and say so honestly."""
         session.event("person_requested")
         nobody = not session.helpers_there and self.hours.is_open(session.now)
-        if session.crisis or nobody:
+        exhausted = session.data.get("triage") == "distress"
+        if session.crisis or exhausted or nobody:
             session.action = {"do": "open", "role": "either", "topic": None}
             return
         t = self.texts

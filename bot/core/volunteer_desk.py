@@ -29,6 +29,7 @@ _MENUS = {"passmenu": "pass", "release": "release", "closemenu": "close"}
 # The console sends typed text and notes for one conversation as presses with the text along:
 # v:say:<n> (text to that parent, as if typed after /wissel) and v:note:<n>.
 _SAY = f"{VOLUNTEER}say:"
+_NOTE = f"{VOLUNTEER}note:"
 
 
 def _target(db: Database, choice: str, prefix: str) -> Handoff | None:
@@ -65,6 +66,8 @@ class VolunteerDesk:
         assert volunteer.address is not None
         out = Reply(volunteer.address, now)
         text = (inbound.text or "").strip()
+        if volunteer.pending and (inbound.choice or "").startswith(_NOTE):
+            inbound = replace(inbound, choice=None)  # the console's note box: the pass-on note
         if (inbound.choice or "").startswith(_SAY):  # the console's reply box of one tab
             target = _target(db, inbound.choice or "", _SAY)
             if not mine(volunteer, target) or target is None:

@@ -1,6 +1,7 @@
 """Storage for the conversation engine: SQLite via sqlite-utils, no channel libraries."""
 
 from bot.storage.aio import AsyncStore
+from bot.storage.meta import stored_secret
 from bot.storage.model import (
     ConversationState,
     Direction,
@@ -21,7 +22,6 @@ from bot.storage.sqlite import (
     from_text,
     load_state,
     record_events,
-    stored_secret,
     to_text,
     write_turn,
 )

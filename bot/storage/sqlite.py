@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -177,16 +176,6 @@ def drop_account(db: Database, address: str) -> bool:
         ).rowcount
         > 0
     )
-
-
-def stored_secret(db: Database, key: str) -> str:
-    """A random secret kept in `meta` under `key`, created on first use (pseudonym keys)."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    if row is not None:
-        return str(row[0])
-    value = secrets.token_hex(32)
-    db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [key, value])
-    return value
 
 
 def load_state(db: Database, conversation_id: str) -> ConversationState | None:

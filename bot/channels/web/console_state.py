@@ -43,7 +43,7 @@ def snapshot(
     items = []
     for h in waiting[:MAX_QUEUE_SHOWN]:
         item = _handoff(h, texts, notices)
-        since = h.queued_at or h.requested_at
+        since = h.requested_at  # since they asked: after a release the wait goes on
         item["waiting_minutes"] = max(0, int((now - since).total_seconds() // 60))
         item["may_claim"] = routing.may_claim(volunteer, h)
         items.append(item)

@@ -27,6 +27,7 @@ from sqlite_utils import Database
 
 from bot.app import Service
 from bot.channels.web.security import RateLimit
+from bot.core.choices import HANDOFF
 from bot.core.inbox import Arrival
 from bot.core.messages import Inbound, Outbound
 from bot.storage import inbox
@@ -201,6 +202,8 @@ class WebChat:
             await self._message(ws, address, data)
         elif kind == "typing":
             await self._typing(address)
+        elif kind == "exit":
+            await self._quick_exit(address)
         else:
             await self._error(ws, "bad_frame")
 
@@ -257,6 +260,17 @@ class WebChat:
             for reply in await self.engine.greet(address, CHANNEL):
                 await self.deliver(reply)
         await self._tell_queue(address, force=True)
+
+    async def _quick_exit(self, address: str) -> None:
+        """ "Snel weg": the page is gone with its token, so a waiting or live conversation ends
+        as if the parent stopped it (the volunteer is told, and stops writing to nobody)."""
+        handoff = await self.store.read(
+            functools.partial(queue.latest_for, conversation_id=address)
+        )
+        if handoff is None or not handoff.is_open:
+            return
+        stop = Inbound(address, CHANNEL, self.engine.clock(), choice=f"{HANDOFF}stop:{handoff.id}")
+        await self.service.inbox.accept([Arrival(_inbox_key(address, f"exit:{handoff.id}"), stop)])
 
     async def _typing(self, address: str) -> None:
         """Tell the volunteer on the console that this parent is typing."""

@@ -295,7 +295,14 @@
     if (isHistory && state.anchor && state.anchor.parentNode === log) log.insertBefore(node, state.anchor);
     else log.appendChild(node);
     // A long answer is read from its top; anything else just comes into view.
-    if (force || atEnd) node.scrollIntoView({ block: node.offsetHeight > box.clientHeight ? 'start' : 'nearest' });
+    if (force || atEnd) scrollLogTo(node);
+  }
+
+  // Scrolls the log box itself (never the page): a long answer from its top, else the end.
+  function scrollLogTo(node) {
+    var box = el.logScroll;
+    var top = node.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+    box.scrollTop = node.offsetHeight > box.clientHeight ? top : box.scrollHeight;
   }
 
   // The parent's own message element ("U" is read out, not shown).
@@ -479,6 +486,7 @@
 
   // "Snel weg": close, forget, remove the conversation and leave (the host page too).
   function quickExit() {
+    send({ type: 'exit' }); // a waiting or live conversation ends; the volunteer is told
     disconnect();
     storeClear();
     el.logScroll.remove();
