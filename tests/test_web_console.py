@@ -344,7 +344,7 @@ async def test_passing_on_takes_the_note_from_the_console_note_box(web_world):
 
 
 async def test_a_quick_exit_tells_the_volunteer_the_parent_is_gone(web_world):
-    eva, parent, handoff = await talking(web_world)
+    eva, parent, _ = await talking(web_world)
     await parent.send({"type": "exit"})
     await web_world.settled()
     gone = await eva.desk()
