@@ -244,3 +244,15 @@ async def test_the_chat_works_with_the_keyboard_only(world, pages):
     await page.keyboard.press("Enter")
     await expect(page.locator("#log .msg-parent").last).to_contain_text("Dank u")
     await chat.settled()
+
+
+async def test_a_parent_at_the_end_of_their_strength_can_call_113_with_one_tap(world, pages):
+    page = await pages.new(width=375, height=740)
+    chat = await Chat(page).open(world.url)
+    await chat.start()
+    await chat.say("ik kan niet meer, ik weet het echt niet meer")
+    help_text = page.locator("#log .msg-bot").last
+    await expect(help_text).to_contain_text("113")
+    call = help_text.locator("a[href='tel:113']")
+    await expect(call).to_have_count(1)
+    assert await call.get_attribute("target") is None, "a call, not a new window"

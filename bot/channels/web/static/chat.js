@@ -8,7 +8,8 @@
   var KEY_SESSION = 'ouderlijn.session', KEY_LAST = 'ouderlijn.last', KEY_PENDING = 'ouderlijn.pending';
   var MAX_CHARS = 10000, TYPING_HIDE_MS = 6000, TYPING_SEND_MS = 3000, ESCAPE_TWICE_MS = 800;
   var RETRY_MIN_MS = 1000, RETRY_MAX_MS = 30000, RESEND_MS = 5000;
-  var URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+|\bwww\.[^\s<>"']+/gi;
+  // Web addresses, and phone numbers a phone can call (112, 113, 0800-…, 070-312 28 87).
+  var URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+|\bwww\.[^\s<>"']+|\b11[23]\b(?![.\w])|\b0[1-9]\d{1,3}-\d{2,4}(?: ?\d{2,4}){0,3}\b/gi;
 
   var body = document.body;
   var texts = readTexts();
@@ -248,14 +249,18 @@
     text = typeof text === 'string' ? text : '';
     text.replace(URL_PATTERN, function (found, offset) {
       var match = found.replace(/[.,;:!?)\]}'"]+$/, '');
-      var href = safeUrl(/^www\./i.test(match) ? 'https://' + match : match);
+      var phone = /^\d/.test(match);
+      var href = phone ? 'tel:' + match.replace(/\D/g, '')
+        : safeUrl(/^www\./i.test(match) ? 'https://' + match : match);
       if (href === 'about:blank') return found;
       node.appendChild(document.createTextNode(text.slice(last, offset)));
-      var link = make('a', '', match);
+      var link = make('a', phone ? 'phone' : '', match);
       link.href = href;
-      link.target = '_blank';
-      link.rel = 'noopener noreferrer';
-      link.appendChild(make('span', 'visually-hidden', ' ' + t('link_new_window')));
+      if (!phone) {
+        link.target = '_blank';
+        link.rel = 'noopener noreferrer';
+        link.appendChild(make('span', 'visually-hidden', ' ' + t('link_new_window')));
+      }
       node.appendChild(link);
       last = offset + match.length;
       return found;
