@@ -350,3 +350,28 @@ async def test_a_quick_exit_tells_the_volunteer_the_parent_is_gone(web_world):
     gone = await eva.desk()
     assert "gestopt" in gone["text"] and "Ouder #" in gone["text"]
     assert (await eva.state())["conversations"] == []
+
+
+async def test_a_volunteer_whose_console_closed_is_set_away_and_back_when_they_return(web_world):
+    eva = await web_world.volunteer("Eva")
+    web_world.surfaces.console.presence.away_after = 0.2
+    assert (await eva.state())["me"]["available"] is True
+    await eva.ws.close()
+    await asyncio.sleep(0.5)
+    await web_world.settled()
+    rows = web_world.rows("SELECT available FROM volunteers WHERE id = ?", eva.volunteer_id)
+    assert rows == [(0,)], "nobody watches that console: no parent may hear someone is there"
+    await eva.connect()
+    await web_world.settled()
+    assert (await eva.state())["me"]["available"] is True
+
+
+async def test_a_console_that_reconnects_within_the_grace_period_stays_available(web_world):
+    eva = await web_world.volunteer("Eva")
+    web_world.surfaces.console.presence.away_after = 1.0
+    await eva.ws.close()
+    await eva.connect()
+    await asyncio.sleep(1.3)
+    await web_world.settled()
+    rows = web_world.rows("SELECT available FROM volunteers WHERE id = ?", eva.volunteer_id)
+    assert rows == [(1,)]

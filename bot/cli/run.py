@@ -80,6 +80,7 @@ async def serve(
     telegram = _telegram_settings(env)
     async with open_service(settings, poll_seconds=OUTBOX_POLL_SECONDS) as service:
         surfaces = await build_surfaces(service)
+        await surfaces.console.presence.start()  # nobody's console is open yet
         channel, webhook = await _start_telegram(service, telegram)
         app = build_app(
             service,

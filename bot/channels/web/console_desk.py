@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from bot.app import Service
 from bot.channels.web.console_auth import CONSOLE_CHANNEL, ConsoleAuth, Signed
+from bot.channels.web.console_presence import Presence
 from bot.channels.web.console_state import snapshot
 from bot.channels.web.pages import LOCALES, problem
 from bot.channels.web.parent_chat import MAX_FRAME_BYTES, MAX_ROW_ID, MAX_TEXT_CHARS, WebChat
@@ -77,6 +78,7 @@ class ConsoleDesk:
         service.inbox.serve(CONSOLE_CHANNEL)
         chat.on_parent_typing = self.parent_typing
         auth.on_signed_out = self.signed_out
+        self.presence = Presence(service)
 
     # -- out -------------------------------------------------------------------------------
 
@@ -170,6 +172,7 @@ class ConsoleDesk:
         self.sockets.setdefault(vid, set()).add(ws)
         self._cookies[ws] = signed.cookie
         try:
+            self.presence.came(vid)
             await self._greet(ws, vid)
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
@@ -183,6 +186,7 @@ class ConsoleDesk:
             if not tabs:
                 self.sockets.pop(vid, None)
                 self._shown.pop(vid, None)
+                self.presence.gone(vid)
         return ws
 
     async def _greet(self, ws: web.WebSocketResponse, volunteer_id: int) -> None:
@@ -287,10 +291,12 @@ class ConsoleDesk:
         await ws.send_json({"type": "error", "text": self.texts[key]})
 
     async def close_all(self) -> None:
+        """Server stopping: close every console (they reconnect), keep availability as is."""
         for tabs in list(self.sockets.values()):
             for ws in list(tabs):
                 with contextlib.suppress(Exception):
                     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+        await self.presence.stop()
 
 
 def _row_id(value: object) -> TypeGuard[int]:
