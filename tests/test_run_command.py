@@ -21,12 +21,27 @@ ALWAYS_OPEN = "".join(
 )
 
 
+STARTED: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+async def no_process_left_behind():
+    """A failing test must not leave an `ouderlijn run` behind."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 async def start(cwd: Path, *args: str) -> tuple[asyncio.subprocess.Process, list[str]]:
     """Start `ouderlijn run` and read its start lines (up to "Stop with Ctrl-C")."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", "--listen", "127.0.0.1:0", *args,
         cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+    STARTED.append(process)
     assert process.stdout is not None
     lines: list[str] = []
     while not lines or "Stop with Ctrl-C" not in lines[-1]:
