@@ -3,8 +3,7 @@ suggestion recall and abstention, per labelled set, for the settings of issue #1
 change of issue #11 alone and together (stemmer, compound parts, score weights, thresholds,
 wide margin). All variants run on today's content.
 
-Run from the project root. The sets in bench/data ship with the repo; the project's dev set
-beside the checkout is added when it is there, and its absence is said, not an error:
+Run from the project root; it reads only the sets in bench/data, which ship with the repo:
     .venv/bin/python -m bench.bench_matcher_decision
 """
 
@@ -22,7 +21,6 @@ from faq.matcher import Matcher, MatcherSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
-    "dev": ROOT.parent / "shared" / "eval" / "faq_dev.tsv",
     "heldout": ROOT / "bench" / "data" / "faq_heldout.tsv",
     "blind": ROOT / "bench" / "data" / "faq_blind.tsv",
     "blind2": ROOT / "bench" / "data" / "faq_blind2.tsv",

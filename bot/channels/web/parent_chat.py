@@ -30,6 +30,7 @@ from bot.channels.web.security import RateLimit
 from bot.core.choices import HANDOFF
 from bot.core.inbox import Arrival
 from bot.core.messages import Inbound, Outbound
+from bot.core.texts import Texts
 from bot.storage import inbox
 from bot.storage import web as web_log
 from handoff import queue, registry
@@ -61,13 +62,14 @@ def message_frame(m: web_log.WebMessage) -> Frame:
     }
 
 
-def shown_text(message: Outbound) -> tuple[str, str]:
-    """(sender, text) as the web shows them: a volunteer's words without the "Sanne: " that
-    text-only channels need, because the page shows the name apart."""
+def shown_text(message: Outbound, texts: Texts) -> tuple[str, str]:
+    """(sender, text) as the web shows them: a volunteer's words without the name that
+    text-only channels put in front (the locale's `relay_to_parent`), because the page shows
+    the name apart."""
     if message.author is None:
         return "bot", message.text
-    prefix = f"{message.author}: "
-    text = message.text[len(prefix) :] if message.text.startswith(prefix) else message.text
+    prefix = texts.say("relay_to_parent", name=message.author, text="")
+    text = message.text.removeprefix(prefix) if prefix else message.text
     return "volunteer", text
 
 
@@ -102,7 +104,7 @@ class WebChat:
 
     async def deliver(self, message: Outbound) -> None:
         """The courier's send: keep the message in the web log, then push it to open tabs."""
-        sender, text = shown_text(message)
+        sender, text = shown_text(message, self.engine.texts)
         name = message.author or self.texts["bot_name"]
         stored = await self.store.transaction(
             functools.partial(
@@ -197,7 +199,7 @@ class WebChat:
             ):
                 await self._error(ws, "bad_frame")
                 return
-            await self._resume(ws, address, max(0, after))
+            await self._resume(ws, address, after)
         elif kind in ("text", "button") and isinstance(data, dict):
             await self._message(ws, address, data)
         elif kind == "typing":

@@ -77,7 +77,7 @@
     var meta = el('p', 'queue-meta');
     var claim = button('button-primary claim');
     claim.dataset.key = 'claim:' + id;
-    claim.append(el('span', '', t('queue.claim')), el('span', 'sr-only'));
+    claim.append(el('span', '', t('queue.claim')), el('span', 'visually-hidden'));
     claim.addEventListener('click', function () { onClaim(id, claim); });
     var notYours = el('p', 'queue-note', t('queue.not_yours'));
     li.append(head, meta, claim, notYours);
