@@ -9,14 +9,16 @@ from collections.abc import Sequence
 
 from bot.cli import chat as chat_command
 from bot.cli import faq as faq_commands
+from bot.cli import privacy as privacy_commands
 from bot.cli import run as run_command
 from bot.cli import safety as safety_commands
+from bot.cli import stats as stats_command
 from bot.cli import telegram as telegram_command
 from bot.cli import tree as content_commands
 from bot.cli import volunteer as volunteer_commands
 from bot.config import ConfigError, load_settings
 
-QUIET_PIPE_COMMANDS = ("faq", "tree", "safety")
+QUIET_PIPE_COMMANDS = ("faq", "tree", "safety", "stats", "privacy")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     volunteer_commands.add_parser(subparsers)
     telegram_command.add_parser(subparsers)
     run_command.add_parser(subparsers)
+    stats_command.add_parser(subparsers)
+    privacy_commands.add_parser(subparsers)
     return parser
 
 
@@ -59,4 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return telegram_command.run(args, settings)
     if args.command == "run":
         return run_command.run(args, settings)
+    if args.command == "stats":
+        return stats_command.run(args, settings)
+    if args.command == "privacy":
+        return privacy_commands.run(args)
     return 2
