@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.core.courier import Courier
@@ -22,6 +23,9 @@ from bot.core.inbox import InboxReader
 from bot.core.intents import Intents
 from bot.core.safety import CrisisCheck
 from bot.core.texts import Texts, load_texts
+from bot.review.desk import ReviewDesk
+from bot.stats.labels import load_labels
+from bot.stats.source import ReportSource
 from bot.storage import AsyncStore
 from faq.decision_tree import DecisionTree, load_tree
 from faq.knowledge import Knowledge, KnowledgeSources, load_knowledge
@@ -64,6 +68,12 @@ def load_content(settings: Settings | None = None) -> Content:
         load_texts(settings.language if settings else "nl"),
         Intents.load(),
     )
+
+
+def short(text: str, limit: int = 70) -> str:
+    """The first line of a text, cut at a word when longer than `limit` characters."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def helpline_from(settings: Settings) -> Helpline:
@@ -115,6 +125,8 @@ class Service:
     courier: Courier
     inbox: InboxReader
     settings: Settings = field(default_factory=lambda: default_settings())
+    stats: ReportSource | None = None  # the coordinators' figures
+    review: ReviewDesk | None = None  # the coordinators' review of unanswered questions
 
     @property
     def store(self) -> AsyncStore:
@@ -158,6 +170,14 @@ class Wiring:
             return self._engine_settings
         return EngineSettings(helpline=helpline_from(self.settings), handoff=self.settings.handoff)
 
+    def report_source(self) -> ReportSource:
+        """Statistics for coordinators, named with this content's entry titles and tree nodes."""
+        content = self.content
+        entries = {i: e.title for i, e in content.knowledge.faq.by_id.items()}
+        nodes = {i: short(n.text) for i, n in content.tree.nodes.items()}
+        zone = ZoneInfo(self.engine_settings.handoff.hours.timezone)
+        return ReportSource(zone, entries, nodes, load_labels(self.settings.language))
+
     def notices(self) -> Notices:
         """Announcements to parents and volunteers with this helpline's hours and rules."""
         return Notices(self.texts, self.engine_settings.handoff)
@@ -176,7 +196,16 @@ class Wiring:
         courier = Courier(store, on_unreachable=engine.unreachable, **(courier_options or {}))
         engine.on_outbox = courier.wake
         inbox = InboxReader(engine, **(inbox_options or {}))  # type: ignore[arg-type]
-        return Service(engine, courier, inbox, self.settings)
+        stats = self.report_source()
+        review = ReviewDesk(
+            store,
+            self.settings.knowledge,
+            self.settings.matcher,
+            stats.entries,
+            engine.use_knowledge,
+            self.clock,
+        )
+        return Service(engine, courier, inbox, self.settings, stats, review)
 
 
 @asynccontextmanager

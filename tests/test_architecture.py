@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = [ROOT / "bot" / "core", ROOT / "faq", ROOT / "handoff"]
+CORE = [
+    ROOT / "bot" / "core",
+    ROOT / "bot" / "stats",
+    ROOT / "bot" / "review",
+    ROOT / "bot" / "privacy",
+    ROOT / "faq",
+    ROOT / "handoff",
+]
 FORBIDDEN = {"telegram", "aiohttp"}
 
 

@@ -67,7 +67,8 @@ async def test_run_demo_prints_urls_and_links_serves_the_chat_and_stops_cleanly(
     url = base.group(1)
     assert f"{url}/chat" in text and f"{url}/console" in text
     links = re.findall(rf"{re.escape(url)}/console/login\?token=\S+", text)
-    assert len(links) == 2, "an advisor and a buddy"
+    assert len(links) == 3, "an advisor, a buddy and a coordinator"
+    assert "Ria (coördinator)" in text
     async with aiohttp.ClientSession() as client:
         assert await (await client.get(f"{url}/healthz")).text() == "ok"
         login = await client.get(links[0])

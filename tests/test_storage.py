@@ -73,7 +73,7 @@ def test_migrations_create_tables_and_set_user_version(store, path):
     con = raw(path)
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert {"conversations", "transcript", "events", "volunteers", "handoffs", "outbox"} <= tables
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     indexes = {r[0] for r in con.execute("select name from sqlite_master where type='index'")}
     assert "idx_transcript_conversation_id" in indexes
     assert "handoffs_queue" in indexes  # severity first (v3)
@@ -299,12 +299,13 @@ def test_forget_deletes_conversation_and_transcript_only(store, path):
 
 
 def test_events_hold_no_text_and_no_identifiers(store, path):
-    assert [f.name for f in dataclasses.fields(Event)] == ["kind", "topic", "outcome", "hour"]
+    fields = ["kind", "topic", "outcome", "hour", "channel", "category", "minutes", "volunteer"]
+    assert [f.name for f in dataclasses.fields(Event)] == fields
     con = raw(path)
     columns = {r[1] for r in con.execute("PRAGMA table_info(events)")}
     con.close()
-    assert columns == {"id", "kind", "topic", "outcome", "hour"}  # id: row number only
-    assert not columns & {"text", "conversation_id", "channel", "at", "user", "data"}
+    assert columns == {"id", *fields}  # id: row number only; channel is "telegram" or "web"
+    assert not columns & {"text", "conversation_id", "address", "at", "user", "data"}
 
 
 def test_locked_database_raises_storage_busy_then_recovers(path, caplog):

@@ -10,13 +10,11 @@ from typing import TextIO
 
 from bot.cli.sources import print_sources, warn_stale
 from bot.config import Settings
+from faq.content_check import check_content
 from faq.evaluate import evaluate, read_labelled
 from faq.knowledge import Knowledge, load_knowledge
-from faq.lexicon import load_lexicon
-from faq.loader import check_faq
 from faq.matcher import MatchResult, Outcome
 from faq.model import ContentError
-from faq.plain_words import faq_texts, plain_word_problems
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,19 +65,14 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
 
 def _check(settings: Settings, max_age_months: int | None, out: TextIO) -> int:
     sources = settings.knowledge
-    entries, problems = check_faq(sources.content_dir, sources.catalogue, sources.limits)
-    try:
-        load_lexicon(sources.lexicon_dir)
-    except ContentError as error:
-        problems.extend(error.problems)
-    plain, readability_checked = plain_word_problems(faq_texts(entries), sources.lexicon_dir)
-    problems.extend(plain)
-    if not readability_checked:
+    checked = check_content(sources)
+    entries, problems = checked.entries, checked.problems
+    if not checked.readability_checked:
         print("note: readability not checked (install the 'test' extra for textstat)", file=out)
     months = max_age_months or sources.limits.max_source_age_months
     items = [(e.source_file, e.id, e.line, e.provenance) for e in entries]
     warn_stale(items, months, out)
-    for problem in sorted(problems):
+    for problem in problems:
         print(problem, file=out)
     if problems:
         print(f"{len(problems)} problem(s) in FAQ content", file=out)

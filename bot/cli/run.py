@@ -1,7 +1,7 @@
 """`ouderlijn run`: the whole helpline on one event loop — the web chat, widget, volunteer
 console and coordinators' page on one aiohttp server, the SQLite store, the inbox, courier and
 queue watch, and Telegram too when OUDERLIJN_TELEGRAM_TOKEN is set (webhook on the same server,
-or polling). `--demo` adds two demo volunteers and prints their one-time console links."""
+or polling). `--demo` adds two demo volunteers and a coordinator and prints their one-time links."""
 
 from __future__ import annotations
 
@@ -34,8 +34,13 @@ from handoff.model import Volunteer
 
 log = logging.getLogger(__name__)
 OUTBOX_POLL_SECONDS = 2.0  # other processes (the admin CLI, a terminal) may write the outbox
-# The demo's volunteers: (display name, role, topics). Names only, nothing a parent reads.
-DEMO_VOLUNTEERS = (("Eva", "advisor", ("autisme", "thuiszitten")), ("Sanne", "buddy", ()))
+# The demo's people: (display name, role, topics). Names only, nothing a parent reads. Ria,
+# the coordinator, lands on the dashboard and stays away from the queue.
+DEMO_VOLUNTEERS = (
+    ("Eva", "advisor", ("autisme", "thuiszitten")),
+    ("Sanne", "buddy", ()),
+    ("Ria", "coordinator", ()),
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument(
         "--demo",
         action="store_true",
-        help="add two demo volunteers, print their console links, and keep the line open",
+        help="add demo volunteers and a coordinator, print their links, keep the line open",
     )
 
 
@@ -60,7 +65,7 @@ def seed_demo(db: Database, settings: Settings, now: datetime) -> list[tuple[Vol
         volunteer = known.get(name)
         if volunteer is None:
             volunteer, _ = registry.add(db, name, role, list(topics), 3, now, 1)
-        volunteer = registry.update(db, volunteer.id, available=True)
+        volunteer = registry.update(db, volunteer.id, available=role != "coordinator")
         links.append((volunteer, new_login_link(db, volunteer.id, now, settings.web.login_minutes)))
     return links
 

@@ -31,6 +31,7 @@ from bot.core.parent_relay import ParentRelay
 from bot.core.person_flow import PersonFlow
 from bot.core.queue_watch import QueueWatch
 from bot.core.reply_route import ReplyRoute
+from bot.core.review_notes import Scrub, shipped_scrub
 from bot.core.safety import CRISIS_CATEGORIES, CrisisCheck
 from bot.core.session import Session
 from bot.core.text_input import normalise
@@ -99,6 +100,7 @@ class Engine:
         settings: EngineSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
         intents: Intents | None = None,
+        scrub: Scrub | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         self.safety = safety
@@ -133,9 +135,14 @@ class Engine:
             self.desk,
             self.settings.max_message_chars,
         )
-        self.writer = TurnWriter(store, texts, lambda: self.on_outbox())
+        self.writer = TurnWriter(store, texts, lambda: self.on_outbox(), scrub or shipped_scrub)
         self.forgetting = ForgetFlow(texts, self.relay, self.parents, self.writer)
         self._locks = KeyedLocks()  # messages of one conversation, strictly in order
+
+    def use_knowledge(self, knowledge: Knowledge) -> None:
+        """Answer from freshly loaded knowledge (a coordinator added a phrasing): the next
+        question is matched against it, without a restart."""
+        self.parents.matcher = knowledge.matcher
 
     async def greet(self, conversation_id: str, channel: str) -> list[Outbound]:
         """Opening words when a channel starts a session: welcome, or resume where they were."""
@@ -147,10 +154,13 @@ class Engine:
             now = self.clock()
             if ctx.state is None:
                 session = Session.start(conversation_id, channel, now)
+                session.event("contact")
                 self.faq.welcome(session)
                 self.faq.menu(session)
             else:
                 session = Session.resume(ctx.state, now)
+                if session.opens_contact:
+                    session.event("contact")
                 session.reply(self.texts.say("welcome_back"))
                 handoff = ctx.handoff
                 if session.state == "handoff" and handoff is not None and handoff.is_open:
@@ -251,6 +261,8 @@ class Engine:
             session = Session.start(cid, inbound.channel, now)
         else:
             session = Session.resume(ctx.state, now)
+        if session.opens_contact:
+            session.event("contact")
         # Captions and command arguments too; a pressed button's text is our own label.
         category = None if inbound.choice else self.safety.triage(inbound.text).category
         session.helpers_there = ctx.helpers_there

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from bot.core.choices import FAQ, FEEDBACK, MENU, TREE
 from bot.core.messages import Button
-from bot.core.session import Session
+from bot.core.session import ReviewNote, Session
 from bot.core.texts import Texts
+from bot.storage import to_text
 from faq.matcher import MatchResult, Outcome
 from faq.model import FaqEntry
 
@@ -65,18 +66,24 @@ class FaqFlow:
         session.state = "menu"
         session.reply(text or self.texts.say("menu"), self.menu_buttons())
 
-    def show_match(self, session: Session, result: MatchResult) -> None:
-        """Answer, suggest or admit not knowing, and record the outcome anonymously."""
+    def show_match(self, session: Session, result: MatchResult, question: str) -> None:
+        """Answer, suggest or admit not knowing, and record the outcome anonymously; what the
+        bot could not answer goes to the coordinators' review (scrubbed when stored)."""
+        session.data["question_at"] = to_text(session.now)  # a later 👎 finds the question
+        session.data.pop("suggested", None)
         if result.outcome is Outcome.ANSWER and result.answer is not None:
             session.event("faq", topic=result.answer.id, outcome="answer")
             self.answer(session, result.answer)
         elif result.outcome is Outcome.SUGGESTIONS:
             session.event("faq", topic=result.suggestions[0].id, outcome="suggestions")
+            session.review.append(ReviewNote("suggestions", question, result.suggestions[0].id))
+            session.data["suggested"] = True
             buttons = [Button(FAQ + e.id, e.title) for e in result.suggestions]
             buttons += [Button(MENU + "person", self.texts.button("person"))]
             session.reply(self.texts.say("suggestions"), buttons)
         else:
             session.event("faq", outcome="no_match")
+            session.review.append(ReviewNote("no_match", question, None))
             self.no_match(session)
 
     def no_match(self, session: Session) -> None:
@@ -124,6 +131,9 @@ class FaqFlow:
         t = self.texts
         session.event("feedback", topic=entry_id, outcome="helped" if helped else "not_helped")
         session.data.pop("last_faq", None)
+        asked_at = session.data.pop("question_at", None)
+        if not helped and asked_at:
+            session.review.append(ReviewNote("not_helped", None, entry_id, str(asked_at)))
         if helped and session.state == "tree":
             session.reply(
                 t.say("feedback_thanks"),

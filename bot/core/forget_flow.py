@@ -18,6 +18,7 @@ from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.turn_writer import TurnWriter
 from bot.storage import drop_account, erase_conversation
+from bot.storage.sqlite import forget_inbox_keys
 from handoff import outbox
 from handoff.model import Handoff
 
@@ -91,6 +92,7 @@ class ForgetFlow:
             if not route.durable:
                 drop_account(db, cid)
             route.write(db, [farewell], session.now)
+            forget_inbox_keys(db, cid)  # this very message's key too, now it is handled
 
         await self.writer.transaction(work)
         await self.writer.store.checkpoint()

@@ -84,7 +84,12 @@ class ParentDesk:
             now,
             preferred_volunteer=previous.id if previous else None,
         )
-        session.event("handoff", topic=role, outcome="urgent" if handoff.urgent else "queued")
+        session.event(
+            "handoff",
+            topic=role,
+            outcome="urgent" if handoff.urgent else "queued",
+            category=handoff.category if handoff.urgent else None,
+        )
         for at, text in queue.recent_story(db, session.conversation_id, now, self.labels):
             if not self.intents.wants_person(text):  # "ik wil iemand spreken" is no story
                 queue.add_message(db, handoff.id, "parent", text, at)  # not told twice
@@ -188,7 +193,8 @@ class ParentDesk:
         if do == "feedback":
             helped = bool(action["helped"])
             queue.set_fields(db, handoff.id, feedback="helped" if helped else "not_helped")
-            session.event("handoff_feedback", outcome="helped" if helped else "not_helped")
+            outcome = "helped" if helped else "not_helped"
+            session.event("handoff_feedback", topic=handoff.role, outcome=outcome)
             buttons = [b for b in self.closing_buttons(handoff) if "fb:" not in b.id]
             days = str(self.settings.reopen_days)
             key = "handoff_feedback_thanks" if helped else "handoff_feedback_sorry"

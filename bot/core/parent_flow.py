@@ -223,6 +223,7 @@ class ParentFlow:
         elif choice.startswith(FAQ):
             entry = self.faq.entries[choice[len(FAQ) :]]
             session.event("faq", topic=entry.id, outcome="chosen")
+            session.took_suggestion = bool(session.data.pop("suggested", None))
             self.faq.answer(session, entry)
         elif choice.startswith(FEEDBACK):
             self.faq.feedback(session, choice[len(FEEDBACK)] == "y", choice[len(FEEDBACK) + 2 :])
@@ -265,4 +266,4 @@ class ParentFlow:
             session.reply(self.texts.say("too_long"))
         if session.state in ("asking", "person"):
             session.state = "menu"
-        self.faq.show_match(session, self.matcher.match(text[:limit]))
+        self.faq.show_match(session, self.matcher.match(text[:limit]), text[:limit])

@@ -15,6 +15,7 @@ from bot.core.messages import Attachment, Button, Inbound
 from bot.core.parent_desk import LEAVE, ParentDesk
 from bot.core.session import Session
 from bot.core.texts import Texts
+from bot.core.volunteer_reply import minutes_between
 from handoff import outbox, queue, registry, routing
 from handoff.model import URGENT_CATEGORIES, Handoff, Volunteer
 
@@ -221,7 +222,14 @@ class ParentRelay:
         t = self.texts
         outcome = "parent_stopped" if volunteer else "parent_left_queue"
         queue.close(db, handoff.id, outcome, session.now)
-        session.event("handoff", outcome=outcome)
+        since = handoff.claimed_at if volunteer else handoff.requested_at
+        session.event(
+            "handoff",
+            topic=handoff.role,
+            outcome=outcome,
+            minutes=minutes_between(since, session.now) if since else None,
+            volunteer=volunteer.id if volunteer else None,
+        )
         if volunteer is not None:
             label = self.notices.label(handoff)
             self.notices.to_volunteer(

@@ -40,7 +40,8 @@ class QueueWatch:
                 self.notices.open_to_buddies(db, handoff, reachable, now)
             if not handoff.escalated and self._waited_too_long(handoff, now):
                 self._escalate(db, handoff, reachable, now)
-                events.append(Event("handoff", handoff.role, "escalated", hour_bucket(now)))
+                hour = hour_bucket(now)
+                events.append(Event("handoff", handoff.role, "escalated", hour, handoff.channel))
             if is_open:
                 wait = estimate(handoff, waiting, reachable, handling)
                 self._update_parent(db, handoff, wait, now)

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.messages import Button, Outbound
 from bot.core.safety import CRISIS_CATEGORIES, severity
-from bot.storage import ConversationState, Event
+from bot.storage import ConversationState, Event, hour_bucket
+
+# A parent who writes again after this long starts a new contact in the statistics.
+CONTACT_GAP = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A question for the coordinators' review, scrubbed before it is stored. `text` None:
+    the parent's question at `question_at` in the transcript (a 👎 on an earlier answer)."""
+
+    kind: str  # no_match, suggestions or not_helped
+    text: str | None
+    entry: str | None
+    question_at: str | None = None
 
 
 @dataclass
@@ -30,11 +44,28 @@ class Session:
     action: dict[str, Any] | None = None
     # Read fresh each turn, never stored: whether an advisor or buddy is there right now.
     helpers_there: bool = True
+    # Whether this turn starts a contact (statistics), and the tree node it began at.
+    opens_contact: bool = False
+    entered_node: str | None = None
+    # Questions for review, and whether the parent took one of the suggestions after all.
+    review: list[ReviewNote] = field(default_factory=list)
+    took_suggestion: bool = False
 
     @classmethod
     def start(cls, conversation_id: str, channel: str, now: datetime) -> Session:
         """A conversation the engine has never seen (or that the parent asked us to forget)."""
-        return cls(conversation_id, channel, "menu", [], False, {}, now, now, is_new=True)
+        return cls(
+            conversation_id,
+            channel,
+            "menu",
+            [],
+            False,
+            {},
+            now,
+            now,
+            is_new=True,
+            opens_contact=True,
+        )
 
     @classmethod
     def resume(cls, stored: ConversationState, now: datetime) -> Session:
@@ -47,6 +78,8 @@ class Session:
             dict(stored.data),
             stored.created_at,
             now,
+            opens_contact=now - stored.updated_at >= CONTACT_GAP,
+            entered_node=stored.node if stored.state == "tree" else None,
         )
 
     def reply(self, text: str, buttons: tuple[Button, ...] | list[Button] = ()) -> None:
@@ -55,11 +88,31 @@ class Session:
         if buttons:
             self.data["shown"] = [[b.id, b.label] for b in buttons]
 
-    def event(self, kind: str, topic: str | None = None, outcome: str | None = None) -> None:
-        """Record an anonymous statistic: no text, no ids, only an hour bucket."""
+    def event(
+        self,
+        kind: str,
+        topic: str | None = None,
+        outcome: str | None = None,
+        *,
+        category: str | None = None,
+        minutes: int | None = None,
+        volunteer: int | None = None,
+    ) -> None:
+        """Record an anonymous statistic: no text, no ids, only an hour bucket and channel."""
+        hour = hour_bucket(self.now)
         self.events.append(
-            Event(kind=kind, topic=topic, outcome=outcome, hour=self.now.strftime("%Y-%m-%dT%H"))
+            Event(kind, topic, outcome, hour, self.channel, category, minutes, volunteer)
         )
+
+    def statistics(self) -> list[Event]:
+        """The turn's events, plus where a parent left the tree before reaching a leaf."""
+        left = self.entered_node
+        if left is not None and self.state != "tree" and not self.data.get("tree_leaf"):
+            self.event("tree", topic=left, outcome="left")
+            self.entered_node = None
+        if self.state != "tree":
+            self.data.pop("tree_leaf", None)
+        return self.events
 
     @property
     def category(self) -> str | None:

@@ -80,6 +80,7 @@ class TreeFlow:
         """Render the current node: its question with choices, or a leaf with next steps."""
         t = self.texts
         node = self.tree.node(session.path[-1])
+        session.data["tree_leaf"] = node.is_leaf  # leaving from a leaf is finishing, not leaving
         deeper = len(session.path) > 1  # on the first question, back and restart mean nothing
         nav = (
             [Button(TREE + "back", t.button("back")), Button(TREE + "restart", t.button("restart"))]

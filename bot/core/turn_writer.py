@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from bot.core.messages import Outbound
 from bot.core.reply_route import ReplyRoute
+from bot.core.review_notes import ReviewWrite, Scrub
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.storage import AsyncStore, StorageBusy, TranscriptLine, write_turn
@@ -23,10 +24,13 @@ T = TypeVar("T")
 class TurnWriter:
     """Writes turns for the engine; `wake` tells the courier something is in the outbox."""
 
-    def __init__(self, store: AsyncStore, texts: Texts, wake: Callable[[], None]) -> None:
+    def __init__(
+        self, store: AsyncStore, texts: Texts, wake: Callable[[], None], scrub: Scrub
+    ) -> None:
         self.store = store
         self.texts = texts
         self.wake = wake
+        self.scrub = scrub  # personal data out of review questions before they are stored
 
     async def transaction(self, work: Callable[[Database], T]) -> T:
         """Run `work` atomically on the storage thread, then wake the courier."""
@@ -43,9 +47,16 @@ class TurnWriter:
     ) -> list[Outbound]:
         """Queue work and the parent's turn in ONE transaction: both happen or neither."""
 
+        taken: list[ReviewWrite | None] = []  # once: a retried transaction writes the same
+
         def run(db: Database) -> list[Outbound]:
-            work(db)
-            write_turn(db, session.to_state(), lines(session, inbound_text), session.events)
+            work(db)  # may add review notes (a parent's question during or after a handoff)
+            if not taken:
+                taken.append(ReviewWrite.of(session, self.scrub))
+            review = taken[0]
+            write_turn(db, session.to_state(), lines(session, inbound_text), session.statistics())
+            if review is not None:
+                review(db)
             route.write(db, session.replies, session.now)
             return session.replies
 
@@ -56,12 +67,17 @@ class TurnWriter:
     ) -> list[Outbound]:
         """Store a turn without queue work (group commit: many parents, one transaction)."""
         replies = list(session.replies)
+        review = ReviewWrite.of(session, self.scrub)
+        deliver = functools.partial(route.write, replies=replies, now=session.now)
+
+        def extra(db: Database) -> None:
+            if review is not None:
+                review(db)
+            deliver(db)
+
         try:
             await self.store.commit_turn(
-                session.to_state(),
-                lines(session, inbound_text),
-                session.events,
-                functools.partial(route.write, replies=replies, now=session.now),
+                session.to_state(), lines(session, inbound_text), session.statistics(), extra
             )
         except StorageBusy:
             if route.durable:

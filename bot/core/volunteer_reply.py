@@ -27,8 +27,27 @@ class Reply:
         parent = about.conversation_id if about is not None else None
         self.messages.append(Outbound(self.to, text, tuple(buttons or ()), about=parent))
 
-    def event(self, kind: str, topic: str | None = None, outcome: str | None = None) -> None:
-        self.events.append(Event(kind, topic, outcome, hour_bucket(self.now)))
+    def event(
+        self,
+        kind: str,
+        topic: str | None = None,
+        outcome: str | None = None,
+        *,
+        about: Handoff | None = None,
+        since: datetime | None = None,
+        volunteer: int | None = None,
+    ) -> None:
+        """Record an anonymous statistic; `since` makes it carry the minutes up to now."""
+        minutes = minutes_between(since, self.now) if since is not None else None
+        channel = about.channel if about is not None else None
+        self.events.append(
+            Event(kind, topic, outcome, hour_bucket(self.now), channel, None, minutes, volunteer)
+        )
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    """Whole minutes from start to end (never negative): waiting and handling times."""
+    return max(0, int((end - start).total_seconds() // 60))
 
 
 def mine(v: Volunteer, handoff: Handoff | None) -> bool:

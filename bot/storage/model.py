@@ -63,12 +63,20 @@ class TranscriptLine:
 
 @dataclass(frozen=True)
 class Event:
-    """An anonymous statistic: no message text, no identifiers, only an hour bucket."""
+    """An anonymous statistic: no message text, no parent identifier, only an hour bucket.
+
+    `channel` is where the parent wrote from, `category` a triage category, `minutes` a
+    duration (waiting or handling time), `volunteer` the staff member's id for load figures.
+    """
 
     kind: str
     topic: str | None
     outcome: str | None
     hour: str
+    channel: str | None = None
+    category: str | None = None
+    minutes: int | None = None
+    volunteer: int | None = None
 
     def __post_init__(self) -> None:
         """Only accept an hour bucket such as '2026-11-27T14' as time."""

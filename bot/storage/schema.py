@@ -157,12 +157,33 @@ def _v5_web(db: Database) -> None:
 
 
 # Append only: never edit or reorder a migration that has shipped.
+def _v6_coordinators(db: Database) -> None:
+    """Richer anonymous events for the dashboard, review items (scrubbed questions the bot
+    could not answer, erased with their conversation) and the coordinators' audit log."""
+    for column in ("channel TEXT", "category TEXT", "minutes INTEGER", "volunteer INTEGER"):
+        db.execute(f"ALTER TABLE events ADD COLUMN {column}")
+    db.execute("CREATE INDEX events_hour ON events (hour)")
+    db.execute(
+        "CREATE TABLE review_items (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "conversation_id TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, entry TEXT, "
+        "status TEXT NOT NULL DEFAULT 'open', created_at TEXT NOT NULL, handled_at TEXT)"
+    )
+    db.execute("CREATE INDEX review_items_conversation ON review_items (conversation_id)")
+    db.execute("CREATE INDEX review_items_status ON review_items (status, created_at)")
+    db.execute(
+        "CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
+        "actor INTEGER, actor_name TEXT NOT NULL, action TEXT NOT NULL, entry TEXT, "
+        "detail TEXT NOT NULL DEFAULT '')"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_handoff,
     _v3_triage,
     _v4_durable,
     _v5_web,
+    _v6_coordinators,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,6 +22,7 @@ from bot.storage.model import (
     require_aware,
 )
 from bot.storage.schema import is_busy, migrate, write_transaction
+from bot.storage.stats import events_between
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,10 @@ _INSERT_LINE = (
     "VALUES (:conversation_id, :at, :direction, :text)"
 )
 _INSERT_EVENT = (
-    "INSERT INTO events (kind, topic, outcome, hour) VALUES (:kind, :topic, :outcome, :hour)"
+    "INSERT INTO events (kind, topic, outcome, hour, channel, category, minutes, volunteer) "
+    "VALUES (:kind, :topic, :outcome, :hour, :channel, :category, :minutes, :volunteer)"
 )
+_EVENT_COLUMNS = ("kind", "topic", "outcome", "hour", "channel", "category", "minutes", "volunteer")
 
 
 def _turn_rows(
@@ -122,7 +125,7 @@ def record_events(db: Database, events: Sequence[Event]) -> None:
 
 
 def _event_row(e: Event) -> dict[str, Any]:
-    return {"kind": e.kind, "topic": e.topic, "outcome": e.outcome, "hour": e.hour}
+    return {name: getattr(e, name) for name in _EVENT_COLUMNS}
 
 
 def _write_rows_events(db: Database, rows: list[dict[str, Any]]) -> None:
@@ -153,6 +156,7 @@ def erase_conversation(db: Database, conversation_id: str) -> None:
     db.execute(  # what the web chat showed them, and their words on a volunteer's console
         "DELETE FROM web_messages WHERE address = ? OR about = ?", [conversation_id] * 2
     )
+    db.execute("DELETE FROM review_items WHERE conversation_id = ?", [conversation_id])
     drop_conversation(db, conversation_id)
 
 
@@ -215,6 +219,10 @@ def _purge_text(db: Database, cutoff: str) -> int:
         "(SELECT id FROM handoffs WHERE status = 'closed')",
         "DELETE FROM outbox WHERE created_at < ?",
         "DELETE FROM web_messages WHERE at < ?",
+        "DELETE FROM review_items WHERE created_at < ?",
+        # a conversation left alone that long starts afresh (its state names what they asked)
+        "DELETE FROM conversations WHERE updated_at < ? AND conversation_id NOT IN "
+        "(SELECT conversation_id FROM handoffs WHERE status != 'closed')",
         "DELETE FROM console_logins WHERE expires_at < ?",
         "DELETE FROM console_sessions WHERE expires_at < ?",
         "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
@@ -345,14 +353,7 @@ class Store:
 
     def events(self) -> list[Event]:
         """All anonymous events, oldest first."""
-        rows = self._retry(
-            lambda: list(
-                self._db.table("events").rows_where(
-                    select="kind, topic, outcome, hour", order_by="id"
-                )
-            )
-        )
-        return [Event(row["kind"], row["topic"], row["outcome"], row["hour"]) for row in rows]
+        return self._retry(lambda: events_between(self._db, None, None))
 
     def purge_transcripts(self, older_than: datetime) -> int:
         """Delete transcript lines from before `older_than` (retention); return how many."""

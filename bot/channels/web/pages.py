@@ -10,19 +10,13 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
-from faq.model import ContentError, ContentProblem
+from bot.core.flat_texts import LOCALES as LOCALES
+from bot.core.flat_texts import load_flat_texts
+from bot.core.flat_texts import problem as problem
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-LOCALES = HERE.parent.parent / "locales"
-
-
-def problem(path: Path, message: str, line: int = 1) -> ContentError:
-    """A ContentError with one file:line problem (the bot refuses to start with it)."""
-    return ContentError([ContentProblem(str(path), line, message)])
 
 
 _PLACEHOLDER = re.compile(r"\{\{(t:[\w.-]+|v:\w+|texts_json)\}\}")
@@ -30,21 +24,7 @@ _PLACEHOLDER = re.compile(r"\{\{(t:[\w.-]+|v:\w+|texts_json)\}\}")
 
 def load_page_texts(name: str) -> dict[str, str]:
     """A page's texts (`bot/locales/<name>.yaml`), flattened to dotted keys."""
-    path = LOCALES / f"{name}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise problem(path, str(error)) from None
-    if not isinstance(data, dict):
-        raise problem(path, "expected a mapping of texts")
-    flat: dict[str, str] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            for sub, text in value.items():
-                flat[f"{key}.{sub}"] = str(text)
-        else:
-            flat[str(key)] = str(value)
-    return flat
+    return load_flat_texts(name)
 
 
 def _script_json(texts: Mapping[str, str]) -> str:

@@ -1,0 +1,1 @@
+"""The coordinators' review of questions the bot could not answer, and learning from it."""

@@ -1,0 +1,126 @@
+"""What a coordinator does with review items: see them grouped, add one as a phrasing (written
+to the YAML content, checked, live at once, audited) or mark them handled."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.review.grouping import ReviewGroup, group_items
+from bot.storage import AsyncStore
+from bot.storage.review import AuditEntry, audit, audit_log, open_items, settle
+from faq.knowledge import Knowledge, KnowledgeSources, load_knowledge
+from faq.matcher import MatcherSettings
+from faq.phrasing import PhrasingError, add_phrasing, clean_phrasing
+
+log = logging.getLogger(__name__)
+MAX_OPEN = 2000  # the newest items a review page groups; older ones wait their turn
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    """Whether a phrasing was added; otherwise the problems `faq check` (or we) found."""
+
+    ok: bool
+    problems: tuple[str, ...] = ()
+
+
+class ReviewDesk:
+    """The review's actions; `on_reload` hands freshly loaded knowledge to the engine."""
+
+    def __init__(
+        self,
+        store: AsyncStore,
+        sources: KnowledgeSources,
+        matcher: MatcherSettings,
+        titles: Mapping[str, str],
+        on_reload: Callable[[Knowledge], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.sources = sources
+        self.matcher = matcher
+        self.titles = dict(titles)
+        self.on_reload = on_reload
+        self.clock = clock
+        self._writing = asyncio.Lock()  # one content change at a time
+
+    async def groups(self) -> list[ReviewGroup]:
+        """Open items grouped by similarity, biggest group first."""
+        found = await self.store.read(open_items)
+        return group_items(found[-MAX_OPEN:])
+
+    def entries(self) -> list[tuple[str, str]]:
+        """(id, title) of every entry a phrasing can go to, by title."""
+        return sorted(self.titles.items(), key=lambda pair: pair[1].casefold())
+
+    async def add_phrasing(
+        self,
+        item_ids: Sequence[int],
+        entry_id: str,
+        phrasing: str,
+        actor_id: int,
+        actor_name: str,
+    ) -> AddOutcome:
+        """Write the phrasing into the entry's file if `faq check` still passes, reload the
+        matcher so it counts at once, settle the items and record it in the audit log."""
+        if entry_id not in self.titles:
+            return AddOutcome(False, (f"unknown entry {entry_id!r}",))
+        try:
+            cleaned = clean_phrasing(phrasing)
+        except PhrasingError as error:
+            return AddOutcome(False, (str(error),))
+        async with self._writing:
+            try:
+                problems, knowledge = await asyncio.to_thread(self._write, entry_id, cleaned)
+            except PhrasingError as error:
+                return AddOutcome(False, (str(error),))
+            if problems:
+                return AddOutcome(False, tuple(problems))
+            assert knowledge is not None
+            self.on_reload(knowledge)
+            now = self.clock()
+            ids = list(item_ids)
+
+            def record(db: Database) -> None:
+                settle(db, ids, "added", now)
+                audit(db, now, actor_id, actor_name, "phrasing_added", entry_id, cleaned)
+
+            await self.store.transaction(record)
+        log.info("phrasing added to an FAQ entry by a coordinator")
+        return AddOutcome(True)
+
+    def _write(self, entry_id: str, phrasing: str) -> tuple[list[str], Knowledge | None]:
+        """On a worker thread: find the entry's file, add, check, and load the new knowledge."""
+        knowledge = load_knowledge(self.sources, self.matcher)
+        entry = knowledge.faq.by_id.get(entry_id)
+        if entry is None:
+            raise PhrasingError(f"unknown entry {entry_id!r}")
+        problems = add_phrasing(self.sources, entry_id, phrasing, Path(entry.source_file))
+        if problems:
+            return [str(p) for p in problems], None
+        return [], load_knowledge(self.sources, self.matcher)
+
+    async def mark_handled(self, item_ids: Sequence[int], actor_id: int, actor_name: str) -> int:
+        """Close items without learning anything from them; audited."""
+        now = self.clock()
+        ids = list(item_ids)
+
+        def work(db: Database) -> int:
+            changed = settle(db, ids, "handled", now)
+            if changed:
+                audit(db, now, actor_id, actor_name, "marked_handled", None, f"{changed} item(s)")
+            return changed
+
+        return await self.store.transaction(work)
+
+    async def audit(self, limit: int = 20) -> list[AuditEntry]:
+        """The latest audit entries, newest first."""
+        return await self.store.read(functools.partial(audit_log, limit=limit))

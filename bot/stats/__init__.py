@@ -1,0 +1,1 @@
+"""Anonymous statistics for coordinators: figures from events only, small counts suppressed."""

@@ -1,0 +1,141 @@
+"""SQL of the coordinators' review: scrubbed questions the bot could not answer (erased with
+their conversation and by retention) and the audit log of what coordinators changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.storage.sqlite import fetch_rows, from_text, to_text
+
+REVIEW_KINDS = ("no_match", "suggestions", "not_helped")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One question for review: `text` is already scrubbed, `entry` the FAQ entry involved."""
+
+    id: int
+    kind: str
+    text: str
+    entry: str | None
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What a coordinator did, when, to which FAQ entry."""
+
+    at: datetime
+    actor_name: str
+    action: str
+    entry: str | None
+    detail: str
+
+
+def add_item(
+    db: Database, conversation_id: str, kind: str, text: str, entry: str | None, now: datetime
+) -> int:
+    """Store a scrubbed question for review; returns its id."""
+    if kind not in REVIEW_KINDS:
+        raise ValueError(f"unknown review kind {kind!r}")
+    cursor = db.execute(
+        "INSERT INTO review_items (conversation_id, kind, text, entry, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [conversation_id, kind, text, entry, to_text(now)],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def drop_item(db: Database, item_id: int, conversation_id: str) -> None:
+    """Withdraw an open item of this conversation (the parent took a suggestion after all)."""
+    db.execute(
+        "DELETE FROM review_items WHERE id = ? AND conversation_id = ? AND status = 'open'",
+        [item_id, conversation_id],
+    )
+
+
+def open_items(db: Database) -> list[ReviewItem]:
+    """Every item still waiting for a coordinator, oldest first."""
+    rows = fetch_rows(db, "SELECT * FROM review_items WHERE status = 'open' ORDER BY id")
+    return [_item(row) for row in rows]
+
+
+def items(db: Database, ids: list[int]) -> list[ReviewItem]:
+    """The items with these ids (any status)."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = fetch_rows(db, f"SELECT * FROM review_items WHERE id IN ({marks}) ORDER BY id", ids)
+    return [_item(row) for row in rows]
+
+
+def settle(db: Database, ids: list[int], status: str, now: datetime) -> int:
+    """Mark open items 'added' or 'handled'; returns how many changed."""
+    if status not in ("added", "handled") or not ids:
+        return 0
+    marks = ", ".join("?" * len(ids))
+    return db.execute(
+        f"UPDATE review_items SET status = ?, handled_at = ? WHERE status = 'open' "
+        f"AND id IN ({marks})",
+        [status, to_text(now), *ids],
+    ).rowcount
+
+
+def audit(
+    db: Database,
+    now: datetime,
+    actor: int | None,
+    actor_name: str,
+    action: str,
+    entry: str | None,
+    detail: str = "",
+) -> None:
+    """Append to the audit log (kept: it names staff and content, never a parent)."""
+    db.execute(
+        "INSERT INTO audit_log (at, actor, actor_name, action, entry, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [to_text(now), actor, actor_name, action, entry, detail],
+    )
+
+
+def audit_log(db: Database, limit: int = 50) -> list[AuditEntry]:
+    """The most recent audit entries, newest first."""
+    rows = fetch_rows(db, "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit])
+    return [
+        AuditEntry(from_text(r["at"]), r["actor_name"], r["action"], r["entry"], r["detail"])
+        for r in rows
+    ]
+
+
+def _item(row: dict[str, object]) -> ReviewItem:
+    return ReviewItem(
+        int(str(row["id"])),
+        str(row["kind"]),
+        str(row["text"]),
+        str(row["entry"]) if row["entry"] is not None else None,
+        str(row["status"]),
+        from_text(str(row["created_at"])),
+    )
+
+
+def withdraw_suggestion(db: Database, conversation_id: str) -> None:
+    """The parent took a suggestion after all: their latest open suggestions item goes."""
+    db.execute(
+        "DELETE FROM review_items WHERE id = (SELECT MAX(id) FROM review_items "
+        "WHERE conversation_id = ? AND kind = 'suggestions' AND status = 'open')",
+        [conversation_id],
+    )
+
+
+def question_at(db: Database, conversation_id: str, at: str) -> str | None:
+    """The parent's words stored at `at`, while the transcript still keeps them (retention)."""
+    row = db.execute(
+        "SELECT text FROM transcript WHERE conversation_id = ? AND direction = 'in' AND at = ? "
+        "ORDER BY id DESC LIMIT 1",
+        [conversation_id, at],
+    ).fetchone()
+    return str(row[0]) if row else None
