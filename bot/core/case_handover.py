@@ -190,14 +190,7 @@ class Handover:
         if again.urgent and role == "buddy":  # the advisor chose a buddy: no 5-minute wait
             queue.set_fields(db, again.id, open_to_buddies=1)
             again = replace(again, open_to_buddies=True)
-        out.event(
-            "handoff",
-            topic=handoff.role,
-            outcome="passed",
-            about=handoff,
-            since=handoff.claimed_at,
-            volunteer=v.id,
-        )
+        out.case("passed", handoff, v, handoff.claimed_at)
         self.notices.to_parent(db, again, t.say("passed_parent", name=v.name), out.now)
         targets = [person] if person else routing.notify_targets(again, registry.reachable(db))
         targets = [x for x in targets if x.id != v.id]
@@ -209,14 +202,7 @@ class Handover:
 
     def _release(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
         again = queue.requeue(db, handoff.id, out.now)
-        out.event(
-            "handoff",
-            topic=again.role,
-            outcome="released",
-            about=handoff,
-            since=handoff.claimed_at,
-            volunteer=v.id,
-        )
+        out.case("released", handoff, v, handoff.claimed_at)
         self.notices.to_parent(db, again, self.texts.say("released_parent", name=v.name), out.now)
         others = [x for x in routing.notify_targets(again, registry.reachable(db)) if x.id != v.id]
         self.notices.announce(db, again, others, out.now)
@@ -227,14 +213,7 @@ class Handover:
     ) -> None:
         t = self.texts
         queue.close(db, handoff.id, outcome, out.now)
-        out.event(
-            "handoff",
-            topic=handoff.role,
-            outcome=outcome,
-            about=handoff,
-            since=handoff.claimed_at,
-            volunteer=v.id,
-        )
+        out.case(outcome, handoff, v, handoff.claimed_at)
         closed = queue.get(db, handoff.id)
         assert closed is not None
         self.notices.to_parent(

@@ -242,14 +242,7 @@ class VolunteerDesk:
         t, label = self.texts, self.notices.label(handoff)
         registry.set_current(db, v.id, handoff.id)
         registry.set_pending(db, v.id, None)
-        out.event(
-            "handoff",
-            topic=handoff.role,
-            outcome="claimed",
-            about=handoff,
-            since=handoff.requested_at,
-            volunteer=v.id,
-        )
+        out.case("claimed", handoff, v, handoff.requested_at)
         role = t.word("role_names", v.role)
         self.notices.to_parent(
             db, handoff, t.say("claimed_parent", name=v.name, role=role), out.now

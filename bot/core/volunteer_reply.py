@@ -44,6 +44,15 @@ class Reply:
             Event(kind, topic, outcome, hour_bucket(self.now), channel, None, minutes, volunteer)
         )
 
+    def case(
+        self, outcome: str, handoff: Handoff, volunteer: Volunteer, since: datetime | None
+    ) -> None:
+        """A step in a volunteer's work on a case: its role, who, and the minutes since `since`
+        (the request for a claim: waiting; the claim for an end: handling)."""
+        self.event(
+            "handoff", handoff.role, outcome, about=handoff, since=since, volunteer=volunteer.id
+        )
+
 
 def minutes_between(start: datetime, end: datetime) -> int:
     """Whole minutes from start to end (never negative): waiting and handling times."""
