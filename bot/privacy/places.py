@@ -49,7 +49,14 @@ SCHOOL_BY_TYPE = re.compile(
     rf"\b(?:(?i:{SCHOOL_TYPES})|{SCHOOL_ACRONYMS})\s+{SCHOOL_NAME}"
     rf"|\b[Ss]chool\s+(?:De|Het|'t|’t)\s+{NAME_PART}(?:\s+{NAME_PART}){{0,2}}"
     rf"|\b(?i:cbs|obs|kbs|pcbs|rkbs|ikc|basisschool|montessorischool)\s+(?:de|het|'t)\s+[a-z]\w+"
+    rf"|\b(?i:ikc|kbs|cbs|obs|pcbs|rkbs|gbs|sbo|vso|sbao|bs|osg|roc)\s+{SCHOOL_NAME}"
 )
+# "zit op De Horizon", "bij De Bolster": a capitalised De/Het name after where a child goes
+SCHOOL_AFTER = re.compile(
+    rf"\b(?:op|bij|naar|is|heet|van)\s+((?:De|Het|'t|’t)\s+{NAME_PART}(?:\s+{NAME_PART}){{0,2}})"
+)
+# one-word school names: "de Berkenschool", "Oranje Nassauschool"
+SCHOOL_WORD = re.compile(r"\b(?:[A-Z][\w'’-]*\s+)?[A-Z][\w'’-]+school\b")
 SCHOOL_KINDS = r"College|Lyceum|Gymnasium|Atheneum|Scholengemeenschap|Scholengroep|Campus"
 SCHOOL_BY_NAME = re.compile(
     rf"(?:\b[A-Z][\w'’-]*\s+){{1,3}}(?:{SCHOOL_KINDS})\b(?!\s+(?:van|voor)\b)(?:\s+[A-Z][a-z]+)?"
@@ -136,6 +143,19 @@ def find_schools(text: str, lexicon: Lexicon) -> list[Finding]:
         if generic and all(w in lexicon.domain_words for w in words if w not in NAME_JOINERS):
             continue  # "school Veilig Thuis", "school de Raad": organisations, not schools
         found.append(Finding("SCHOOL", match.start(), match.end()))
+    for match in SCHOOL_AFTER.finditer(text):
+        words = [w.lower() for w in match.group(1).split()[1:]]
+        if not all(w in lexicon.domain_words for w in words):  # not "Het Juridisch Loket"
+            found.append(Finding("SCHOOL", match.start(1), match.end(1)))
+    for match in SCHOOL_WORD.finditer(text):
+        words = [w.lower() for w in match.group().split()]
+        if words[-1] not in lexicon.domain_words and zipf(words[-1]) < 3.0:
+            start = (
+                match.start()
+                if len(words) == 1 or words[0] not in ARTICLES
+                else (match.start() + len(match.group().split()[0]) + 1)
+            )
+            found.append(Finding("SCHOOL", start, match.end()))
     for match in SCHOOL_BY_NAME.finditer(text):
         start, words = match.start(), match.group().split()
         while words and words[0].lower() in ARTICLES:
