@@ -160,3 +160,17 @@ def test_grouping_puts_similar_questions_together():
     )
     assert [(g.key, g.size) for g in groups] == [(1, 3), (3, 1)]
     assert groups[1].entry == "doorstroomtoets"
+
+
+async def test_a_question_a_colleague_handled_meanwhile_is_not_added(world):
+    line, service, settings = world
+    await line.parent().says(QUESTION)
+    [group] = await service.review.groups()
+    before = (settings.knowledge.content_dir / "rechten-en-ondersteuning.yaml").read_text()
+    await service.review.mark_handled(group.item_ids, 8, "Kees")
+    late = await service.review.add_phrasing(
+        group.item_ids, "extra-ondersteuning", group.text, 7, "Ria"
+    )
+    assert not late.ok and "no longer open" in late.problems[0]
+    after = (settings.knowledge.content_dir / "rechten-en-ondersteuning.yaml").read_text()
+    assert after == before

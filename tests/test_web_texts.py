@@ -10,7 +10,7 @@ import yaml
 from bot.channels.web.pages import LOCALES, load_page_texts
 
 textstat = pytest.importorskip("textstat")
-PAGES = ("web_chat_nl", "web_console_nl", "web_server_nl")
+PAGES = ("web_chat_nl", "web_console_nl", "web_server_nl", "web_dashboard_nl")
 
 
 def sentences() -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import contextlib
 import itertools
 import json
 import re
+import shutil
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,8 @@ from bot.channels.web.server import WebSurfaces, build_app, build_surfaces
 from bot.core.engine import EngineSettings
 from bot.storage import AsyncStore
 from bot.web_settings import WebSettings
+from faq.knowledge import KnowledgeSources
+from faq.loader import DEFAULT_CONTENT_DIR
 from handoff import registry
 from handoff.hours import OpeningHours
 from handoff.settings import HandoffSettings
@@ -44,8 +47,14 @@ class WebWorld:
     ) -> None:
         self.db_path = tmp_path / "ouderlijn.db"
         self.content = content
+        # The review desk writes phrasings into the FAQ files: a copy, never the shipped ones.
+        copy = tmp_path / "faq-content"
+        shutil.copytree(DEFAULT_CONTENT_DIR, copy, dirs_exist_ok=True)
         self.settings = replace(
-            default_settings(), db_path=self.db_path, web=web_settings or WebSettings(port=0)
+            default_settings(),
+            db_path=self.db_path,
+            web=web_settings or WebSettings(port=0),
+            knowledge=replace(KnowledgeSources(), content_dir=copy),
         )
         self.engine_settings = engine_settings
         self.tasks: list[asyncio.Task[None]] = []

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from bot.review.grouping import ReviewGroup, group_items
 from bot.storage import AsyncStore
-from bot.storage.review import AuditEntry, audit, audit_log, open_items, settle
+from bot.storage.review import AuditEntry, any_open, audit, audit_log, open_items, settle
 from faq.knowledge import Knowledge, KnowledgeSources, load_knowledge
 from faq.matcher import MatcherSettings
 from faq.phrasing import PhrasingError, add_phrasing, clean_phrasing
@@ -78,6 +78,9 @@ class ReviewDesk:
         except PhrasingError as error:
             return AddOutcome(False, (str(error),))
         async with self._writing:
+            ids = list(item_ids)
+            if ids and not await self.store.read(functools.partial(any_open, ids=ids)):
+                return AddOutcome(False, ("the questions are no longer open",))
             try:
                 problems, knowledge = await asyncio.to_thread(self._write, entry_id, cleaned)
             except PhrasingError as error:
@@ -87,7 +90,6 @@ class ReviewDesk:
             assert knowledge is not None
             self.on_reload(knowledge)
             now = self.clock()
-            ids = list(item_ids)
 
             def record(db: Database) -> None:
                 settle(db, ids, "added", now)

@@ -73,6 +73,13 @@ def items(db: Database, ids: list[int]) -> list[ReviewItem]:
     return [_item(row) for row in rows]
 
 
+def any_open(db: Database, ids: list[int]) -> bool:
+    """Whether any of these items still waits for a coordinator."""
+    marks = ", ".join("?" * len(ids))
+    sql = f"SELECT 1 FROM review_items WHERE status = 'open' AND id IN ({marks}) LIMIT 1"
+    return db.execute(sql, ids).fetchone() is not None
+
+
 def settle(db: Database, ids: list[int], status: str, now: datetime) -> int:
     """Mark open items 'added' or 'handled'; returns how many changed."""
     if status not in ("added", "handled") or not ids:

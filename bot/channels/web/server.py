@@ -1,6 +1,6 @@
 """One aiohttp application for every browser surface: the parent chat (/, /chat), the widget
-(/widget and /static/widget.js), the volunteer console (/console), the coordinators' page
-(/dashboard, a placeholder until the statistics land), /healthz, and the Telegram webhook when
+(/widget and /static/widget.js), the volunteer console (/console), the coordinators' pages
+(/dashboard with its CSV and JSON, /dashboard/vragen), /healthz, and the Telegram webhook when
 `ouderlijn run` serves Telegram too."""
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from aiohttp import web
 from bot.app import Service
 from bot.channels.web.console_auth import ConsoleAuth
 from bot.channels.web.console_desk import ConsoleDesk
+from bot.channels.web.dashboard import Dashboard
 from bot.channels.web.pages import STATIC, Page, load_page_texts
 from bot.channels.web.parent_chat import WebChat
+from bot.channels.web.review_page import ReviewPage
 from bot.channels.web.security import security_headers
 from bot.storage import stored_secret
 
@@ -31,6 +33,8 @@ class WebSurfaces:
     console: ConsoleDesk
     auth: ConsoleAuth
     pages: dict[str, Page]
+    dashboard: Dashboard
+    review: ReviewPage
 
 
 async def build_surfaces(service: Service) -> WebSurfaces:
@@ -38,11 +42,11 @@ async def build_surfaces(service: Service) -> WebSurfaces:
     server_texts = load_page_texts("web_server_nl")
     chat_texts = load_page_texts("web_chat_nl")
     console_texts = load_page_texts("web_console_nl")
+    dashboard_texts = load_page_texts("web_dashboard_nl")
     pages = {
         "chat": Page("chat.html", chat_texts),
         "console": Page("console.html", console_texts),
         "login": Page("login.html", console_texts),
-        "dashboard": Page("dashboard.html", console_texts),
     }
     secret = await service.store.transaction(
         functools.partial(stored_secret, key=SESSION_SECRET_KEY)
@@ -50,7 +54,9 @@ async def build_surfaces(service: Service) -> WebSurfaces:
     chat = WebChat(service, secret, server_texts)
     auth = ConsoleAuth(service, pages["login"], server_texts)
     console = ConsoleDesk(service, auth, chat, server_texts)
-    return WebSurfaces(chat, console, auth, pages)
+    dashboard = Dashboard(service, auth, dashboard_texts)
+    review = ReviewPage(service, auth, dashboard_texts)
+    return WebSurfaces(chat, console, auth, pages, dashboard, review)
 
 
 def build_app(
@@ -75,7 +81,8 @@ def build_app(
     app.router.add_post("/console/login", surfaces.auth.login)
     app.router.add_post("/console/logout", surfaces.auth.logout)
     app.router.add_get("/console/ws", surfaces.console.socket)
-    app.router.add_get("/dashboard", routes.dashboard)
+    surfaces.dashboard.add_routes(app)
+    surfaces.review.add_routes(app)
     app.router.add_get("/healthz", routes.health)
     app.router.add_get("/favicon.ico", routes.no_icon)
     app.router.add_static("/static", STATIC, show_index=False, follow_symlinks=False)
@@ -121,18 +128,6 @@ class Routes:
                 volunteer_name=signed.volunteer.name,
                 role_label=texts.word("role_names", signed.volunteer.role),
             )
-        )
-
-    async def dashboard(self, request: web.Request) -> web.Response:
-        signed = await self.surfaces.auth.signed_in(request)
-        if signed is None:
-            return self.surfaces.auth.login_refused(self.surfaces.auth.texts["console_no_session"])
-        if signed.volunteer.role != "coordinator":
-            return self.surfaces.auth.login_refused(
-                self.surfaces.auth.texts["console_coordinators_only"]
-            )
-        return self._html(
-            self.pages["dashboard"].render(volunteer_name=signed.volunteer.name, csrf=signed.csrf)
         )
 
     async def health(self, request: web.Request) -> web.Response:

@@ -1,0 +1,244 @@
+"""/dashboard/vragen: the questions the bot could not answer well, grouped, for coordinators.
+Each group can become a phrasing of an FAQ entry ("Toevoegen als formulering") or be marked
+handled; every POST carries the session's CSRF token and must come from our own origin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.app import Service
+from bot.channels.web.console_auth import ConsoleAuth, Signed
+from bot.channels.web.dashboard import FragmentPage, coordinator, esc, html_response
+from bot.review.desk import ReviewDesk
+from bot.review.grouping import ReviewGroup
+from bot.stats.model import count
+from bot.storage.review import AuditEntry
+
+MAX_ITEMS = 2000  # ids one form may carry (a group is at most the desk's MAX_OPEN)
+MAX_TEXT = 2000  # characters read from the phrasing field (the desk allows 500)
+OK_MESSAGES = {"added": "review.ok_added", "handled": "review.ok_handled", "gone": "review.ok_gone"}
+# The desk's problems are English (for logs); these say in Dutch what to do.
+DESK_PROBLEMS = (
+    ("is empty", "review.problem_empty"),
+    ("longer than", "review.problem_long"),
+    ("unknown entry", "review.problem_entry"),
+    ("no longer open", "review.problem_items"),
+    ("duplicate phrasing", "review.problem_duplicate"),
+)
+Kept = Mapping[tuple[int, ...], tuple[str, str]]  # a group's item ids → (entry, phrasing)
+
+
+class ReviewPage:
+    """The review page and its two form posts."""
+
+    def __init__(self, service: Service, auth: ConsoleAuth, texts: Mapping[str, str]) -> None:
+        if service.review is None or service.stats is None:
+            raise ValueError("the review page needs Service.review and Service.stats")
+        self.desk: ReviewDesk = service.review
+        self.zone: ZoneInfo = service.stats.zone
+        self.auth = auth
+        self.texts = dict(texts)
+        self.page = FragmentPage("review.html", texts)
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/dashboard/vragen", self.show)
+        app.router.add_post("/dashboard/vragen/toevoegen", self.add)
+        app.router.add_post("/dashboard/vragen/afgehandeld", self.handled)
+
+    async def show(self, request: web.Request) -> web.Response:
+        signed = await coordinator(self.auth, request)
+        if not isinstance(signed, Signed):
+            return signed
+        key = OK_MESSAGES.get(request.query.get("ok", ""))
+        message = ""
+        if key is not None:
+            message = f'<p class="card card-ok" role="status">{esc(self.texts[key])}</p>'
+        return await self._render(signed, message)
+
+    async def _render(
+        self, signed: Signed, message: str = "", status: int = 200, kept: Kept | None = None
+    ) -> web.Response:
+        groups = await self.desk.groups()
+        entries = self.desk.entries()
+        audit = await self.desk.audit()
+        values = {"volunteer_name": signed.volunteer.name, "csrf": signed.csrf}
+        fragments = {
+            "message": message,
+            "groups": self._groups(groups, entries, signed.csrf, kept or {}),
+            "audit": self._audit(audit, dict(entries)),
+        }
+        return html_response(self.page.render_with(values, fragments), status)
+
+    def _groups(
+        self,
+        groups: Sequence[ReviewGroup],
+        entries: Sequence[tuple[str, str]],
+        csrf: str,
+        kept: Kept,
+    ) -> str:
+        if not groups:
+            return f'<p class="card empty-state">{esc(self.texts["review.empty"])}</p>'
+        cards = "".join(self._card(g, entries, csrf, kept.get(g.item_ids)) for g in groups)
+        label = esc(self.texts["review.list_label"])
+        return f'<ul class="review-list" aria-label="{label}">{cards}</ul>'
+
+    def _card(
+        self,
+        group: ReviewGroup,
+        entries: Sequence[tuple[str, str]],
+        csrf: str,
+        kept: tuple[str, str] | None,
+    ) -> str:
+        t, key = self.texts, group.key
+        entry, phrasing = kept if kept is not None else (group.entry or "", group.text)
+        hidden = f'<input type="hidden" name="csrf" value="{esc(csrf)}">' + "".join(
+            f'<input type="hidden" name="item" value="{i}">' for i in group.item_ids
+        )
+        kinds = ", ".join(t.get(f"kinds.{k}", k) for k in group.kinds)
+        examples = ""
+        if group.examples:
+            shown = "".join(f"<li>{esc(e)}</li>" for e in group.examples[:3])
+            examples = (
+                f'<p class="examples-label">{esc(t["review.examples"])}</p>'
+                f'<ul class="examples">{shown}</ul>'
+            )
+        return (
+            f'<li class="card review-card" aria-labelledby="g-{key}">'
+            f'<h2 id="g-{key}" class="review-text">“{esc(group.text)}”</h2>'
+            f'<dl class="review-meta"><div><dt>{esc(t["review.count"])}</dt>'
+            f"<dd>{esc(count(group.size).text())}</dd></div>"
+            f"<div><dt>{esc(t['review.kinds'])}</dt><dd>{esc(kinds)}</dd></div></dl>"
+            f"{examples}"
+            f'<form class="review-add" method="post" action="/dashboard/vragen/toevoegen">'
+            f"{hidden}"
+            f'<p class="field"><label for="entry-{key}">{esc(t["review.entry"])}</label>'
+            f'<select id="entry-{key}" name="entry">{self._options(entries, entry)}</select></p>'
+            f'<p class="field"><label for="phrasing-{key}">{esc(t["review.phrasing"])}</label>'
+            f'<input type="text" id="phrasing-{key}" name="phrasing" value="{esc(phrasing)}" '
+            f'maxlength="500" required aria-describedby="phrasing-hint-{key}">'
+            f'<span id="phrasing-hint-{key}" class="hint">{esc(t["review.phrasing_hint"])}</span>'
+            f"</p>"
+            f'<button type="submit" class="button-primary" aria-describedby="g-{key}">'
+            f"{esc(t['review.add'])}</button></form>"
+            f'<form class="review-done" method="post" action="/dashboard/vragen/afgehandeld">'
+            f'{hidden}<p class="hint" id="done-hint-{key}">{esc(t["review.handled_hint"])}</p>'
+            f'<button type="submit" class="button-secondary" '
+            f'aria-describedby="g-{key} done-hint-{key}">{esc(t["review.handled"])}</button>'
+            f"</form></li>"
+        )
+
+    def _options(self, entries: Sequence[tuple[str, str]], chosen: str) -> str:
+        known = {entry_id for entry_id, _ in entries}
+        first = "" if chosen in known else " selected"
+        options = [f'<option value=""{first}>{esc(self.texts["review.choose"])}</option>']
+        options += [
+            f'<option value="{esc(i)}"{" selected" if i == chosen else ""}>{esc(title)}</option>'
+            for i, title in entries
+        ]
+        return "".join(options)
+
+    def _audit(self, audit: Sequence[AuditEntry], titles: Mapping[str, str]) -> str:
+        if not audit:
+            return f'<p class="empty">{esc(self.texts["review.audit_empty"])}</p>'
+        rows = []
+        for a in audit:
+            action = self.texts.get(f"audit.{a.action}", a.action)
+            what = action
+            if a.entry:
+                what += f": {titles.get(a.entry, a.entry)}"
+            if a.detail and a.action == "phrasing_added":
+                what += f" – “{a.detail}”"
+            rows.append(
+                f"<li>{self._time(a.at)} <span class='who'>{esc(self.texts['review.audit_by'])} "
+                f"{esc(a.actor_name)}</span>: {esc(what)}</li>"
+            )
+        return f'<ol class="audit-list">{"".join(rows)}</ol>'
+
+    def _time(self, at: datetime) -> str:
+        local = at.astimezone(self.zone)
+        return f'<time datetime="{esc(at.isoformat())}">{local:%Y-%m-%d %H:%M}</time>'
+
+    async def _posted(
+        self, request: web.Request
+    ) -> tuple[Signed, list[int], Mapping[str, object]] | web.Response:
+        """The coordinator, the item ids and the form of a checked POST, or the refusal."""
+        signed = await coordinator(self.auth, request)
+        if not isinstance(signed, Signed):
+            return signed
+        form = await request.post()
+        csrf = form.get("csrf")
+        if not self.auth.same_origin(request) or not self.auth.check_csrf(
+            csrf if isinstance(csrf, str) else None, signed
+        ):
+            return await self._problem(signed, self.texts["review.csrf"], status=403)
+        ids: list[int] = []
+        for raw in form.getall("item", [])[:MAX_ITEMS]:
+            if isinstance(raw, str) and raw.isdigit() and len(raw) < 12:
+                ids.append(int(raw))
+        if not ids:
+            return await self._problem(signed, self.texts["review.problem_items"])
+        return signed, ids, form
+
+    async def add(self, request: web.Request) -> web.StreamResponse:
+        posted = await self._posted(request)
+        if isinstance(posted, web.Response):
+            return posted
+        signed, ids, form = posted
+        entry = str(form.get("entry", ""))[:200]
+        phrasing = str(form.get("phrasing", ""))[:MAX_TEXT]
+        volunteer = signed.volunteer
+        if not phrasing.strip():
+            outcome_problems: tuple[str, ...] = ("the phrasing is empty",)
+        elif entry not in dict(self.desk.entries()):
+            outcome_problems = (f"unknown entry {entry!r}",)
+        else:
+            outcome = await self.desk.add_phrasing(
+                ids, entry, phrasing, volunteer.id, volunteer.name
+            )
+            if outcome.ok:
+                raise web.HTTPSeeOther("/dashboard/vragen?ok=added")
+            outcome_problems = outcome.problems
+        reason = next(
+            (k for part, k in DESK_PROBLEMS if any(part in p for p in outcome_problems)),
+            "review.problem_content",
+        )
+        details = outcome_problems if reason == "review.problem_content" else ()
+        kept = {tuple(ids): (entry, phrasing)}
+        return await self._problem(signed, self.texts[reason], details, kept=kept, intro=True)
+
+    async def handled(self, request: web.Request) -> web.StreamResponse:
+        posted = await self._posted(request)
+        if isinstance(posted, web.Response):
+            return posted
+        signed, ids, _ = posted
+        changed = await self.desk.mark_handled(ids, signed.volunteer.id, signed.volunteer.name)
+        raise web.HTTPSeeOther(f"/dashboard/vragen?ok={'handled' if changed else 'gone'}")
+
+    async def _problem(
+        self,
+        signed: Signed,
+        reason: str,
+        details: Sequence[str] = (),
+        status: int = 400,
+        kept: Kept | None = None,
+        intro: bool = False,
+    ) -> web.Response:
+        """The page again with what went wrong on top (and the coordinator's text kept)."""
+        listed = ""
+        if details:
+            items = "".join(f"<li>{esc(d)}</li>" for d in details[:10])
+            listed = (
+                f"<details><summary>{esc(self.texts['review.details'])}</summary>"
+                f"<ul>{items}</ul></details>"
+            )
+        more = f"<p>{esc(self.texts['review.problem_intro'])}</p>" if intro else ""
+        message = (
+            '<div class="card card-error" role="alert" aria-labelledby="problem-heading">'
+            f'<h2 id="problem-heading">{esc(self.texts["review.problem_heading"])}</h2>'
+            f"<p>{esc(reason)}</p>{more}{listed}</div>"
+        )
+        return await self._render(signed, message, status, kept)
