@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.content_watch import keep_content_fresh
 from bot.core.courier import Courier
 from bot.core.engine import Engine, EngineSettings, utc_now
 from bot.core.faq_flow import Helpline
@@ -23,6 +24,7 @@ from bot.core.inbox import InboxReader
 from bot.core.intents import Intents
 from bot.core.safety import CrisisCheck
 from bot.core.texts import Texts, load_texts
+from bot.privacy import default_scrubber
 from bot.review.desk import ReviewDesk
 from bot.stats.labels import load_labels
 from bot.stats.source import ReportSource
@@ -229,6 +231,9 @@ async def open_service(
     ]
     if watch:
         tasks.append(asyncio.create_task(keep_watch(engine, settings.handoff.watch_seconds)))
+    fresh = keep_content_fresh(engine, settings.knowledge, settings.matcher)
+    tasks.append(asyncio.create_task(fresh))
+    await asyncio.to_thread(default_scrubber)  # load the name lists now, not on a question
     try:
         yield service
     finally:
