@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,9 +27,11 @@ class PhrasingError(ValueError):
 
 
 def clean_phrasing(text: str) -> str:
-    """The phrasing as it will be stored: scrubber placeholders such as [NAAM] taken out,
-    whitespace collapsed. Raises PhrasingError for an empty or overlong phrasing."""
-    cleaned = " ".join(_PLACEHOLDER.sub(" ", text).split())
+    """The phrasing as it will be stored: scrubber placeholders such as [NAAM], control and
+    direction characters (NUL, U+202E) taken out, whitespace collapsed. Raises PhrasingError
+    for an empty or overlong phrasing."""
+    visible = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c in "\n\t")
+    cleaned = " ".join(_PLACEHOLDER.sub(" ", visible).split())
     if not cleaned:
         raise PhrasingError("the phrasing is empty")
     if len(cleaned) > MAX_PHRASING:

@@ -247,3 +247,16 @@ def test_cli_scrubs_line_by_line_and_flushes_each_line(tmp_path):
         process.stdin.close()
         assert process.stdout.read() == "\nop 12 maart om 16 uur\n"
         assert process.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "scrubbed"),
+    [
+        ("ik ben de moeder van sophie de jong", "ik ben de moeder van [NAAM]"),
+        ("groetjes, ingrid bakker", "groetjes, [NAAM]"),
+        ("hoe kom ik in de mr van de school van mijn dochter", None),
+        ("juf van de klas zegt dat het niet kan", None),
+    ],
+)
+def test_lower_case_surnames_after_a_lower_case_first_name(line, scrubbed):
+    assert default_scrubber().scrub(line) == (scrubbed or line)

@@ -174,3 +174,27 @@ async def test_a_question_a_colleague_handled_meanwhile_is_not_added(world):
     assert not late.ok and "no longer open" in late.problems[0]
     after = (settings.knowledge.content_dir / "rechten-en-ondersteuning.yaml").read_text()
     assert after == before
+
+
+async def test_personal_data_typed_into_a_phrasing_is_refused(world):
+    _, service, settings = world
+    before = {p.name: p.read_text() for p in settings.knowledge.content_dir.glob("*.yaml")}
+    typed = await service.review.add_phrasing(
+        [],
+        "privacy",
+        "ik ben sophie de jong, mail sophie@example.nl, wissen jullie alles",
+        7,
+        "Ria",
+    )
+    assert not typed.ok and typed.problems == ("the phrasing contains personal data",)
+    hidden = await service.review.add_phrasing(
+        [], "extra-ondersteuning", "mag mijn kind\x00 een hulphond\u202e meenemen [NAAM]", 7, "Ria"
+    )
+    assert hidden.ok
+    after = {p.name: p.read_text() for p in settings.knowledge.content_dir.glob("*.yaml")}
+    changed = [name for name in after if after[name] != before[name]]
+    assert changed == ["rechten-en-ondersteuning.yaml"]
+    assert "    - mag mijn kind een hulphond meenemen\n" in after[changed[0]]
+    assert [e.detail for e in await service.review.audit()] == [
+        "mag mijn kind een hulphond meenemen"
+    ]

@@ -58,6 +58,12 @@ GREETINGS = words(
 )
 
 
+# Everyday school and family words that deduce also lists as surnames.
+NOT_SURNAMES = frozenset(
+    ("school", "klas", "groep", "les", "juf", "meester", "zoon", "dochter", "moeder", "vader")
+)
+
+
 @dataclass(frozen=True)
 class Token:
     """One word of the message with its place and whether a sentence starts there."""
@@ -196,14 +202,40 @@ class NameFinder:
             nxt = tokens[end]
             word = nxt.lower
             if word in self.lex.stop_words or (
-                word in self.lex.domain_words and not nxt.capitalised
+                word in self.lex.domain_words
+                and not nxt.capitalised
+                and not self._surname_root(word)  # "sophie de jong": here jong is a surname
             ):
                 continue
             if nxt.capitalised or word in self.lex.surnames:
                 return end
-        if j < len(tokens) and self._adjacent(tokens, j - 1, j, text) and self._surname(tokens[j]):
+        if (
+            j < len(tokens)
+            and self._adjacent(tokens, j - 1, j, text)
+            and (self._surname(tokens[j]) or self._lower_surname(tokens[j - 1], tokens[j]))
+        ):
             return j
         return j - 1
+
+    def _surname_root(self, word: str) -> bool:
+        """A listed surname that is also an everyday word ("jong", "boer", "dijk"), taken as a
+        surname only right after a name and an interfix; never a school word."""
+        return word in self.lex.surnames and zipf(word) < 5.1 and word not in NOT_SURNAMES
+
+    def _lower_surname(self, name: Token, tok: Token) -> bool:
+        """ "noor bakker", "ingrid visser": a listed surname typed in lower case right after a
+        lower-case first name (common words that are surnames too count here)."""
+        word = tok.lower
+        return (
+            name.text.islower()
+            and tok.text.islower()
+            and word in self.lex.surnames
+            and word not in self.lex.first_names
+            and word not in self.lex.stop_words
+            and word not in self.lex.domain_words
+            and word not in NOT_SURNAMES
+            and zipf(word) < 5.0
+        )
 
     @staticmethod
     def _adjacent(tokens: list[Token], a: int, b: int, text: str) -> bool:

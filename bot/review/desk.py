@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.core.review_notes import shipped_scrub
 from bot.review.grouping import ReviewGroup, group_items
 from bot.storage import AsyncStore
 from bot.storage.review import AuditEntry, any_open, audit, audit_log, open_items, settle
@@ -43,6 +44,7 @@ class ReviewDesk:
         titles: Mapping[str, str],
         on_reload: Callable[[Knowledge], None],
         clock: Callable[[], datetime],
+        scrub: Callable[[str], str] = shipped_scrub,
     ) -> None:
         self.store = store
         self.sources = sources
@@ -50,6 +52,7 @@ class ReviewDesk:
         self.titles = dict(titles)
         self.on_reload = on_reload
         self.clock = clock
+        self.scrub = scrub  # a coordinator's edit is checked again: content is kept for good
         self._writing = asyncio.Lock()  # one content change at a time
 
     async def groups(self) -> list[ReviewGroup]:
@@ -77,6 +80,8 @@ class ReviewDesk:
             cleaned = clean_phrasing(phrasing)
         except PhrasingError as error:
             return AddOutcome(False, (str(error),))
+        if self.scrub(cleaned) != cleaned:
+            return AddOutcome(False, ("the phrasing contains personal data",))
         async with self._writing:
             ids = list(item_ids)
             if ids and not await self.store.read(functools.partial(any_open, ids=ids)):
