@@ -79,7 +79,7 @@ def main() -> None:
             assert contacts is not None
             inside = store.read(
                 lambda db: db.execute(
-                    "SELECT count(*) FROM events WHERE hour >= '2026-11-05T23'"
+                    "SELECT sum(n) FROM events WHERE hour >= '2026-11-05T23'"
                 ).fetchone()[0]
             )
             store.close()

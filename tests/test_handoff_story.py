@@ -104,3 +104,23 @@ async def test_what_the_parent_wrote_before_asking_reaches_the_volunteer(line: H
     history = kees.last.split("Het gesprek tot nu toe:")[1]
     assert "/menu" not in history and "Praat met een mens" not in history
     assert "Kees leest wat u al schreef" in parent.last
+
+
+async def test_a_request_with_a_story_reaches_the_volunteer(line: Helpline):
+    sanne = await line.volunteer("Sanne", "buddy", ("autisme",))
+    parent = line.parent()
+    await parent.says("Ik wil graag met iemand praten, mijn zoon van 12 wil niet meer naar school")
+    await parent.presses("Ervaren ouder")
+    await parent.presses("Autisme")
+    await sanne.presses("Oppakken")
+    assert "mijn zoon van 12 wil niet meer naar school" in sanne.last
+
+
+async def test_a_bare_request_is_not_repeated_to_the_volunteer(line: Helpline):
+    sanne = await line.volunteer("Sanne", "buddy", ("autisme",))
+    parent = line.parent()
+    await parent.says("ik wil iemand spreken")
+    await parent.presses("Ervaren ouder")
+    await parent.presses("Autisme")
+    await sanne.presses("Oppakken")
+    assert "ik wil iemand spreken" not in sanne.last

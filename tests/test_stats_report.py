@@ -9,11 +9,13 @@ import pytest
 
 from bot.app import Wiring
 from bot.stats.export import report_text, table_csv
+from bot.stats.labels import load_labels
 from bot.stats.model import SUPPRESSED, Report
 from bot.stats.source import RangeError, Request
 from tests.fakes import Helpline
 
 DAY = date(2026, 11, 27)  # the fake clock's Friday
+L = load_labels()
 
 
 def rows(report: Report, table: str) -> dict[str, list[str | int | float]]:
@@ -51,14 +53,14 @@ async def scripted_day(line: Helpline) -> None:
         parent = line.parent()
         await parent.says("/start")
         await parent.presses("Praat met een mens")
-        await parent.presses("Ervaren ouder")
+        await parent.presses(L("roles.buddy"))
         await parent.presses("Autisme")
         line.clock.advance(minutes=4)
         await sanne.presses("Oppakken")
         assert "Sanne is er nu voor u" in parent.last
         line.clock.advance(minutes=10)
         await sanne.says("/afsluiten")
-        await sanne.presses("Advies gegeven")
+        await sanne.presses(L("outcomes.advice"))
         await sanne.presses("Ja, afsluiten")
         await parent.presses("👍 Ja")
     await line.channel.settle()
@@ -69,30 +71,30 @@ async def test_the_figures_match_the_scripted_day(line: Helpline):
     report = await report_of(line)
 
     assert rows(report, "contacts")["2026-11-27"] == [14, SUPPRESSED, SUPPRESSED, 14]  # "fake"
-    assert rows(report, "heatmap")["vrijdag"][11] == 14  # 10:00 UTC is 11:00 in Amsterdam
-    assert rows(report, "heatmap")["vrijdag"][10] == SUPPRESSED  # 0: never shown either
+    assert rows(report, "heatmap")[L("weekdays.4")][11] == 14  # 10:00 UTC is 11:00 in Amsterdam
+    assert rows(report, "heatmap")[L("weekdays.4")][10] == SUPPRESSED  # 0: never shown either
     outcomes = rows(report, "faq_outcomes")
-    assert outcomes["Antwoord gegeven"][0] == 6
-    assert outcomes["Geen antwoord gevonden"] == [SUPPRESSED, SUPPRESSED]
+    assert outcomes[L("faq_outcomes.answer")][0] == 6
+    assert outcomes[L("faq_outcomes.no_match")] == [SUPPRESSED, SUPPRESSED]
     entries = rows(report, "faq_entries")
     opp = next(label for label in entries if "OPP" in label)
     assert entries[opp] == [6, 5, SUPPRESSED]  # asked 6, 👍 5, 👎 1
     resolved = rows(report, "resolved")
-    assert resolved["Antwoord uit de vragenlijst"] == [6]
-    assert resolved["Doorgezet naar een mens"] == [5]
-    assert rows(report, "tree")["Eerder gestopt"] == [SUPPRESSED]
+    assert resolved[L("resolved.faq_answered")] == [6]
+    assert resolved[L("resolved.to_person")] == [5]
+    assert rows(report, "tree")[L("tree.left")] == [SUPPRESSED]
 
     handoffs = rows(report, "handoffs")
-    assert handoffs["Aangevraagd"] == [5] and handoffs["Opgepakt"] == [5]
-    assert handoffs["Afgehaakt voor het oppakken"] == [SUPPRESSED]
-    assert handoffs["Wachttijd tot oppakken, mediaan (minuten)"] == [4]
-    assert handoffs["Wachttijd tot oppakken, p90 (minuten)"] == [4]
-    assert rows(report, "handling")["Ervaren ouder"] == [5, 10, 10]
-    assert rows(report, "handling")["Adviseur"] == [SUPPRESSED] * 3
-    assert rows(report, "outcomes")["Advies gegeven"] == [5]
+    assert handoffs[L("handoffs.requested")] == [5] and handoffs[L("handoffs.claimed")] == [5]
+    assert handoffs[L("handoffs.abandoned")] == [SUPPRESSED]
+    assert handoffs[L("handoffs.wait_median")] == [4]
+    assert handoffs[L("handoffs.wait_p90")] == [4]
+    assert rows(report, "handling")[L("roles.buddy")] == [5, 10, 10]
+    assert rows(report, "handling")[L("roles.advisor")] == [SUPPRESSED] * 3
+    assert rows(report, "outcomes")[L("outcomes.advice")] == [5]
     helped = rows(report, "helped")
-    assert helped["Slotvraag gesteld"] == [5] and helped["Slotvraag beantwoord"] == [5]
-    assert helped["Responspercentage"] == [100] and helped["Percentage geholpen"] == [100]
+    assert helped[L("helped.asked")] == [5] and helped[L("helped.answered")] == [5]
+    assert helped[L("helped.response_rate")] == [100] and helped[L("helped.helped_rate")] == [100]
     assert rows(report, "volunteers")["Sanne"] == [5, 0.8]  # 5 x 10 minutes
 
 
@@ -130,3 +132,18 @@ def test_ranges_are_checked():
     ):
         with pytest.raises(RangeError):
             Request.parse(start, end, group, today)
+
+
+async def test_a_question_typed_mid_route_counts_as_leaving_the_tree_there(line: Helpline):
+    parent = line.parent()
+    await parent.says("/start")
+    await parent.presses("School lukt niet — wat nu?")
+    first = line.engine.tree.tree.start
+    await parent.says("wat is een opp")
+    await parent.says("en wat is een tlv")  # still off the route: counted once
+    left = [e for e in await line.engine.store.events() if e.outcome == "left"]
+    assert [(e.kind, e.topic) for e in left] == [("tree", first)]
+    await parent.presses("Verder met de vragen")  # back on the route, then away again
+    await parent.says("/menu")
+    left = [e for e in await line.engine.store.events() if e.outcome == "left"]
+    assert len(left) == 2

@@ -304,7 +304,7 @@ def test_events_hold_no_text_and_no_identifiers(store, path):
     con = raw(path)
     columns = {r[1] for r in con.execute("PRAGMA table_info(events)")}
     con.close()
-    assert columns == {"id", *fields}  # id: row number only; channel is "telegram" or "web"
+    assert columns == {*fields, "n"}  # counts per distinct event: no row order, no row id
     assert not columns & {"text", "conversation_id", "address", "at", "user", "data"}
 
 

@@ -16,6 +16,7 @@ from faq.yamlsource import ProblemList, YamlNode, read_yaml
 DEFAULT_INTENTS_FILE = Path(__file__).resolve().parent / "data" / "intents_nl.yaml"
 _KINDS = ("person", "greeting", "thanks")
 PERSON_MAX_WORDS = 15
+STORY_WORDS = 4  # beside a request for a person, this many other words are a story
 
 
 def _compile(node: YamlNode | None, name: str, problems: ProblemList) -> re.Pattern[str]:
@@ -58,6 +59,14 @@ class Intents:
         """Whether a short message asks to talk to a person (a long one is a question)."""
         folded = fold(text[:500])
         return len(folded.split()) <= PERSON_MAX_WORDS and self.person.search(folded) is not None
+
+    def only_asks_for_person(self, text: str) -> bool:
+        """A request for a person and nothing more ("ik wil iemand spreken"); with a story
+        beside it ("…, mijn zoon wil niet meer naar school") the volunteer should read it."""
+        if not self.wants_person(text):
+            return False
+        rest = self.person.sub(" ", fold(text[:500])).split()
+        return len(rest) < STORY_WORDS
 
     def is_thanks(self, text: str) -> bool:
         """Whether a message is only thanks ("dank u wel!", "top, bedankt")."""

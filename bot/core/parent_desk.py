@@ -91,7 +91,7 @@ class ParentDesk:
             category=handoff.category if handoff.urgent else None,
         )
         for at, text in queue.recent_story(db, session.conversation_id, now, self.labels):
-            if not self.intents.wants_person(text):  # "ik wil iemand spreken" is no story
+            if not self.intents.only_asks_for_person(text):  # "ik wil iemand spreken" is no story
                 queue.add_message(db, handoff.id, "parent", text, at)  # not told twice
         self._queued(db, session, handoff, reachable, previous)
 

@@ -12,6 +12,7 @@ from bot.storage import ConversationState, Event, hour_bucket
 
 # A parent who writes again after this long starts a new contact in the statistics.
 CONTACT_GAP = timedelta(hours=6)
+TYPED = ("answer", "suggestions", "no_match")  # FAQ outcomes of a question the parent typed
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,18 @@ class Session:
         )
 
     def statistics(self) -> list[Event]:
-        """The turn's events, plus where a parent left the tree before reaching a leaf."""
+        """The turn's events, plus where a parent stepped off the tree before a leaf: they
+        went elsewhere, or typed a question of their own at that step (once per step)."""
         left = self.entered_node
-        if left is not None and self.state != "tree" and not self.data.get("tree_leaf"):
+        asked = any(e.kind == "faq" and e.outcome in TYPED for e in self.events)
+        stepped_off = self.state != "tree" or (asked and not self.data.get("tree_left"))
+        if left is not None and stepped_off and not self.data.get("tree_leaf"):
             self.event("tree", topic=left, outcome="left")
+            self.data["tree_left"] = True
             self.entered_node = None
         if self.state != "tree":
             self.data.pop("tree_leaf", None)
+            self.data.pop("tree_left", None)
         return self.events
 
     @property

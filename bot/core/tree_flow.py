@@ -81,6 +81,7 @@ class TreeFlow:
         t = self.texts
         node = self.tree.node(session.path[-1])
         session.data["tree_leaf"] = node.is_leaf  # leaving from a leaf is finishing, not leaving
+        session.data.pop("tree_left", None)  # back on the route
         deeper = len(session.path) > 1  # on the first question, back and restart mean nothing
         nav = (
             [Button(TREE + "back", t.button("back")), Button(TREE + "restart", t.button("restart"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bot.stats.figures import median, minutes_of, p90, tally, total, where
-from bot.stats.model import Cell, Figure, Table, count, rate
+from bot.stats.model import Cell, Figure, Sum, Table, count, rate
 from bot.stats.parent_tables import REQUESTED
 from bot.stats.scope import Scope
 from handoff.model import CATEGORIES, OUTCOMES, SYSTEM_OUTCOMES
@@ -72,7 +72,11 @@ def helped(s: Scope) -> Table:
         (s.labels("helped.helped_rate"), rate(answers["helped"], answered)),
     )
     columns = (s.labels("figure"), s.labels("value"))
-    return Table("helped", s.labels("helped.title"), columns, rows)
+    checks = (  # the counts nobody sees (no answer; "no") follow from the ones shown
+        Sum(((0, 1), (1, 1), asked - answered)),
+        Sum(((1, 1), (3, 1), answers["not_helped"])),
+    )
+    return Table("helped", s.labels("helped.title"), columns, rows, checks=checks)
 
 
 def urgent(s: Scope) -> Table:

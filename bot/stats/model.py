@@ -9,6 +9,7 @@ from typing import Literal
 
 SMALL = 5  # a figure resting on fewer conversations than this is shown as "<5"
 SUPPRESSED = "<5"
+HIDDEN = "x"  # a larger figure hidden because a "<5" could be worked out from it
 
 Chart = Literal["bars", "heatmap", "none"]
 Grouping = Literal["day", "week", "month"]
@@ -22,14 +23,23 @@ class Figure:
     value: float
     basis: int
     unit: Literal["count", "percent", "minutes", "hours"] = "count"
+    hidden: bool = False  # secondary suppression (bot/stats/protect.py)
 
     @property
     def suppressed(self) -> bool:
-        return self.basis < SMALL
+        return self.hidden or self.basis < SMALL
+
+    @property
+    def small(self) -> bool:
+        """A count of 1 to 4: the figures that must never be worked out (0 names nobody)."""
+        return self.unit == "count" and 0 < self.value < SMALL
 
     def exported(self) -> int | float | str:
-        """The figure as every surface shows it: '<5' for a small basis, never the number."""
-        if self.suppressed:
+        """The figure as every surface shows it: '<5' for a small basis, never the number;
+        'x' when it was hidden so that a small one cannot be worked out from it."""
+        if self.hidden:
+            return HIDDEN
+        if self.basis < SMALL:
             return SUPPRESSED
         if self.unit == "hours":
             return round(self.value, 1)
@@ -38,7 +48,7 @@ class Figure:
     def text(self) -> str:
         """The exported figure as text ('12', '<5', '38%', '7.5')."""
         shown = self.exported()
-        return f"{shown}%" if self.unit == "percent" and shown != SUPPRESSED else str(shown)
+        return f"{shown}%" if self.unit == "percent" and isinstance(shown, int) else str(shown)
 
 
 def count(n: int) -> Figure:
@@ -47,12 +57,34 @@ def count(n: int) -> Figure:
 
 
 def rate(part: int, whole: int) -> Figure:
-    """A percentage; suppressed when the part or the whole counts fewer than SMALL."""
+    """A percentage; suppressed when the part or the whole counts fewer than SMALL, or when
+    the rest (whole minus part) is 1 to 4, because the whole is shown elsewhere."""
     value = 100.0 * part / whole if whole else 0.0
-    return Figure(value, min(part, whole), "percent")
+    rest = whole - part
+    basis = min(part, whole) if rest == 0 or rest >= SMALL else rest
+    return Figure(value, basis, "percent")
 
 
 Cell = str | Figure
+Slot = tuple[int, int] | int  # a cell (row, column) or a value the table does not show
+
+
+@dataclass(frozen=True)
+class Sum:
+    """The first slot is the sum of the others: any one of them follows from the rest."""
+
+    slots: tuple[Slot, ...]
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Percentages of one whole: shown only while none of its counts is small or hidden."""
+
+    counts: tuple[tuple[int, int], ...]
+    shares: tuple[tuple[int, int], ...]
+
+
+Check = Sum | Shares
 
 
 @dataclass(frozen=True)
@@ -65,6 +97,7 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     chart: Chart = "bars"
     note: str = ""
+    checks: tuple[Check, ...] = ()  # relations between cells that protect.py keeps safe
 
     def exported_rows(self) -> list[list[str | int | float]]:
         """Rows as the API and the CSV give them (labels as text, figures suppressed)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.stats.figures import tally, total, where
-from bot.stats.model import Cell, Table, count, rate
+from bot.stats.model import Cell, Shares, Sum, Table, count, rate
 from bot.stats.scope import Scope
 
 CHANNELS = ("telegram", "web")
@@ -24,7 +24,8 @@ def contacts(s: Scope) -> Table:
         s.labels("contacts.total"),
         *(s.labels(f"channels.{c}") for c in channels),
     )
-    return Table("contacts", s.labels("contacts.title"), columns, rows)
+    checks = tuple(Sum(tuple((r, c) for c in range(1, len(columns)))) for r in range(len(rows)))
+    return Table("contacts", s.labels("contacts.title"), columns, rows, checks=checks)
 
 
 def heatmap(s: Scope) -> Table:
@@ -47,7 +48,10 @@ def channels(s: Scope) -> Table:
         (s.labels(f"channels.{c}"), count(found[c]), rate(found[c], total)) for c in _channels(s)
     )
     columns = (s.labels("channels.channel"), s.labels("count"), s.labels("share"))
-    return Table("channels", s.labels("channels.title"), columns, rows)
+    shares = Shares(
+        tuple((r, 1) for r in range(len(rows))), tuple((r, 2) for r in range(len(rows)))
+    )
+    return Table("channels", s.labels("channels.title"), columns, rows, checks=(shares,))
 
 
 def resolved(s: Scope) -> Table:
@@ -79,7 +83,8 @@ def faq_outcomes(s: Scope) -> Table:
         (s.labels(f"faq_outcomes.{k}"), count(found[k]), rate(found[k], asked)) for k in kinds
     )
     columns = (s.labels("outcomes.outcome"), s.labels("count"), s.labels("share"))
-    return Table("faq_outcomes", s.labels("faq_outcomes.title"), columns, rows)
+    shares = Shares(((0, 1), (2, 1), (3, 1)), tuple((r, 2) for r in range(len(rows))))
+    return Table("faq_outcomes", s.labels("faq_outcomes.title"), columns, rows, checks=(shares,))
 
 
 def faq_entries(s: Scope) -> Table:
@@ -110,7 +115,9 @@ def tree(s: Scope) -> Table:
             ("silent", silent),
         )
     )
-    return Table("tree", s.labels("tree.title"), (s.labels("figure"), s.labels("count")), rows)
+    columns = (s.labels("figure"), s.labels("count"))
+    checks = (Sum(((0, 1), (1, 1), (2, 1), (3, 1))),)  # started = leaf + left + silent
+    return Table("tree", s.labels("tree.title"), columns, rows, checks=checks)
 
 
 def tree_left(s: Scope) -> Table:

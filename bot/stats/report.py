@@ -11,6 +11,7 @@ from bot.stats import handoff_tables, parent_tables
 from bot.stats.labels import Labels, load_labels
 from bot.stats.model import Grouping, Report
 from bot.stats.periods import hour_range
+from bot.stats.protect import protect
 from bot.stats.scope import Names, Scope
 from bot.storage import Event
 
@@ -51,4 +52,4 @@ def build_report(
         if first <= event.hour <= last:
             by_kind[event.kind].append((event, times))
     scope = Scope(by_kind, start, end, grouping, zone, labels or load_labels(), names or Names())
-    return Report(start, end, grouping, tuple(build(scope) for build in BUILDERS))
+    return Report(start, end, grouping, tuple(protect(build(scope)) for build in BUILDERS))

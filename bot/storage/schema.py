@@ -160,9 +160,22 @@ def _v5_web(db: Database) -> None:
 def _v6_coordinators(db: Database) -> None:
     """Richer anonymous events for the dashboard, review items (scrubbed questions the bot
     could not answer, erased with their conversation) and the coordinators' audit log."""
-    for column in ("channel TEXT", "category TEXT", "minutes INTEGER", "volunteer INTEGER"):
-        db.execute(f"ALTER TABLE events ADD COLUMN {column}")
-    db.execute("CREATE INDEX events_hour ON events (hour)")
+    # Events become counts per distinct event and hour: no row order, so no single visit can be
+    # read back from the sequence, and a report reads one row per kind of thing that happened.
+    # NOT NULL keys (a WITHOUT ROWID key must be): '' and -1 stand for "none".
+    db.execute(
+        "CREATE TABLE event_counts (hour TEXT NOT NULL, kind TEXT NOT NULL, "
+        "topic TEXT NOT NULL, outcome TEXT NOT NULL, channel TEXT NOT NULL, "
+        "category TEXT NOT NULL, minutes INTEGER NOT NULL, volunteer INTEGER NOT NULL, "
+        "n INTEGER NOT NULL, PRIMARY KEY (hour, kind, topic, outcome, channel, category, "
+        "minutes, volunteer)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT INTO event_counts SELECT hour, kind, coalesce(topic, ''), coalesce(outcome, ''), "
+        "'', '', -1, -1, count(*) FROM events GROUP BY 1, 2, 3, 4"
+    )
+    db.execute("DROP TABLE events")
+    db.execute("ALTER TABLE event_counts RENAME TO events")
     db.execute(
         "CREATE TABLE review_items (id INTEGER PRIMARY KEY AUTOINCREMENT, "
         "conversation_id TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, entry TEXT, "

@@ -22,7 +22,7 @@ from bot.storage.model import (
     require_aware,
 )
 from bot.storage.schema import is_busy, migrate, write_transaction
-from bot.storage.stats import events_between
+from bot.storage.stats import event_key, events_between
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,11 @@ _INSERT_LINE = (
     "VALUES (:conversation_id, :at, :direction, :text)"
 )
 _INSERT_EVENT = (
-    "INSERT INTO events (kind, topic, outcome, hour, channel, category, minutes, volunteer) "
-    "VALUES (:kind, :topic, :outcome, :hour, :channel, :category, :minutes, :volunteer)"
+    "INSERT INTO events (kind, topic, outcome, hour, channel, category, minutes, volunteer, n) "
+    "VALUES (:kind, :topic, :outcome, :hour, :channel, :category, :minutes, :volunteer, 1) "
+    "ON CONFLICT (hour, kind, topic, outcome, channel, category, minutes, volunteer) "
+    "DO UPDATE SET n = n + 1"
 )
-_EVENT_COLUMNS = ("kind", "topic", "outcome", "hour", "channel", "category", "minutes", "volunteer")
 
 
 def _turn_rows(
@@ -125,7 +126,7 @@ def record_events(db: Database, events: Sequence[Event]) -> None:
 
 
 def _event_row(e: Event) -> dict[str, Any]:
-    return {name: getattr(e, name) for name in _EVENT_COLUMNS}
+    return event_key(e)
 
 
 def _write_rows_events(db: Database, rows: list[dict[str, Any]]) -> None:
