@@ -11,6 +11,7 @@ review.png (the whole page).
 
 Run from the project root (Debian's chromium, never a downloaded browser):
     .venv/bin/python -m bench.screenshots [--out docs/screenshots] [--chromium /usr/bin/chromium]
+        [--only coordinator]   (just dashboard.png and review.png)
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ async def shoot(page: Page, path: Path, height: int | None = None) -> None:
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
-async def main(out: Path, chromium: str) -> None:
+async def main(out: Path, chromium: str, only: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         world = await WebWorld(Path(folder), load_content()).start()
@@ -240,6 +241,10 @@ async def main(out: Path, chromium: str) -> None:
                 browser = await playwright.chromium.launch(
                     executable_path=chromium, args=CHROMIUM_ARGS
                 )
+                if only == "coordinator":
+                    await coordinator_pages(browser, world, out)
+                    await browser.close()
+                    return
                 parent, console = await new_page(browser, WIDE), await new_page(browser, WIDE)
                 await parent_asks(parent, world.url)
                 await volunteer_claims(console, world)
@@ -265,5 +270,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--only", choices=["coordinator"], default="")
     args = parser.parse_args()
-    asyncio.run(main(args.out.resolve(), args.chromium))
+    asyncio.run(main(args.out.resolve(), args.chromium, args.only))

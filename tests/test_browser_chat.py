@@ -256,3 +256,18 @@ async def test_a_parent_at_the_end_of_their_strength_can_call_113_with_one_tap(w
     call = help_text.locator("a[href='tel:113']")
     await expect(call).to_have_count(1)
     assert await call.get_attribute("target") is None, "a call, not a new window"
+
+
+async def test_wiping_the_chat_says_how_to_begin_again(world, pages):
+    page = await pages.new()
+    chat = await Chat(page).open(world.url)
+    await chat.start()
+    await chat.say("wat is een opp")
+    await expect(chat.root.locator("#log .msg-bot").last).to_contain_text("OPP")
+    await page.get_by_role("button", name="Gesprek beëindigen en wissen").click()
+    await chat.press("Ja, alles wissen")
+    await expect(page.locator("#farewell")).to_have_text(
+        "Uw gegevens zijn gewist. Wilt u opnieuw beginnen? Druk dan op Nieuw gesprek."
+    )
+    await expect(page.get_by_role("button", name="Nieuw gesprek")).to_be_visible()
+    assert await storage_of(page) == {"session": 0, "local": 0}

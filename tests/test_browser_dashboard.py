@@ -1,6 +1,7 @@
 """The coordinators' pages in a real Chromium: the dashboard opens for a coordinator and is
-refused to a volunteer and to a parent, a CSV downloads with "<5" in it, axe-core finds no
-serious problem on /dashboard and /dashboard/vragen, and 320 px needs no sideways scrolling."""
+refused to a volunteer (with the way back to the console) and to a parent, a CSV downloads
+with "<5" in it, axe-core finds no serious problem on /dashboard and /dashboard/vragen, a long
+chart label stays whole at 1280 px, and 320 px needs no sideways scrolling (no grid chart)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,11 @@ async def test_a_coordinator_opens_the_dashboard_and_picks_a_period(world, pages
     row = contacts.locator("tr", has=page.locator("th", has_text="2026-11-02"))
     await expect(row.locator("td").first).to_have_text("7")
     await expect(page.locator(".small-note")).to_have_text(re.compile("^<5 betekent: minder dan 5"))
+    await expect(page.locator("#tabel-heatmap svg")).to_be_visible()
+    chart = page.locator("#tabel-resolved svg")
+    await expect(chart).to_contain_text("Antwoord uit de veelgestelde vragen")  # not cut off
+    inside = "s => [...s.querySelectorAll('.chart-label')].every(t => t.getBBox().x >= 0)"
+    assert await chart.evaluate(inside)  # and no line sticks out on the left
 
 
 async def test_a_volunteer_and_a_parent_are_refused(world, pages):
@@ -80,6 +86,9 @@ async def test_a_volunteer_and_a_parent_are_refused(world, pages):
     assert refused is not None and refused.status == 403
     await expect(eva.get_by_text("Deze pagina is alleen voor coördinatoren.")).to_be_visible()
     await expect(eva.locator("svg, table, form[action='/dashboard']")).to_have_count(0)
+    await assert_accessible(eva, "the page that refuses a volunteer")
+    await eva.get_by_role("link", name="Terug naar de console").click()
+    await eva.wait_for_url(re.compile(r"/console$"))
 
     parent = await pages.new()
     await Chat(parent).open(world.url)
@@ -122,7 +131,7 @@ async def test_dashboard_and_review_have_no_serious_accessibility_problems(world
 async def test_the_review_page_marks_a_question_handled(world, pages):
     await seed(world)
     page = await coordinator(world, pages)
-    await page.get_by_role("link", name="Vragen zonder antwoord").click()
+    await page.get_by_role("link", name="Vragen zonder goed antwoord").click()
     card = page.locator(".review-card").filter(has_text="wie betaalt de taxi naar school")
     await expect(card).to_contain_text("geen antwoord gevonden")
     await card.get_by_role("button", name="Afgehandeld").click()
@@ -142,3 +151,4 @@ async def test_both_pages_fit_320_pixels(world, pages):
     region = page.get_by_role("region", name="Tabel: Contacten per dag en uur")
     await region.focus()  # a wide table scrolls inside its own labelled region
     assert await region.evaluate("r => r.scrollWidth > r.clientWidth")
+    await expect(page.locator("#tabel-heatmap svg")).to_be_hidden()  # too small to read here

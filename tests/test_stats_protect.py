@@ -21,7 +21,7 @@ def contact(channel: str, n: int) -> tuple[Event, int]:
     return Event("contact", None, None, HOUR, channel), n
 
 
-def cells(found: Report, table: str) -> list[list[object]]:
+def cells(found: Report, table: str) -> list[list[str | int | float]]:
     chosen = found.table(table)
     assert chosen is not None
     return [row[1:] for row in chosen.exported_rows()]

@@ -68,22 +68,16 @@ def open_items(world: WebWorld) -> list[tuple[int, str]]:
 
 async def seed_review(world: WebWorld, texts: list[str], kind: str = "suggestions") -> None:
     now = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    seeds = [(f"web:seed{n}", text) for n, text in enumerate(texts)]
-    await world.store.transaction(
-        lambda db: [add_item(db, cid, kind, text, ENTRY, now) for cid, text in seeds]
-    )
+    seeds = [(f"web:seed{n}", kind, text, ENTRY, now) for n, text in enumerate(texts)]
+    await world.store.transaction(lambda db: [add_item(db, *seed) for seed in seeds])
 
 
 async def post(
     world: WebWorld, who: Console, action: str, data: list[tuple[str, str]], origin: str = ""
 ):
     """A form post to /dashboard/vragen/<action> (from our own origin unless told)."""
-    return await who.client.post(
-        f"{world.url}/dashboard/vragen/{action}",
-        data=data,
-        headers={"Origin": origin or world.url},
-        allow_redirects=False,
-    )
+    url, headers = f"{world.url}/dashboard/vragen/{action}", {"Origin": origin or world.url}
+    return await who.client.post(url, data=data, headers=headers, allow_redirects=False)
 
 
 def hidden_items(page: str, form_action: str) -> list[str]:
@@ -118,16 +112,8 @@ async def test_a_coordinator_sees_every_table_with_a_chart_and_a_csv_link(web_wo
     assert response.status == 200 and "Carla" in page
     assert 'name="csrf"' in page and 'action="/console/logout"' in page
     assert 'href="/console"' in page and 'href="/dashboard/vragen"' in page
-    charted = (
-        "contacts",
-        "heatmap",
-        "channels",
-        "resolved",
-        "faq_outcomes",
-        "urgent",
-        "volunteers",
-    )
-    for table_id in charted:
+    charted = ("contacts", "heatmap", "channels", "resolved", "faq_outcomes", "urgent")
+    for table_id in (*charted, "volunteers"):
         shown = section(page, table_id)
         assert '<svg class="chart-svg"' in shown and 'role="img"' in shown, table_id
         assert f"/dashboard/csv/{table_id}.csv?{QUERY.replace('&', '&amp;')}" in shown
@@ -140,7 +126,9 @@ async def test_a_volunteer_who_is_no_coordinator_gets_403(web_world):
     eva = await signed_in(web_world, "Eva", "advisor")
     for path in ("/dashboard", "/dashboard/vragen", "/dashboard/csv/contacts.csv"):
         refused = await eva.client.get(f"{web_world.url}{path}")
-        assert refused.status == 403 and ONLY_COORDINATORS in await refused.text(), path
+        html = await refused.text()
+        assert refused.status == 403 and ONLY_COORDINATORS in html, path
+        assert '<a href="/console">Terug naar de console</a>' in html and "Inloggen" not in html
     api = await eva.client.get(f"{web_world.url}/dashboard/api/stats")
     assert api.status == 403 and ONLY_COORDINATORS in (await api.json())["error"]
 
@@ -182,9 +170,15 @@ async def test_the_csv_has_the_header_and_suppresses_small_counts(web_world):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["Periode", "Contacten", "Telegram", "Webchat"]
     by_day = {row[0]: row[1:] for row in rows[1:]}
-    assert by_day["2026-11-02"] == ["7", "<5", "7"]
-    assert by_day["2026-11-03"] == ["<5", "<5", "<5"]
+    assert by_day["2026-11-02"] == ["7", "<5", "7"] and by_day["2026-11-03"] == ["<5", "<5", "<5"]
     assert "2" not in [cell for row in rows[1:] for cell in row[1:]]
+    weeks = f"{web_world.url}/dashboard%s?from=2026-11-02&to=2026-11-08&group=week"
+    page = await (await carla.client.get(weeks % "")).text()  # a week: words on the page only
+    assert table_rows(page, "contacts")["week 45 (2026)"][0] == "9" and "2026-W45" not in page
+    assert "2026-W45,9," in await (await carla.client.get(weeks % "/csv/contacts.csv")).text()
+    for name in ("nothing", "__init__", "contacts-copy"):  # an unknown table is 404
+        missing = await carla.client.get(f"{web_world.url}/dashboard/csv/{name}.csv?{QUERY}")
+        assert missing.status == 404, name
 
 
 async def test_the_api_gives_the_report_with_small_counts_suppressed(web_world):
@@ -200,7 +194,7 @@ async def test_the_api_gives_the_report_with_small_counts_suppressed(web_world):
 
 
 BAD_RANGES = [
-    ("from=3-11-2026&to=2026-11-07", "Vul de datums in zo als 2026-12-03."),
+    ("from=3-11-2026&to=2026-11-07", "Kies ze in de kalender."),
     ("from=2026-11-08&to=2026-11-01", "De eerste datum ligt na de laatste datum."),
     ("from=2020-01-01&to=2026-11-01", "Kies een kortere periode."),
     ("from=2026-11-01&to=2026-11-07&group=jaar", "per dag, per week of per maand"),
@@ -228,13 +222,6 @@ async def test_without_a_range_it_shows_the_last_four_weeks(web_world):
     assert days.days == 27 and '<option value="day" selected>' in page
 
 
-async def test_an_unknown_csv_table_is_404(web_world):
-    carla = await signed_in(web_world)
-    for name in ("nothing", "__init__", "contacts-copy"):
-        missing = await carla.client.get(f"{web_world.url}/dashboard/csv/{name}.csv?{QUERY}")
-        assert missing.status == 404, name
-
-
 # -- the review of unanswered questions --------------------------------------------------------
 
 
@@ -245,7 +232,7 @@ async def test_the_review_page_lists_a_group_and_handled_removes_it(web_world):
     await seed_review(web_world, [QUESTION, QUESTION + "?", "de juf stuurt hem eerder weg"])
     page = await (await carla.client.get(f"{web_world.url}/dashboard/vragen")).text()
     assert QUESTION in page and "Zo vaak gevraagd:" in page
-    assert "<dd>&lt;5</dd>" in page and "<dd>3</dd>" not in page  # 3 questions: shown as <5
+    assert "<dd>3</dd>" in page  # the page shows the question: its count is no statistic
     assert "alleen suggesties gegeven" in page
     assert f'<option value="{ENTRY}" selected>' in page
     ids = hidden_items(page, "/dashboard/vragen/afgehandeld")
@@ -256,7 +243,7 @@ async def test_the_review_page_lists_a_group_and_handled_removes_it(web_world):
     assert done.status == 303 and done.headers["Location"] == "/dashboard/vragen?ok=handled"
     after = await (await carla.client.get(f"{web_world.url}/dashboard/vragen?ok=handled")).text()
     assert QUESTION not in after and "De vraag is afgehandeld." in after
-    assert "Vragen afgehandeld" in after and "Carla" in after  # the audit log
+    assert "door Carla</span>: 3 vragen afgehandeld</li>" in after  # how many, never which
     assert open_items(web_world) == []
     await seed_review(web_world, [QUESTION] * 6, kind="no_match")  # 5 or more: the number
     page = await (await carla.client.get(f"{web_world.url}/dashboard/vragen")).text()
@@ -267,10 +254,12 @@ async def test_adding_a_phrasing_makes_the_bot_answer_it(web_world):
     world = web_world
     assert world.service.engine.parents.matcher.match(QUESTION).outcome != Outcome.ANSWER
     carla = await signed_in(world)
-    await seed_review(world, [QUESTION])
+    await seed_review(world, [QUESTION, "[NAAM] vraagt wie de taxi betaalt, bel [TELEFOON]"])
     page = await (await carla.client.get(f"{world.url}/dashboard/vragen")).text()
     ids = hidden_items(page, "/dashboard/vragen/toevoegen")
-    assert f'name="phrasing" value="{QUESTION}"' in page
+    assert f'maxlength="500" required aria-describedby="phrasing-hint-{ids[0]}">{QUESTION}<' in page
+    assert "“[NAAM] vraagt wie de taxi betaalt, bel [TELEFOON]”</h2>" in page  # the heading,
+    assert '">vraagt wie de taxi betaalt, bel</textarea>' in page  # the field: as it is stored
     form = [("csrf", carla.csrf), ("entry", ENTRY), ("phrasing", QUESTION), ("item", ids[0])]
     added = await post(world, carla, "toevoegen", form)
     assert added.status == 303 and added.headers["Location"] == "/dashboard/vragen?ok=added"
@@ -279,25 +268,36 @@ async def test_adding_a_phrasing_makes_the_bot_answer_it(web_world):
     written = world.settings.knowledge.content_dir / "schoolpraktijk.yaml"
     assert QUESTION in written.read_text(encoding="utf-8")
     after = await (await carla.client.get(f"{world.url}/dashboard/vragen?ok=added")).text()
-    assert "De vraag is toegevoegd." in after and "Formulering toegevoegd" in after
-    assert "review-card" not in after
+    assert "De vraag is toegevoegd." in after and "Zin toegevoegd" in after
+    assert after.count('class="card review-card"') == 1  # only the taxi question is left
 
 
-async def test_an_empty_phrasing_is_refused_kindly_and_the_text_stays(web_world):
+REFUSED = [  # entry, phrasing, item ("": the group's), what the page says to do
+    (ENTRY, "   ", "", "Vul eerst een tekst in."),
+    ("geen-bestaand-antwoord", "mijn eigen woorden", "", "Kies een antwoord uit de lijst."),
+    (ENTRY, "ik ben sophie de jong, mail sophie@example.nl", "", "Haal dat eerst weg."),
+    (ENTRY, "verkort lesrooster zonder mijn toestemming, kan dat", "", "Zet de vraag dan op"),
+    (ENTRY, "mijn eigen woorden", "999999", "Deze vraag is er niet meer."),
+]
+
+
+@pytest.mark.parametrize(("entry", "phrasing", "item", "says"), REFUSED)
+async def test_a_refused_phrasing_says_what_to_do(web_world, entry, phrasing, item, says):
     carla = await signed_in(web_world)
     await seed_review(web_world, [QUESTION])
     page = await (await carla.client.get(f"{web_world.url}/dashboard/vragen")).text()
     ids = hidden_items(page, "/dashboard/vragen/toevoegen")
-    for entry, phrasing, says in (
-        (ENTRY, "   ", "Vul eerst een tekst in."),
-        ("geen-bestaand-antwoord", "mijn eigen woorden", "Kies een antwoord uit de lijst."),
-    ):
-        form = [("csrf", carla.csrf), ("entry", entry), ("phrasing", phrasing), ("item", ids[0])]
-        refused = await post(web_world, carla, "toevoegen", form)
-        html = await refused.text()
-        assert refused.status == 400 and "Dat lukte niet" in html and says in html
-    assert "mijn eigen woorden" in html  # the coordinator's text is still in the field
+    which = item or ids[0]
+    form = [("csrf", carla.csrf), ("entry", entry), ("phrasing", phrasing), ("item", which)]
+    refused = await post(web_world, carla, "toevoegen", form)
+    body = await refused.text()
+    assert refused.status == 400 and "Dat lukte niet" in body and says in body
+    assert "De tekst is niet bewaard." in body and "Je hoeft niets te doen" not in body
+    if phrasing.strip() and not item:
+        assert f">{phrasing}</textarea>" in body  # the coordinator's text is still in the field
     assert len(open_items(web_world)) == 1
+    written = web_world.settings.knowledge.content_dir / "schoolpraktijk.yaml"
+    assert "sophie" not in written.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("case", ["no-csrf", "wrong-csrf", "foreign-origin"])
@@ -316,15 +316,10 @@ async def test_review_posts_need_the_csrf_token_and_our_origin(web_world, case, 
     assert web_world.rows("SELECT count(*) FROM audit_log") == [(0,)]
 
 
-def test_the_dashboard_texts_read_easily_and_say_je():
-    """The same rules as tests/test_web_texts.py, for web_dashboard_nl.yaml."""
-    textstat = pytest.importorskip("textstat")
-    textstat.set_lang("nl")
+def test_the_dashboard_texts_say_je():
+    """Coordinators are "je" (tests/test_web_texts.py checks that these texts read easily)."""
     for key, text in load_page_texts("web_dashboard_nl").items():
         assert not re.search(r"\b(u|uw)\b", text), (key, text)
-        plain = re.sub(r"\{\w+\}", "3", text)
-        if len(text.split()) >= 8:
-            assert textstat.flesch_reading_ease(plain) >= 60, (key, text)
 
 
 def test_a_suppressed_bar_or_cell_never_shows_its_size_and_texts_are_escaped():
@@ -346,3 +341,9 @@ def test_a_suppressed_bar_or_cell_never_shows_its_size_and_texts_are_escaped():
     odd = ChartTexts("<b>x</b>", "Staafdiagram", "De cijfers:")
     drawn = bar_chart("x", ["<script>"], [Series("s&t", (count(7),))], odd)
     assert "<script>" not in drawn and "<b>" not in drawn and "&lt;script&gt;" in drawn
+    forty, tspan = "Zonder afronding (nog bezig of weggegaan)", re.compile(r"<tspan [^>]*>(.*?)<")
+    lines = tspan.findall(bar_chart("w", [forty], [Series("n", (count(7),))], texts))
+    assert " ".join(lines) == forty and len(lines) == 2  # 40 characters: wrapped, not cut
+    node = "Wil uw kind niet naar school, of lukt het niet door ziekte of angst? Of iets"
+    lines = tspan.findall(bar_chart("t", [node[:70] + "…"], [], texts))
+    assert len(lines) == 4 and lines[-1].endswith("…") and max(map(len, lines)) <= 22

@@ -5,6 +5,7 @@ the console's socket. A GET of the link only shows a button: mail scanners open 
 from __future__ import annotations
 
 import hmac
+import html
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +24,32 @@ from handoff.model import Volunteer
 
 COOKIE = "ouderlijn_console"
 CONSOLE_CHANNEL = "console"
+# A signed-in volunteer who opens a coordinator's page: why not, and the way back.
+NOT_FOR_YOU = """<!doctype html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{title} – {name}</title>
+<link rel="stylesheet" href="/static/common.css">
+<link rel="stylesheet" href="/static/console.css">
+</head>
+<body class="console console-simple">
+<header class="top">
+  <p class="top-title">{name}</p>
+</header>
+<main id="main" class="simple">
+  <h1>{title}</h1>
+  <div class="card">
+    <p>{reason}</p>
+    <p>{next}</p>
+    <p><a href="/console">{back}</a></p>
+  </div>
+</main>
+</body>
+</html>
+"""
 
 
 def console_address(volunteer_id: int) -> str:
@@ -99,6 +126,18 @@ class ConsoleAuth:
 
     def login_refused(self, reason: str) -> web.Response:
         return self._page(name="", token="", form="hidden", error="", message=reason, status=403)
+
+    def coordinators_only(self) -> web.Response:
+        """403 for a signed-in volunteer on a coordinator's page, with a link to the console."""
+        t = self.texts
+        body = NOT_FOR_YOU.format(
+            name=html.escape(t["bot_name"]),
+            title=html.escape(t["console_coordinators_title"]),
+            reason=html.escape(t["console_coordinators_only"]),
+            next=html.escape(t["console_coordinators_next"]),
+            back=html.escape(t["console_back"]),
+        )
+        return web.Response(text=body, content_type="text/html", status=403)
 
     def _page(
         self, name: str, token: str, form: str, error: str, message: str, status: int = 200

@@ -23,6 +23,7 @@ from bot.stats.report import TABLE_IDS
 from bot.stats.source import RangeError, Request
 
 _ALL = re.compile(r"\{\{(t:[\w.-]+|v:\w+|h:\w+)\}\}")
+_WEEK = re.compile(r"(\d{4})-W(\d\d)")  # a period label in the CSV and JSON: 2026-W45
 BOM = "\ufeff"  # so Excel reads the CSV as UTF-8 (é, emoji)
 # Which figure columns each table draws (the others: chart "none", or mixed units in a column).
 CHART_COLUMNS: dict[str, tuple[int, ...]] = {
@@ -84,13 +85,21 @@ async def coordinator(auth: ConsoleAuth, request: web.Request) -> Signed | web.R
     if signed is None:
         return auth.login_refused(auth.texts["console_no_session"])
     if signed.volunteer.role != "coordinator":
-        return auth.login_refused(auth.texts["console_coordinators_only"])
+        return auth.coordinators_only()
     return signed
 
 
 def _figure(row: tuple[object, ...], i: int) -> Figure | None:
     cell = row[i] if i < len(row) else None
     return cell if isinstance(cell, Figure) else None
+
+
+def shown_label(cell: object, week: str) -> str:
+    """A row's label as the page shows it: "week 45 (2026)" for 2026-W45 (`week` is the
+    locale's "week {week} ({year})"); the table's data and the CSV keep 2026-W45."""
+    text = str(cell)
+    found = _WEEK.fullmatch(text)
+    return week.format(week=int(found.group(2)), year=found.group(1)) if found else text
 
 
 def range_problem(error: RangeError) -> str:
@@ -246,7 +255,7 @@ class Dashboard:
         texts = svg_charts.ChartTexts(
             table.title, self.texts["dash.chart_bars"], self.texts["dash.chart_values"]
         )
-        labels = [str(row[0]) for row in table.rows]
+        labels = [self._label(row[0]) for row in table.rows]
         return svg_charts.bar_chart(f"chart-{table.id}", labels, series, texts)
 
     def _table(self, table: Table) -> str:
@@ -256,7 +265,7 @@ class Dashboard:
         )
         rows = []
         for row in table.rows:
-            cells = [f'<th scope="row">{esc(row[0])}</th>']
+            cells = [f'<th scope="row">{esc(self._label(row[0]))}</th>']
             cells += [self._cell(c) for c in row[1:]]
             rows.append(f"<tr>{''.join(cells)}</tr>")
         label = self.texts["dash.table_label"].format(title=table.title)
@@ -266,6 +275,9 @@ class Dashboard:
             "</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         )
+
+    def _label(self, cell: object) -> str:
+        return shown_label(cell, self.texts["dash.week_label"])
 
     def _cell(self, cell: object) -> str:
         if isinstance(cell, Figure) and cell.suppressed:

@@ -1,9 +1,12 @@
 """/dashboard/vragen: the questions the bot could not answer well, grouped, for coordinators.
-Each group can become a phrasing of an FAQ entry ("Toevoegen als formulering") or be marked
-handled; every POST carries the session's CSRF token and must come from our own origin."""
+Each group can become a phrasing of an FAQ entry ("Toevoegen als vraag") or be marked handled;
+every POST carries the session's CSRF token; one that names another site as Origin is refused.
+The page shows the question itself, so its group size is no statistic: the exact number, never
+"<5"."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,8 +18,8 @@ from bot.channels.web.console_auth import ConsoleAuth, Signed
 from bot.channels.web.dashboard import FragmentPage, coordinator, esc, html_response
 from bot.review.desk import ReviewDesk
 from bot.review.grouping import ReviewGroup
-from bot.stats.model import count
 from bot.storage.review import AuditEntry
+from faq.phrasing import PhrasingError, clean_phrasing
 
 MAX_ITEMS = 2000  # ids one form may carry (a group is at most the desk's MAX_OPEN)
 MAX_TEXT = 2000  # characters read from the phrasing field (the desk allows 500)
@@ -28,7 +31,9 @@ DESK_PROBLEMS = (
     ("unknown entry", "review.problem_entry"),
     ("no longer open", "review.problem_items"),
     ("duplicate phrasing", "review.problem_duplicate"),
+    ("personal data", "review.problem_personal"),
 )
+HANDLED_COUNT = re.compile(r"(\d+) item")  # the desk's detail of "marked_handled": "3 item(s)"
 Kept = Mapping[tuple[int, ...], tuple[str, str]]  # a group's item ids → (entry, phrasing)
 
 
@@ -94,7 +99,7 @@ class ReviewPage:
         kept: tuple[str, str] | None,
     ) -> str:
         t, key = self.texts, group.key
-        entry, phrasing = kept if kept is not None else (group.entry or "", group.text)
+        entry, phrasing = kept if kept is not None else (group.entry or "", _stored(group.text))
         hidden = f'<input type="hidden" name="csrf" value="{esc(csrf)}">' + "".join(
             f'<input type="hidden" name="item" value="{i}">' for i in group.item_ids
         )
@@ -110,7 +115,7 @@ class ReviewPage:
             f'<li class="card review-card" aria-labelledby="g-{key}">'
             f'<h2 id="g-{key}" class="review-text">“{esc(group.text)}”</h2>'
             f'<dl class="review-meta"><div><dt>{esc(t["review.count"])}</dt>'
-            f"<dd>{esc(count(group.size).text())}</dd></div>"
+            f"<dd>{group.size}</dd></div>"
             f"<div><dt>{esc(t['review.kinds'])}</dt><dd>{esc(kinds)}</dd></div></dl>"
             f"{examples}"
             f'<form class="review-add" method="post" action="/dashboard/vragen/toevoegen">'
@@ -118,8 +123,8 @@ class ReviewPage:
             f'<p class="field"><label for="entry-{key}">{esc(t["review.entry"])}</label>'
             f'<select id="entry-{key}" name="entry">{self._options(entries, entry)}</select></p>'
             f'<p class="field"><label for="phrasing-{key}">{esc(t["review.phrasing"])}</label>'
-            f'<input type="text" id="phrasing-{key}" name="phrasing" value="{esc(phrasing)}" '
-            f'maxlength="500" required aria-describedby="phrasing-hint-{key}">'
+            f'<textarea id="phrasing-{key}" name="phrasing" rows="3" maxlength="500" required '
+            f'aria-describedby="phrasing-hint-{key}">{esc(phrasing)}</textarea>'
             f'<span id="phrasing-hint-{key}" class="hint">{esc(t["review.phrasing_hint"])}</span>'
             f"</p>"
             f'<button type="submit" class="button-primary" aria-describedby="g-{key}">'
@@ -146,8 +151,7 @@ class ReviewPage:
             return f'<p class="empty">{esc(self.texts["review.audit_empty"])}</p>'
         rows = []
         for a in audit:
-            action = self.texts.get(f"audit.{a.action}", a.action)
-            what = action
+            what = self._action(a)
             if a.entry:
                 what += f": {titles.get(a.entry, a.entry)}"
             if a.detail and a.action == "phrasing_added":
@@ -157,6 +161,16 @@ class ReviewPage:
                 f"{esc(a.actor_name)}</span>: {esc(what)}</li>"
             )
         return f'<ol class="audit-list">{"".join(rows)}</ol>'
+
+    def _action(self, a: AuditEntry) -> str:
+        """What happened, in Dutch: "3 vragen afgehandeld" (never which: the log is kept for
+        good, the questions expire with the retention)."""
+        found = HANDLED_COUNT.match(a.detail or "") if a.action == "marked_handled" else None
+        if found is not None:
+            n = int(found.group(1))
+            key = "audit.marked_handled_one" if n == 1 else "audit.marked_handled_many"
+            return self.texts[key].format(count=n)
+        return self.texts.get(f"audit.{a.action}", a.action)
 
     def _time(self, at: datetime) -> str:
         local = at.astimezone(self.zone)
@@ -239,6 +253,15 @@ class ReviewPage:
         message = (
             '<div class="card card-error" role="alert" aria-labelledby="problem-heading">'
             f'<h2 id="problem-heading">{esc(self.texts["review.problem_heading"])}</h2>'
-            f"<p>{esc(reason)}</p>{more}{listed}</div>"
+            f"{more}<p>{esc(reason)}</p>{listed}</div>"
         )
         return await self._render(signed, message, status, kept)
+
+
+def _stored(text: str) -> str:
+    """The question as the desk would store it (without [NAAM] and the like); "" if nothing
+    is left of it."""
+    try:
+        return clean_phrasing(text)
+    except PhrasingError:
+        return ""

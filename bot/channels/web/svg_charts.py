@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,9 @@ GAP = 10
 FONT = 14
 SERIES = 4  # series colours defined in dashboard.css (.series-0 … .series-3)
 HEAT_LEVELS = 5  # .heat-0 … .heat-4
-LABEL_CHARS = 22
+LABEL_CHARS = 22  # per line of a bar's label; a label wraps over up to LABEL_LINES lines
+LABEL_LINES = 4  # 4 x 22: a tree node's name (at most 70 characters and "…") fits whole
+LINE = 17  # the distance between two lines of a label
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,22 @@ def short(label: str, limit: int = LABEL_CHARS) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
+def wrapped(label: str, width: int = LABEL_CHARS, lines: int = LABEL_LINES) -> list[str]:
+    """A label over at most `lines` lines of `width` characters, cut with "…" if longer."""
+    found = textwrap.wrap(label, width, max_lines=lines, placeholder="…")
+    return found or [""]
+
+
+def _label(x: float, middle: float, lines: Sequence[str]) -> str:
+    """A right-aligned label whose lines are centred on `middle`."""
+    first = middle + FONT / 3 - (len(lines) - 1) * LINE / 2
+    spans = "".join(
+        f'<tspan x="{x:.0f}" y="{first + n * LINE:.1f}">{esc(line)}</tspan>'
+        for n, line in enumerate(lines)
+    )
+    return f'<text class="chart-label" text-anchor="end">{spans}</text>'
+
+
 def _scale(figures: Sequence[Figure | None]) -> float:
     """The largest shown figure (suppressed ones never count), at least 1."""
     shown = [f.value for f in figures if f is not None and not f.suppressed]
@@ -88,25 +107,25 @@ def bar_chart(
     """Horizontal bars: one group per row, one bar per series (a legend when more than one)."""
     cid = safe_id(chart_id)
     scale = _scale([f for s in series for f in s.figures])
-    longest = max((len(short(label)) for label in labels), default=4)
+    lines = [wrapped(label) for label in labels]
+    longest = max((len(line) for found in lines for line in found), default=4)
     left = min(LABEL_MAX, 10 + longest * CHAR)
     room = WIDTH - left - VALUE_ROOM
     legend, legend_height = _legend(series) if len(series) > 1 else ("", 0)
-    group = len(series) * (BAR + 2) + GAP
-    height = legend_height + max(1, len(labels)) * group + 4
+    bars = len(series) * (BAR + 2)
+    rows = [max(bars, len(found) * LINE) + GAP for found in lines]  # each row's height
+    height = legend_height + (sum(rows) if rows else bars + GAP) + 4
     desc = _bar_desc(labels, series, texts)
     parts = _svg_open(chart_id, height, texts, desc)
     parts.append(legend)
-    for row, label in enumerate(labels):
-        top = legend_height + row * group
-        middle = top + (len(series) * (BAR + 2)) / 2
-        parts.append(
-            f'<text class="chart-label" x="{left - 6:.0f}" y="{middle + FONT / 3:.1f}" '
-            f'text-anchor="end">{esc(short(label))}</text>'
-        )
+    top = legend_height
+    for row, found in enumerate(lines):
+        inner = top + (rows[row] - GAP - bars) / 2  # the bars sit in the middle of the row
+        parts.append(_label(left - 6, inner + bars / 2, found))
         for n, s in enumerate(series):
             figure = s.figures[row] if row < len(s.figures) else None
-            parts.append(_bar(cid, n, figure, left + 1, top + n * (BAR + 2), room / scale))
+            parts.append(_bar(cid, n, figure, left + 1, inner + n * (BAR + 2), room / scale))
+        top += rows[row]
     parts.append(
         f'<line class="chart-axis" x1="{left:.0f}" y1="{legend_height}" '
         f'x2="{left:.0f}" y2="{height - 2}"/>'
@@ -121,16 +140,16 @@ def _bar(cid: str, n: int, figure: Figure | None, x: float, y: float, per_unit: 
         return ""
     if figure.suppressed:
         return (
-            f'<rect class="bar bar-small" x="{x:.0f}" y="{y}" width="{STUB}" height="{BAR}" '
+            f'<rect class="bar bar-small" x="{x:.0f}" y="{y:.1f}" width="{STUB}" height="{BAR}" '
             f'fill="url(#{cid}-hatch)"/>'
-            f'<text class="chart-value chart-value-small" x="{x + STUB + 4:.0f}" y="{text_y}">'
+            f'<text class="chart-value chart-value-small" x="{x + STUB + 4:.0f}" y="{text_y:.1f}">'
             f"{esc(figure.text())}</text>"
         )
     width = per_unit * figure.value
     return (
-        f'<rect class="bar series-{n % SERIES}" x="{x:.0f}" y="{y}" width="{width:.1f}" '
+        f'<rect class="bar series-{n % SERIES}" x="{x:.0f}" y="{y:.1f}" width="{width:.1f}" '
         f'height="{BAR}"/>'
-        f'<text class="chart-value" x="{x + width + 4:.1f}" y="{text_y}">'
+        f'<text class="chart-value" x="{x + width + 4:.1f}" y="{text_y:.1f}">'
         f"{esc(figure.text())}</text>"
     )
 

@@ -485,7 +485,7 @@
     state = freshState();
     showScreen(false);
     el.startButton.textContent = el.startButton.getAttribute('data-label-new');
-    el.farewell.textContent = typeof text === 'string' ? text : '';
+    el.farewell.textContent = typeof text === 'string' ? t('farewell') : '';
     el.startTitle.focus();
   }
 
