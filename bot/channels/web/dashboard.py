@@ -281,7 +281,7 @@ class Dashboard:
 
     def _cell(self, cell: object) -> str:
         if isinstance(cell, Figure) and cell.suppressed:
-            title = esc(self.texts["dash.small_cell"])
+            title = esc(self.texts["dash.hidden_cell" if cell.hidden else "dash.small_cell"])
             return f'<td class="is-small"><abbr title="{title}">{esc(cell.text())}</abbr></td>'
         return f"<td>{esc(cell.text() if isinstance(cell, Figure) else cell)}</td>"
 
