@@ -191,8 +191,9 @@ async def test_vergeet_ends_the_chat_and_erases_what_was_said(web_world):
     assert farewell[-1]["end"] is True
     assert "gewist" in farewell[-1]["text"]
     await asyncio.sleep(0.3)
-    left = web_world.rows("SELECT id, ends FROM web_messages WHERE address = ?", parent.address)
-    assert left == [(farewell[-1]["id"], 1)]  # only the farewell, so a reconnect still gets it
+    # the open tab got the farewell and wipes itself, so nothing under the pseudonym stays
+    assert web_world.rows("SELECT id FROM web_messages WHERE address = ?", parent.address) == []
+    assert web_world.tables_holding(parent.address) == []
     assert web_world.tables_holding("Daan van Dijk") == []
     assert web_world.tables_holding("Welkom bij Ouderlijn") == []
 
@@ -293,3 +294,20 @@ async def test_a_button_that_no_longer_fits_gets_the_verlopen_answer(web_world):
     assert answer[0]["text"] == "Deze keuze is verlopen. Hier is wat u nu kunt kiezen."
     assert answer[-1]["text"] == "Wat speelt er nu het meest?"  # where the parent was
     assert any(ONWARD.match(i) for i in button_ids(answer[-1:]))
+
+
+async def test_a_tab_that_missed_the_farewell_gets_it_on_resume_and_then_it_is_gone(web_world):
+    from bot.core.messages import Outbound
+
+    parent = await fresh_parent(web_world)
+    await parent.ws.close()
+    await asyncio.sleep(0.1)
+    farewell = Outbound(parent.address, "Uw gegevens zijn gewist.", farewell=True)
+    await web_world.surfaces.chat.deliver(farewell)
+    kept = web_world.rows("SELECT ends FROM web_messages WHERE address = ?", parent.address)
+    assert (1,) in kept  # nobody saw it yet: kept for the reconnect
+    back = await web_world.parent(token=parent.token)
+    shown = await back.messages()
+    assert shown[-1]["end"] is True
+    await asyncio.sleep(0.2)
+    assert web_world.rows("SELECT 1 FROM web_messages WHERE address = ?", parent.address) == []

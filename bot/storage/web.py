@@ -88,6 +88,11 @@ def after(db: Database, address: str, last_id: int, limit: int = 500) -> list[We
     ]
 
 
+def drop_log(db: Database, address: str) -> None:
+    """An erased parent's tab has seen the farewell: nothing under their pseudonym stays."""
+    db.execute("DELETE FROM web_messages WHERE address = ?", [address])
+
+
 def button_label(db: Database, address: str, button_id: str, look_back: int = 20) -> str | None:
     """The label of a button the session was recently shown (what the parent pressed)."""
     rows = db.execute(

@@ -118,15 +118,21 @@ class WebChat:
                 ends=message.farewell,
             )
         )
-        await self.push(message.to, message_frame(stored))
-        if message.to in self.sockets:
+        reached = await self.push(message.to, message_frame(stored))
+        if message.farewell and reached:  # the tab wipes itself: the farewell row goes too
+            await self.store.transaction(functools.partial(web_log.drop_log, address=message.to))
+        elif message.to in self.sockets:
             await self._tell_queue(message.to)
 
-    async def push(self, address: str, frame: Frame) -> None:
-        """Send a frame to every open tab of this session (a closed one is skipped)."""
+    async def push(self, address: str, frame: Frame) -> int:
+        """Send a frame to every open tab of this session (a closed one is skipped); returns
+        how many tabs it reached."""
+        reached = 0
         for ws in list(self.sockets.get(address, ())):
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_json(frame)
+                reached += 1
+        return reached
 
     async def volunteer_typing(self, conversation_id: str, name: str) -> None:
         """The volunteer is typing to this parent (only web parents see it)."""
@@ -258,6 +264,9 @@ class WebChat:
         )
         for message in missed:
             await ws.send_json(message_frame(message))
+        if any(m.ends for m in missed):  # a tab that missed the farewell has it now
+            await self.store.transaction(functools.partial(web_log.drop_log, address=address))
+            return
         if after == 0 and not missed:
             for reply in await self.engine.greet(address, CHANNEL):
                 await self.deliver(reply)
