@@ -4,11 +4,14 @@ on a copy first, so a bad phrasing never reaches the live content."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,7 +56,7 @@ def insert_phrasing(yaml_text: str, entry_id: str, phrasing: str) -> str:
     if start is None:
         raise PhrasingError(f"entry {entry_id!r} is not in this file")
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("- ")), len(lines))
-    key = next((i for i in range(start, end) if re.match(r"\s*questions:\s*$", lines[i])), None)
+    key = next((i for i in range(start, end) if re.fullmatch(r"  questions:\s*", lines[i])), None)
     if key is None:
         raise PhrasingError(f"entry {entry_id!r} has no block-style questions list")
     indent = len(lines[key]) - len(lines[key].lstrip()) + 2
@@ -86,7 +89,19 @@ def add_phrasing(
         problems = check_content(replace(sources, content_dir=copy)).problems
     if problems:
         return problems
-    temporary = source_file.with_name(f".{source_file.name}.tmp")
-    temporary.write_text(changed, encoding="utf-8")
+    handle, temporary = tempfile.mkstemp(prefix=f".{source_file.name}.", dir=source_file.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(changed)
     os.replace(temporary, source_file)  # atomic: a reader sees the old file or the new one
     return []
+
+
+@contextlib.contextmanager
+def content_lock(content_dir: Path) -> Iterator[None]:
+    """One writer at a time across processes (`ouderlijn run` and another instance)."""
+    with open(content_dir / ".ouderlijn-write.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

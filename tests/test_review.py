@@ -198,3 +198,30 @@ async def test_personal_data_typed_into_a_phrasing_is_refused(world):
     assert [e.detail for e in await service.review.audit()] == [
         "mag mijn kind een hulphond meenemen"
     ]
+
+
+async def test_a_thumbs_down_on_a_related_entry_does_not_blame_the_typed_question(world):
+    line, _, _ = world
+    parent = line.parent()
+    await parent.says("wat is een opp")
+    related = next(label for label in parent.labels if "OPP" in label and "Wat is" not in label)
+    await parent.presses(related)
+    await parent.presses("👎 Nee")
+    assert await items_of(line) == []
+
+
+def test_a_questions_line_inside_an_answer_is_not_mistaken_for_the_list():
+    from faq.phrasing import insert_phrasing
+
+    text = (
+        "- id: voorbeeld\n"
+        "  answer: |\n"
+        "    questions:\n"
+        "    Dit is tekst.\n"
+        "  questions:\n"
+        "    - eerste vraag\n"
+        "  steps: []\n"
+    )
+    changed = insert_phrasing(text, "voorbeeld", "nieuwe vraag")
+    assert changed.splitlines()[5:7] == ["    - eerste vraag", "    - nieuwe vraag"]
+    assert changed.splitlines()[2:4] == ["    questions:", "    Dit is tekst."]

@@ -147,3 +147,13 @@ async def test_a_question_typed_mid_route_counts_as_leaving_the_tree_there(line:
     await parent.says("/menu")
     left = [e for e in await line.engine.store.events() if e.outcome == "left"]
     assert len(left) == 2
+
+
+async def test_asking_then_going_to_the_menu_counts_one_leaving(line: Helpline):
+    parent = line.parent()
+    await parent.says("/start")
+    await parent.presses("School lukt niet — wat nu?")
+    await parent.says("wat is een opp")
+    await parent.says("/menu")
+    left = [e for e in await line.engine.store.events() if e.outcome == "left"]
+    assert len(left) == 1

@@ -113,7 +113,7 @@ class Engine:
         self.on_forgotten: Callable[[str], None] = lambda address: None
         # A channel may show a freshly linked volunteer their commands (Telegram's menu).
         self.on_linked: Callable[[str, str], Awaitable[None]] | None = None
-        entries = knowledge.faq.by_id
+        entries = dict(knowledge.faq.by_id)  # the engine's own: a reload swaps it in place
         handoff = self.settings.handoff
         self.faq = FaqFlow(texts, entries, self.settings.helpline)
         self.tree = TreeFlow(tree, texts, entries)
@@ -143,6 +143,9 @@ class Engine:
         """Answer from freshly loaded knowledge (a coordinator added a phrasing): the next
         question is matched against it, without a restart."""
         self.parents.matcher = knowledge.matcher
+        entries = self.faq.entries  # one dict, shared by the FAQ, tree and desk flows
+        entries.clear()
+        entries.update(knowledge.faq.by_id)
 
     async def greet(self, conversation_id: str, channel: str) -> list[Outbound]:
         """Opening words when a channel starts a session: welcome, or resume where they were."""

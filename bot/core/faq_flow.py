@@ -70,9 +70,11 @@ class FaqFlow:
         """Answer, suggest or admit not knowing, and record the outcome anonymously; what the
         bot could not answer goes to the coordinators' review (scrubbed when stored)."""
         session.data["question_at"] = to_text(session.now)  # a later 👎 finds the question
+        session.data.pop("question_for", None)  # ...but only for the entry that answered it
         session.data.pop("suggested", None)
         if result.outcome is Outcome.ANSWER and result.answer is not None:
             session.event("faq", topic=result.answer.id, outcome="answer")
+            session.data["question_for"] = result.answer.id
             self.answer(session, result.answer)
         elif result.outcome is Outcome.SUGGESTIONS:
             session.event("faq", topic=result.suggestions[0].id, outcome="suggestions")
@@ -132,6 +134,8 @@ class FaqFlow:
         session.event("feedback", topic=entry_id, outcome="helped" if helped else "not_helped")
         session.data.pop("last_faq", None)
         asked_at = session.data.pop("question_at", None)
+        if session.data.pop("question_for", None) != entry_id:
+            asked_at = None  # a 👎 on a related entry says nothing about the typed question
         if not helped and asked_at:
             session.review.append(ReviewNote("not_helped", None, entry_id, str(asked_at)))
         if helped and session.state == "tree":

@@ -224,6 +224,8 @@ class ParentFlow:
             entry = self.faq.entries[choice[len(FAQ) :]]
             session.event("faq", topic=entry.id, outcome="chosen")
             session.took_suggestion = bool(session.data.pop("suggested", None))
+            if session.took_suggestion:
+                session.data["question_for"] = entry.id  # the typed question meant this one
             self.faq.answer(session, entry)
         elif choice.startswith(FEEDBACK):
             self.faq.feedback(session, choice[len(FEEDBACK)] == "y", choice[len(FEEDBACK) + 2 :])

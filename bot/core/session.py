@@ -110,7 +110,7 @@ class Session:
         went elsewhere, or typed a question of their own at that step (once per step)."""
         left = self.entered_node
         asked = any(e.kind == "faq" and e.outcome in TYPED for e in self.events)
-        stepped_off = self.state != "tree" or (asked and not self.data.get("tree_left"))
+        stepped_off = not self.data.get("tree_left") and (self.state != "tree" or asked)
         if left is not None and stepped_off and not self.data.get("tree_leaf"):
             self.event("tree", topic=left, outcome="left")
             self.data["tree_left"] = True

@@ -15,11 +15,12 @@ from sqlite_utils import Database
 
 from bot.core.review_notes import shipped_scrub
 from bot.review.grouping import ReviewGroup, group_items
-from bot.storage import AsyncStore
+from bot.storage import AsyncStore, StorageError
 from bot.storage.review import AuditEntry, any_open, audit, audit_log, open_items, settle
 from faq.knowledge import Knowledge, KnowledgeSources, load_knowledge
 from faq.matcher import MatcherSettings
-from faq.phrasing import PhrasingError, add_phrasing, clean_phrasing
+from faq.model import ContentError
+from faq.phrasing import PhrasingError, add_phrasing, clean_phrasing, content_lock
 
 log = logging.getLogger(__name__)
 MAX_OPEN = 2000  # the newest items a review page groups; older ones wait their turn
@@ -58,7 +59,7 @@ class ReviewDesk:
     async def groups(self) -> list[ReviewGroup]:
         """Open items grouped by similarity, biggest group first."""
         found = await self.store.read(open_items)
-        return group_items(found[-MAX_OPEN:])
+        return await asyncio.to_thread(group_items, found[-MAX_OPEN:])  # 1-3 s at 2,000
 
     def entries(self) -> list[tuple[str, str]]:
         """(id, title) of every entry a phrasing can go to, by title."""
@@ -100,20 +101,30 @@ class ReviewDesk:
                 settle(db, ids, "added", now)
                 audit(db, now, actor_id, actor_name, "phrasing_added", entry_id, cleaned)
 
-            await self.store.transaction(record)
+            try:
+                await self.store.transaction(record)
+            except StorageError:  # the content changed; say so loudly, never lose that fact
+                log.error("phrasing added to the FAQ but the audit log could not be written")
+                raise
         log.info("phrasing added to an FAQ entry by a coordinator")
         return AddOutcome(True)
 
     def _write(self, entry_id: str, phrasing: str) -> tuple[list[str], Knowledge | None]:
-        """On a worker thread: find the entry's file, add, check, and load the new knowledge."""
-        knowledge = load_knowledge(self.sources, self.matcher)
-        entry = knowledge.faq.by_id.get(entry_id)
-        if entry is None:
-            raise PhrasingError(f"unknown entry {entry_id!r}")
-        problems = add_phrasing(self.sources, entry_id, phrasing, Path(entry.source_file))
-        if problems:
-            return [str(p) for p in problems], None
-        return [], load_knowledge(self.sources, self.matcher)
+        """On a worker thread, holding the content lock: find the entry's file, add, check,
+        and load the new knowledge."""
+        try:
+            with content_lock(self.sources.content_dir):
+                knowledge = load_knowledge(self.sources, self.matcher)
+                entry = knowledge.faq.by_id.get(entry_id)
+                if entry is None:
+                    raise PhrasingError(f"unknown entry {entry_id!r}")
+                source = Path(entry.source_file)
+                problems = add_phrasing(self.sources, entry_id, phrasing, source)
+                if problems:
+                    return [str(p) for p in problems], None
+                return [], load_knowledge(self.sources, self.matcher)
+        except ContentError as error:  # the live content is broken (an editor mid-save)
+            return [str(p) for p in error.problems], None
 
     async def mark_handled(self, item_ids: Sequence[int], actor_id: int, actor_name: str) -> int:
         """Close items without learning anything from them; audited."""

@@ -22,7 +22,7 @@ def table_csv(table: Table) -> str:
 
 def _safe_cell(cell: str | int | float) -> str | int | float:
     """Neutralise spreadsheet formulas in labels (a name starting with '=' or '+')."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") and cell != "<5":
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r") and cell != "<5":
         return "'" + cell
     return cell
 
