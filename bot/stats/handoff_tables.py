@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bot.stats.figures import median, minutes_of, p90, tally, total, where
-from bot.stats.model import Cell, Figure, Sum, Table, count, rate
+from bot.stats.model import Cell, Figure, Ratio, Sum, Table, count, rate
 from bot.stats.parent_tables import REQUESTED
 from bot.stats.scope import Scope
 from handoff.model import CATEGORIES, OUTCOMES, SYSTEM_OUTCOMES
@@ -75,6 +75,8 @@ def helped(s: Scope) -> Table:
     checks = (  # the counts nobody sees (no answer; "no") follow from the ones shown
         Sum(((0, 1), (1, 1), asked - answered)),
         Sum(((1, 1), (3, 1), answers["not_helped"])),
+        Ratio((2, 1), (1, 1), (0, 1)),  # response rate = answered / asked
+        Ratio((4, 1), (3, 1), (1, 1)),  # helped rate = helped / answered
     )
     return Table("helped", s.labels("helped.title"), columns, rows, checks=checks)
 

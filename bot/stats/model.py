@@ -66,7 +66,9 @@ def rate(part: int, whole: int) -> Figure:
 
 
 Cell = str | Figure
-Slot = tuple[int, int] | int  # a cell (row, column) or a value the table does not show
+Cell2 = tuple[int, int]  # (row, column) in the table that holds the check
+Cell3 = tuple[str, int, int]  # (table id, row, column) anywhere in the report
+Slot = Cell2 | Cell3 | int  # a cell, or a value no table shows
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,20 @@ class Sum:
 class Shares:
     """Percentages of one whole: shown only while none of its counts is small or hidden."""
 
-    counts: tuple[tuple[int, int], ...]
-    shares: tuple[tuple[int, int], ...]
+    counts: tuple[Cell2 | Cell3, ...]
+    shares: tuple[Cell2 | Cell3, ...]
 
 
-Check = Sum | Shares
+@dataclass(frozen=True)
+class Ratio:
+    """A percentage of two shown counts: it goes when either of them is hidden."""
+
+    rate: Cell2 | Cell3
+    part: Cell2 | Cell3
+    whole: Cell2 | Cell3
+
+
+Check = Sum | Shares | Ratio
 
 
 @dataclass(frozen=True)

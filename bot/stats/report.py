@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 from bot.stats import handoff_tables, parent_tables
 from bot.stats.labels import Labels, load_labels
-from bot.stats.model import Grouping, Report
+from bot.stats.model import Check, Grouping, Report, Slot, Sum, Table
 from bot.stats.periods import hour_range
 from bot.stats.protect import protect
 from bot.stats.scope import Names, Scope
 from bot.storage import Event
+from handoff.model import CATEGORIES, OUTCOMES
 
 BUILDERS = (
     parent_tables.contacts,
@@ -52,4 +53,34 @@ def build_report(
         if first <= event.hour <= last:
             by_kind[event.kind].append((event, times))
     scope = Scope(by_kind, start, end, grouping, zone, labels or load_labels(), names or Names())
-    return Report(start, end, grouping, tuple(protect(build(scope)) for build in BUILDERS))
+    tables = tuple(build(scope) for build in BUILDERS)
+    return Report(start, end, grouping, protect(tables, cross_checks(tables)))
+
+
+def cross_checks(tables: tuple[Table, ...]) -> tuple[Check, ...]:
+    """Figures that add up across tables, so a "<5" in one cannot be had from the others.
+    Row positions are the builders' (parent_tables.py, handoff_tables.py)."""
+    by_id = {t.id: t for t in tables}
+
+    def column(table_id: str, col: int, rows: range | None = None) -> tuple[Slot, ...]:
+        table = by_id[table_id]
+        return tuple((table_id, r, col) for r in rows or range(len(table.rows)))
+
+    channel_rows = {label: r for r, (label, *_) in enumerate(by_id["channels"].rows)}
+    contacts = by_id["contacts"]
+    per_channel = tuple(
+        Sum((("channels", channel_rows[name], 1), *column("contacts", c)))
+        for c, name in enumerate(contacts.columns[2:], start=2)
+        if name in channel_rows
+    )
+    return (
+        *per_channel,
+        Sum((("resolved", 0, 1), ("faq_outcomes", 0, 1), ("faq_outcomes", 1, 1))),
+        Sum((("resolved", 0, 1), *column("faq_entries", 1))),
+        Sum((("resolved", 1, 1), *column("faq_entries", 2))),
+        Sum((("tree", 1, 1), *column("tree_leaves", 1))),
+        Sum((("tree", 2, 1), *column("tree_left", 1))),
+        Sum((("handoffs", 3, 1), *column("volunteers", 1))),
+        Sum((("helped", 0, 1), *column("outcomes", 1, range(len(OUTCOMES))))),
+        Sum((("handoffs", 1, 1), *column("urgent", len(CATEGORIES) + 1))),
+    )
