@@ -26,7 +26,12 @@ MAX_PHRASING = 500
 
 
 class PhrasingError(ValueError):
-    """The phrasing cannot be added; the message says why (English, for logs and the page)."""
+    """The phrasing cannot be added: the message says why (English, for logs), `reason`
+    which (empty, long, content), for a page's own words."""
+
+    def __init__(self, message: str, reason: str = "content") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def clean_phrasing(text: str) -> str:
@@ -36,9 +41,9 @@ def clean_phrasing(text: str) -> str:
     visible = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c in "\n\t")
     cleaned = " ".join(_PLACEHOLDER.sub(" ", visible).split())
     if not cleaned:
-        raise PhrasingError("the phrasing is empty")
+        raise PhrasingError("the phrasing is empty", "empty")
     if len(cleaned) > MAX_PHRASING:
-        raise PhrasingError(f"the phrasing is longer than {MAX_PHRASING} characters")
+        raise PhrasingError(f"the phrasing is longer than {MAX_PHRASING} characters", "long")
     return cleaned
 
 

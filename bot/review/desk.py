@@ -28,10 +28,12 @@ MAX_OPEN = 2000  # the newest items a review page groups; older ones wait their 
 
 @dataclass(frozen=True)
 class AddOutcome:
-    """Whether a phrasing was added; otherwise the problems `faq check` (or we) found."""
+    """Whether a phrasing was added; otherwise the problems `faq check` (or we) found and
+    their `reason`: entry, empty, long, personal, items, duplicate or content."""
 
     ok: bool
     problems: tuple[str, ...] = ()
+    reason: str = ""
 
 
 class ReviewDesk:
@@ -76,23 +78,24 @@ class ReviewDesk:
         """Write the phrasing into the entry's file if `faq check` still passes, reload the
         matcher so it counts at once, settle the items and record it in the audit log."""
         if entry_id not in self.titles:
-            return AddOutcome(False, (f"unknown entry {entry_id!r}",))
+            return AddOutcome(False, (f"unknown entry {entry_id!r}",), "entry")
         try:
             cleaned = clean_phrasing(phrasing)
         except PhrasingError as error:
-            return AddOutcome(False, (str(error),))
+            return AddOutcome(False, (str(error),), error.reason)
         if self.scrub(cleaned) != cleaned:
-            return AddOutcome(False, ("the phrasing contains personal data",))
+            return AddOutcome(False, ("the phrasing contains personal data",), "personal")
         async with self._writing:
             ids = list(item_ids)
             if ids and not await self.store.read(functools.partial(any_open, ids=ids)):
-                return AddOutcome(False, ("the questions are no longer open",))
+                return AddOutcome(False, ("the questions are no longer open",), "items")
             try:
                 problems, knowledge = await asyncio.to_thread(self._write, entry_id, cleaned)
             except PhrasingError as error:
-                return AddOutcome(False, (str(error),))
+                return AddOutcome(False, (str(error),), error.reason)
             if problems:
-                return AddOutcome(False, tuple(problems))
+                duplicate = any("duplicate phrasing" in p for p in problems)
+                return AddOutcome(False, tuple(problems), "duplicate" if duplicate else "content")
             assert knowledge is not None
             self.on_reload(knowledge)
             now = self.clock()

@@ -20,7 +20,12 @@ MAX_DAYS = 366 * 3
 
 
 class RangeError(ValueError):
-    """A date range a coordinator typed that cannot be used (the message says why)."""
+    """A date range a coordinator typed that cannot be used: the message says why (English),
+    `code` which (dates, order, too_long, group), for a surface's own words."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -40,14 +45,14 @@ class Request:
             last = date.fromisoformat(end) if end else today
             first = date.fromisoformat(start) if start else last - timedelta(days=DEFAULT_DAYS - 1)
         except ValueError:
-            raise RangeError("dates look like 2026-12-03") from None
+            raise RangeError("dates look like 2026-12-03", "dates") from None
         if first > last:
-            raise RangeError("the start date lies after the end date")
+            raise RangeError("the start date lies after the end date", "order")
         if (last - first).days > MAX_DAYS:
-            raise RangeError("at most three years at a time")
+            raise RangeError("at most three years at a time", "too_long")
         chosen = grouping or "day"
         if chosen not in GROUPINGS:
-            raise RangeError("group by day, week or month")
+            raise RangeError("group by day, week or month", "group")
         return cls(first, last, chosen)
 
 

@@ -50,26 +50,9 @@ def add_item(
     return int(cursor.lastrowid or 0)
 
 
-def drop_item(db: Database, item_id: int, conversation_id: str) -> None:
-    """Withdraw an open item of this conversation (the parent took a suggestion after all)."""
-    db.execute(
-        "DELETE FROM review_items WHERE id = ? AND conversation_id = ? AND status = 'open'",
-        [item_id, conversation_id],
-    )
-
-
 def open_items(db: Database) -> list[ReviewItem]:
     """Every item still waiting for a coordinator, oldest first."""
     rows = fetch_rows(db, "SELECT * FROM review_items WHERE status = 'open' ORDER BY id")
-    return [_item(row) for row in rows]
-
-
-def items(db: Database, ids: list[int]) -> list[ReviewItem]:
-    """The items with these ids (any status)."""
-    if not ids:
-        return []
-    marks = ", ".join("?" * len(ids))
-    rows = fetch_rows(db, f"SELECT * FROM review_items WHERE id IN ({marks}) ORDER BY id", ids)
     return [_item(row) for row in rows]
 
 

@@ -22,7 +22,6 @@ from bot.stats.model import GROUPINGS, Figure, Report, Table
 from bot.stats.report import TABLE_IDS
 from bot.stats.source import RangeError, Request
 
-_ALL = re.compile(r"\{\{(t:[\w.-]+|v:\w+|h:\w+)\}\}")
 _WEEK = re.compile(r"(\d{4})-W(\d\d)")  # a period label in the CSV and JSON: 2026-W45
 BOM = "\ufeff"  # so Excel reads the CSV as UTF-8 (é, emoji)
 # Which figure columns each table draws (the others: chart "none", or mixed units in a column).
@@ -40,39 +39,21 @@ CHART_COLUMNS: dict[str, tuple[int, ...]] = {
     "urgent": (1, 2, 3, 4),
     "volunteers": (1,),
 }
-# Which texts explain a RangeError (its message is English, for the terminal).
-RANGE_PROBLEMS = (
-    ("look like", "error.dates"),
-    ("after the end", "error.order"),
-    ("three years", "error.too_long"),
-    ("group by", "error.group"),
-)
 
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-class FragmentPage(Page):
-    """A Page whose `{{h:name}}` placeholders take HTML the server built (escaped) itself;
-    filled in one pass, so a value can never smuggle in a placeholder."""
-
-    def __init__(self, template: str, texts: Mapping[str, str]) -> None:
-        super().__init__(template, texts)
-        self.fragments = set(re.findall(r"\{\{h:(\w+)\}\}", self.source))
-
-    def render_with(self, values: Mapping[str, str], fragments: Mapping[str, str]) -> str:
-        missing = (self.values - set(values)) | (self.fragments - set(fragments))
-        if missing:
-            raise KeyError(f"{self.path.name} needs {', '.join(sorted(missing))}")
-
-        def fill(match: re.Match[str]) -> str:
-            kind, key = match.group(1).split(":", 1)
-            if kind == "h":
-                return fragments[key]
-            return esc(self.texts[key] if kind == "t" else values[key])
-
-        return _ALL.sub(fill, self.source)
+def coordinator_top(top: Page, signed: Signed, current: str) -> str:
+    """The header and navigation both coordinator pages share (templates/coordinator_top.html);
+    `current` is "dashboard" or "review"."""
+    return top.render(
+        volunteer_name=signed.volunteer.name,
+        csrf=signed.csrf,
+        at_dashboard="page" if current == "dashboard" else "false",
+        at_review="page" if current == "review" else "false",
+    )
 
 
 def html_response(body: str, status: int = 200) -> web.Response:
@@ -104,8 +85,7 @@ def shown_label(cell: object, week: str) -> str:
 
 def range_problem(error: RangeError) -> str:
     """The key of the Dutch text that explains a range the source refused."""
-    message = str(error)
-    return next((key for part, key in RANGE_PROBLEMS if part in message), "error.other")
+    return f"error.{error.code}"
 
 
 class Dashboard:
@@ -118,7 +98,8 @@ class Dashboard:
         self.stats = service.stats
         self.auth = auth
         self.texts = dict(texts)
-        self.page = FragmentPage("dashboard.html", texts)
+        self.page = Page("dashboard.html", texts)
+        self.top = Page("coordinator_top.html", texts)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/dashboard", self.show)
@@ -157,13 +138,9 @@ class Dashboard:
         error: str = "",
         status: int = 200,
     ) -> web.Response:
-        values = {
-            "volunteer_name": signed.volunteer.name,
-            "csrf": signed.csrf,
-            "start": form["from"],
-            "end": form["to"],
-        }
+        values = {"start": form["from"], "end": form["to"]}
         fragments = {
+            "top": coordinator_top(self.top, signed, "dashboard"),
             "group_options": self._group_options(form["group"]),
             "error": self._error(error) if error else "",
             "summary": self._summary(report) if report else "",

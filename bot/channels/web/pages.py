@@ -1,6 +1,8 @@
 """HTML pages from templates and Dutch texts in YAML, by plain substitution (no logic in
 templates): `{{t:key}}` a text, `{{v:name}}` a server value, `{{texts_json}}` all texts for the
-page's script. Everything is HTML-escaped; an unknown key is an error, found at start."""
+page's script, `{{h:name}}` HTML the server built and escaped itself. Everything else is
+HTML-escaped, all in one pass (a value never smuggles in a placeholder); an unknown text key is
+an error, found at start."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 
-_PLACEHOLDER = re.compile(r"\{\{(t:[\w.-]+|v:\w+|texts_json)\}\}")
+_PLACEHOLDER = re.compile(r"\{\{(t:[\w.-]+|v:\w+|h:\w+|texts_json)\}\}")
 
 
 def load_page_texts(name: str) -> dict[str, str]:
@@ -44,6 +46,7 @@ class Page:
             raise problem(self.path, str(error)) from None
         self.texts = dict(texts)
         self.values = set()
+        self.fragments = set()
         for match in _PLACEHOLDER.finditer(self.source):
             key = match.group(1)
             if key.startswith("t:") and key[2:] not in self.texts:
@@ -51,10 +54,16 @@ class Page:
                 raise problem(self.path, f"no text '{key[2:]}'", line)
             if key.startswith("v:"):
                 self.values.add(key[2:])
+            if key.startswith("h:"):
+                self.fragments.add(key[2:])
 
     def render(self, **values: str) -> str:
         """The page with every placeholder filled; a value the template needs must be given."""
-        missing = self.values - set(values)
+        return self.render_with(values, {})
+
+    def render_with(self, values: Mapping[str, str], fragments: Mapping[str, str]) -> str:
+        """Like render, with server-built HTML for the `{{h:name}}` placeholders."""
+        missing = (self.values - set(values)) | (self.fragments - set(fragments))
         if missing:
             raise KeyError(f"{self.path.name} needs {', '.join(sorted(missing))}")
 
@@ -64,6 +73,8 @@ class Page:
                 return _script_json(self.texts)
             if key.startswith("t:"):
                 return html.escape(self.texts[key[2:]])
+            if key.startswith("h:"):
+                return fragments[key[2:]]
             return html.escape(values[key[2:]])
 
         return _PLACEHOLDER.sub(fill, self.source)

@@ -15,7 +15,8 @@ from aiohttp import web
 
 from bot.app import Service
 from bot.channels.web.console_auth import ConsoleAuth, Signed
-from bot.channels.web.dashboard import FragmentPage, coordinator, esc, html_response
+from bot.channels.web.dashboard import coordinator, coordinator_top, esc, html_response
+from bot.channels.web.pages import Page
 from bot.review.desk import ReviewDesk
 from bot.review.grouping import ReviewGroup
 from bot.storage.review import AuditEntry
@@ -24,15 +25,6 @@ from faq.phrasing import PhrasingError, clean_phrasing
 MAX_ITEMS = 2000  # ids one form may carry (a group is at most the desk's MAX_OPEN)
 MAX_TEXT = 2000  # characters read from the phrasing field (the desk allows 500)
 OK_MESSAGES = {"added": "review.ok_added", "handled": "review.ok_handled", "gone": "review.ok_gone"}
-# The desk's problems are English (for logs); these say in Dutch what to do.
-DESK_PROBLEMS = (
-    ("is empty", "review.problem_empty"),
-    ("longer than", "review.problem_long"),
-    ("unknown entry", "review.problem_entry"),
-    ("no longer open", "review.problem_items"),
-    ("duplicate phrasing", "review.problem_duplicate"),
-    ("personal data", "review.problem_personal"),
-)
 HANDLED_COUNT = re.compile(r"(\d+) item")  # the desk's detail of "marked_handled": "3 item(s)"
 Kept = Mapping[tuple[int, ...], tuple[str, str]]  # a group's item ids → (entry, phrasing)
 
@@ -47,7 +39,8 @@ class ReviewPage:
         self.zone: ZoneInfo = service.stats.zone
         self.auth = auth
         self.texts = dict(texts)
-        self.page = FragmentPage("review.html", texts)
+        self.page = Page("review.html", texts)
+        self.top = Page("coordinator_top.html", texts)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/dashboard/vragen", self.show)
@@ -70,8 +63,9 @@ class ReviewPage:
         groups = await self.desk.groups()
         entries = self.desk.entries()
         audit = await self.desk.audit()
-        values = {"volunteer_name": signed.volunteer.name, "csrf": signed.csrf}
+        values: dict[str, str] = {}
         fragments = {
+            "top": coordinator_top(self.top, signed, "review"),
             "message": message,
             "groups": self._groups(groups, entries, signed.csrf, kept or {}),
             "audit": self._audit(audit, dict(entries)),
@@ -205,22 +199,11 @@ class ReviewPage:
         entry = str(form.get("entry", ""))[:200]
         phrasing = str(form.get("phrasing", ""))[:MAX_TEXT]
         volunteer = signed.volunteer
-        if not phrasing.strip():
-            outcome_problems: tuple[str, ...] = ("the phrasing is empty",)
-        elif entry not in dict(self.desk.entries()):
-            outcome_problems = (f"unknown entry {entry!r}",)
-        else:
-            outcome = await self.desk.add_phrasing(
-                ids, entry, phrasing, volunteer.id, volunteer.name
-            )
-            if outcome.ok:
-                raise web.HTTPSeeOther("/dashboard/vragen?ok=added")
-            outcome_problems = outcome.problems
-        reason = next(
-            (k for part, k in DESK_PROBLEMS if any(part in p for p in outcome_problems)),
-            "review.problem_content",
-        )
-        details = outcome_problems if reason == "review.problem_content" else ()
+        outcome = await self.desk.add_phrasing(ids, entry, phrasing, volunteer.id, volunteer.name)
+        if outcome.ok:
+            raise web.HTTPSeeOther("/dashboard/vragen?ok=added")
+        reason = f"review.problem_{outcome.reason}"  # the desk's English problems stay in logs
+        details = outcome.problems if outcome.reason == "content" else ()
         kept = {tuple(ids): (entry, phrasing)}
         return await self._problem(signed, self.texts[reason], details, kept=kept, intro=True)
 
