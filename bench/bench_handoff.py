@@ -28,13 +28,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from bot.app import Wiring, load_content
 from bot.core.engine import Engine
 from bot.core.messages import Inbound
 from bot.storage import AsyncStore
-from handoff import queue, registry
+from bot.storage.contract import Tx
+from bot.storage.raw import sql_of
 from handoff.model import Handoff, Summary
 
 FIXED = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday morning: the line is open
@@ -111,40 +110,40 @@ def urgent(i: int) -> str | None:
     return "suicide" if i % URGENT_EVERY == URGENT_EVERY // 2 else None
 
 
-def _add_volunteers(db: Database, count: int) -> dict[str, int]:
+def _add_volunteers(tx: Tx, count: int) -> dict[str, int]:
     """`count` linked advisors with room for every handoff (max_active 1000)."""
     linked: dict[str, int] = {}
     for i in range(count):
-        _, code = registry.add(db, f"Vrijwilliger {i}", "advisor", (), 1000, FIXED)
+        _, code = tx.registry.add(f"Vrijwilliger {i}", "advisor", (), 1000, FIXED)
         address = f"{CHANNEL}:volunteer-{i}"
-        volunteer = registry.link(db, code, address, CHANNEL, FIXED)
+        volunteer = tx.registry.link(code, address, CHANNEL, FIXED)
         if volunteer is None:
             raise AssertionError(f"setup: linking volunteer {i} failed")
         linked[address] = volunteer.id
     return linked
 
 
-def _add_handoffs(db: Database, first: int, last: int, total: int) -> list[Handoff]:
+def _add_handoffs(tx: Tx, first: int, last: int, total: int) -> list[Handoff]:
     """Handoffs first..last-1, each one waiting a second less than the one before."""
     summary = Summary(("School lukt niet", "Thuiszitten"), ("Wat is een OPP",))
     made = []
     for i in range(first, last):
         parent, role = f"{CHANNEL}:parent-{i}", "advisor" if i % 2 else "either"
         when = FIXED - timedelta(seconds=total - i)
-        made.append(queue.create(db, parent, CHANNEL, role, "school", urgent(i), summary, when))
+        made.append(tx.queue.create(parent, CHANNEL, role, "school", urgent(i), summary, when))
     return made
 
 
 async def setup(store: AsyncStore, handoffs: int, volunteers: int) -> Setup:
     """Link the volunteers in one transaction and queue the handoffs in a few more."""
-    linked = await store.transaction(lambda db: _add_volunteers(db, volunteers))
+    linked = await store.transaction(lambda tx: _add_volunteers(tx, volunteers))
     made: list[Handoff] = []
     for first in range(0, handoffs, BATCH):
         last = min(handoffs, first + BATCH)
         made += await store.transaction(
             functools.partial(_add_handoffs, first=first, last=last, total=handoffs)
         )
-    waiting = await store.read(queue.queued)
+    waiting = await store.read(lambda tx: tx.queue.queued())
     check(len(waiting) == handoffs, f"setup: {len(waiting)} queued, expected {handoffs}")
     codes = [h.code for h in waiting]
     check(len(set(codes)) == handoffs, "setup: two open handoffs share a pseudonym code")
@@ -197,7 +196,7 @@ def verify_order(setup: Setup, codes: Sequence[str]) -> None:
 async def handoffs_now(store: AsyncStore, setup: Setup) -> list[Handoff]:
     """The setup's handoffs as the database has them now."""
     ids = [h.id for h in setup.handoffs]
-    return await store.read(lambda db: [h for i in ids if (h := queue.get(db, i)) is not None])
+    return await store.read(lambda tx: [h for i in ids if (h := tx.queue.get(i)) is not None])
 
 
 # -- the scenarios --------------------------------------------------------------------------
@@ -241,7 +240,7 @@ async def engine_scenario(
         verify_exactly_once(made, claims, await handoffs_now(store, made))
         parents = {h.conversation_id: h.code for h in made.handoffs}
         rows = await store.read(
-            lambda db: list(db.execute("SELECT address FROM outbox ORDER BY id"))
+            lambda tx: sql_of(tx).execute("SELECT address FROM outbox ORDER BY id").fetchall()
         )
         check(
             [parents[r[0]] for r in rows if r[0] in parents] == [c.code for c in claims],
@@ -260,7 +259,7 @@ async def store_scenario(path: Path, handoffs: int, volunteers: int) -> Outcome:
             while True:
                 start = time.perf_counter()
                 found = await store.transaction(
-                    lambda db: queue.claim_next(db, volunteer_id, ROLES, FIXED)
+                    lambda tx: tx.queue.claim_next(volunteer_id, ROLES, FIXED)
                 )
                 if found is None:
                     return

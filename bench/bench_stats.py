@@ -8,18 +8,20 @@ Run from the project root:
 from __future__ import annotations
 
 import argparse
-import functools
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Wiring
 from bot.stats.export import table_csv
 from bot.stats.source import Request
-from bot.storage import Event, Store, hour_bucket, record_events
+from bot.storage import Event, Tx, hour_bucket
+from bot.storage.raw import sql_of
+from bot.storage.sqlite.store import Store
 
 KINDS = (
     ("contact", None, None),
@@ -35,6 +37,11 @@ KINDS = (
 )
 
 
+def recorder(batch: list[Event]) -> Callable[[Tx], None]:
+    """A unit of work that counts `batch`."""
+    return lambda tx: tx.events.record(batch)
+
+
 def fill(store: Store, count: int, days: int = 180) -> None:
     """`count` events spread over the last `days` days, in batches of 10,000."""
     rng = random.Random(13)
@@ -48,10 +55,10 @@ def fill(store: Store, count: int, days: int = 180) -> None:
             Event(kind, topic, outcome, hour_bucket(at), "telegram", None, minutes, i % 40)
         )
         if len(batch) == 10_000:
-            store.transaction(functools.partial(record_events, events=batch))
+            store.transaction(recorder(batch))
             batch = []
     if batch:
-        store.transaction(functools.partial(record_events, events=batch))
+        store.transaction(recorder(batch))
 
 
 def main() -> None:
@@ -69,7 +76,7 @@ def main() -> None:
             times, csv_times = [], []
             for _ in range(args.repeat):
                 started = time.perf_counter()
-                report = store.read(lambda db: source.report(db, request))
+                report = store.read(lambda tx: source.report(tx, request))
                 times.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 for table in report.tables:
@@ -78,9 +85,11 @@ def main() -> None:
             contacts = report.table("contacts")
             assert contacts is not None
             inside = store.read(
-                lambda db: db.execute(
-                    "SELECT sum(n) FROM events WHERE hour >= '2026-11-05T23'"
-                ).fetchone()[0]
+                lambda tx: (
+                    sql_of(tx)
+                    .execute("SELECT sum(n) FROM events WHERE hour >= '2026-11-05T23'")
+                    .fetchone()[0]
+                )
             )
             store.close()
         print(

@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.storage import AsyncStore, ConversationState, Event, Store, TranscriptLine, hour_bucket
+from bot.storage import AsyncStore, ConversationState, Event, TranscriptLine, hour_bucket
+from bot.storage.sqlite.store import Store
 
 START = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 PARENT_TEXT = "Mijn dochter van 14 gaat al drie weken niet naar school, wat kan ik doen?"

@@ -32,11 +32,10 @@ from playwright.async_api import (
     async_playwright,
     expect,
 )
-from sqlite_utils import Database
 
 from bot.app import load_content
-from bot.storage import Event, record_events
-from bot.storage.review import add_item
+from bot.storage import Event
+from bot.storage.contract import Tx
 from tests.web_world import WebWorld
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,13 +182,13 @@ async def seed_dashboard(world: WebWorld) -> None:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     events = dashboard_events(world, volunteers, now)
 
-    def work(db: Database) -> None:
-        record_events(db, events)
+    def work(tx: Tx) -> None:
+        tx.events.record(events)
         n = 0
         for text, kind, entry, times in REVIEW_QUESTIONS:
             for _ in range(times):
                 n += 1
-                add_item(db, f"web:bench{n}", kind, text, entry, now)
+                tx.review.add_item(f"web:bench{n}", kind, text, entry, now)
 
     await world.store.transaction(work)
 

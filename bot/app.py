@@ -220,7 +220,7 @@ async def open_service(
     does with PTB's JobQueue) the queue watch."""
     wiring = Wiring(settings)
     wiring.content  # noqa: B018 - load and check before the store opens: refuse to start early
-    store = await AsyncStore.open(settings.db_path)
+    store = await AsyncStore.open(settings.database)
     await purge_old_transcripts(store, settings.helpline.retention_days)
     service = wiring.service(store)
     engine, courier, inbox = service.engine, service.courier, service.inbox

@@ -42,6 +42,22 @@ class Settings:
     language: str = "nl"
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    database_url: str | None = None  # postgresql://…; None: the SQLite file at db_path
+
+    @property
+    def database(self) -> str | Path:
+        """What to open: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+
+def _database_url(value: object) -> str | None:
+    """A PostgreSQL URL, checked for its scheme (SQLite is chosen by `db`, not by a URL)."""
+    if value is None or value == "":
+        return None
+    text = str(value)
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("OUDERLIJN_DATABASE_URL must start with postgresql://")
+    return text
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -121,6 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         raise ConfigError(str(error)) from None
     return Settings(
         db_path=Path(db),
+        database_url=_database_url(env.get("OUDERLIJN_DATABASE_URL") or storage.get("url")),
         knowledge=sources,
         matcher=_matcher_settings(data.get("matcher", {})),
         helpline=helpline,

@@ -117,10 +117,36 @@ class Handoff:
     category: str | None = None  # triage: suicide, harm, distress or None
     severity: int = 0  # 3 suicide, 2 harm, 1 distress, 0 the rest: the queue's first key
     open_to_buddies: bool = True  # an urgent request goes to buddies only after advisors
+    announce_step: int = 0  # how often the circle of volunteers told was widened
 
     @property
     def is_open(self) -> bool:
         return self.status != "closed"
+
+
+@dataclass(frozen=True)
+class WaitingView:
+    """A waiting handoff as the queue watch scans it: no summary (nothing to parse), only what
+    ordering, wait estimates and escalation need. Fetch the Handoff for a notice."""
+
+    id: int
+    code: str
+    conversation_id: str
+    channel: str
+    role: str
+    topic: str | None
+    urgent: bool
+    severity: int
+    open_to_buddies: bool
+    preferred_volunteer: int | None
+    requested_at: datetime
+    queued_at: datetime | None
+    announced: bool
+    escalated: bool
+    announce_step: int
+    told_position: int | None
+    told_wait: int | None
+    told_closed: bool
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
+from bot.storage.contract import Tx
 from tests.fake_telegram import FakeBotApi, FakeUser, SentMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,14 +144,13 @@ class BotProcess:
 
 def invite(db: Path, names: list[str]) -> list[str]:
     """Register volunteers (one conversation at a time each) before the first start."""
-    from bot.storage import Store
-    from handoff import registry
+    from bot.storage.sqlite.store import Store
 
     store = Store(db)
     now = datetime.now(UTC)
 
-    def add(db: Database, name: str) -> str:
-        return registry.add(db, name, "buddy", (), 1, now)[1]
+    def add(tx: Tx, name: str) -> str:
+        return tx.registry.add(name, "buddy", (), 1, now)[1]
 
     try:
         return [store.transaction(functools.partial(add, name=name)) for name in names]

@@ -243,13 +243,12 @@ class FakeParent:
 
 async def someone_there(engine: Engine, role: str = "buddy") -> None:
     """Link a volunteer without a chat of their own, so the bot asks its person questions."""
-    from handoff import registry
 
     now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
-    def work(db) -> None:
-        _, code = registry.add(db, "Iemand", role, (), 3, now)
-        registry.link(db, code, f"fake:iemand-{role}", "elsewhere", now)
+    def work(tx) -> None:
+        _, code = tx.registry.add("Iemand", role, (), 3, now)
+        tx.registry.link(code, f"fake:iemand-{role}", "elsewhere", now)
 
     await engine.store.transaction(work)
 
@@ -280,11 +279,10 @@ class Helpline:
         full_name: str | None = None,
     ) -> FakeParent:
         """Register a volunteer (as `ouderlijn volunteer add` does) and link their account."""
-        from handoff import registry
 
         now = self.clock.now
         code = await self.engine.store.transaction(
-            lambda db: registry.add(db, name, role, topics, max_active, now)[1]
+            lambda tx: tx.registry.add(name, role, topics, max_active, now)[1]
         )
         person = FakeParent(
             self.engine,

@@ -15,7 +15,6 @@ from bot.core.courier import Courier
 from bot.core.engine import EngineSettings
 from bot.core.inbox import InboxReader
 from bot.storage import AsyncStore
-from handoff import registry
 from handoff.hours import OpeningHours
 from handoff.settings import HandoffSettings
 from tests.fake_telegram import FakeBotApi, FakeUser, SentMessage
@@ -140,6 +139,6 @@ class TelegramWorld:
 
         now = datetime.now(UTC)
         code = await self.store.transaction(
-            lambda db: registry.add(db, name, role, (), max_active, now)[1]
+            lambda tx: tx.registry.add(name, role, (), max_active, now)[1]
         )
         await self.says(user, f"/aanmelden {code}", expect=f"Welkom, {name}")

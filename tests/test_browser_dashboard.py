@@ -9,10 +9,9 @@ import re
 from datetime import UTC, datetime
 
 from playwright.async_api import Page, expect
-from sqlite_utils import Database
 
-from bot.storage import Event, record_events
-from bot.storage.review import add_item
+from bot.storage import Event
+from bot.storage.contract import Tx
 from tests.browser import (  # noqa: F401 (fixtures)
     BROWSER_TESTS,
     Chat,
@@ -35,10 +34,10 @@ async def seed(world: WebWorld) -> None:
     events += [Event("contact", None, None, "2026-11-03T14", "telegram") for _ in range(2)]
     now = datetime(2026, 11, 3, 10, tzinfo=UTC)
 
-    def work(db: Database) -> None:
-        record_events(db, events)
-        add_item(db, "web:a", "no_match", "wie betaalt de taxi naar school", None, now)
-        add_item(db, "web:b", "suggestions", "de juf stuurt hem eerder weg", None, now)
+    def work(tx: Tx) -> None:
+        tx.events.record(events)
+        tx.review.add_item("web:a", "no_match", "wie betaalt de taxi naar school", None, now)
+        tx.review.add_item("web:b", "suggestions", "de juf stuurt hem eerder weg", None, now)
 
     await world.store.transaction(work)
 

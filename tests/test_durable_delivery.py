@@ -12,8 +12,8 @@ from bot.core.courier import Courier, MaybeSent
 from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Inbound, Outbound
 from bot.storage import AsyncStore, StorageBusy
-from handoff import outbox
 from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
+from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 
 
@@ -27,7 +27,7 @@ def durable(knowledge, content, store) -> Helpline:
 
 
 def rows(store: AsyncStore, sql: str) -> asyncio.Future[list[tuple[object, ...]]]:
-    return asyncio.ensure_future(store.read(lambda db: db.execute(sql).fetchall()))
+    return asyncio.ensure_future(store.read(lambda tx: sql_of(tx).execute(sql).fetchall()))
 
 
 async def test_a_question_is_stored_answered_through_the_outbox_and_marked_handled(durable):
@@ -130,7 +130,7 @@ async def test_the_account_of_an_erased_parent_goes_only_once_the_farewell_is_ou
     parent = durable.parent()
     now = datetime.now(UTC).isoformat()
     await store.transaction(
-        lambda db: db.execute(
+        lambda tx: sql_of(tx).execute(
             "INSERT INTO channel_accounts VALUES (?, 'fake', '42', ?)", [parent.name, now]
         )
     )
@@ -148,7 +148,7 @@ async def test_the_account_of_an_erased_parent_goes_only_once_the_farewell_is_ou
 
 async def test_a_send_under_way_is_marked_and_sent_again_after_a_crash(store):
     now = datetime.now(UTC)
-    await store.transaction(lambda db: outbox.put(db, "fake", Outbound("fake:p", "Hallo"), now))
+    await store.transaction(lambda tx: tx.outbox.put("fake", Outbound("fake:p", "Hallo"), now))
     seen_during_send: list[object] = []
     started = asyncio.Event()
 
@@ -181,7 +181,7 @@ async def test_a_send_that_may_have_gone_out_holds_the_next_one_and_is_not_repea
     now = datetime.now(UTC)
     for text in ("eerste", "tweede"):
         await store.transaction(
-            lambda db, text=text: outbox.put(db, "fake", Outbound("fake:p", text), now)
+            lambda tx, text=text: tx.outbox.put("fake", Outbound("fake:p", text), now)
         )
     sent: list[tuple[str, float]] = []
     loop = asyncio.get_running_loop()

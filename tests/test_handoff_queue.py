@@ -7,7 +7,8 @@ import functools
 from datetime import UTC, datetime
 
 from bot.core.messages import Inbound
-from handoff import queue
+from bot.storage import Tx
+from handoff.model import Handoff
 from tests.fakes import FakeParent, Helpline
 
 
@@ -46,7 +47,7 @@ async def test_many_concurrent_claims_each_handoff_once_within_capacity(line: He
     parents = [line.parent() for i in range(20)]
     for parent in parents:
         await ask_person(parent)
-    ids = [h.id for h in await line.engine.store.read(queue.queued)]
+    ids = [h.id for h in await line.engine.store.read(lambda tx: tx.queue.queued())]
     assert len(ids) == 20
 
     async def press(volunteer: FakeParent, handoff_id: int) -> str:
@@ -55,9 +56,7 @@ async def test_many_concurrent_claims_each_handoff_once_within_capacity(line: He
 
     results = await asyncio.gather(*(press(v, i) for v in volunteers for i in ids))
     assert sum("Je praat nu met" in r for r in results) == 20
-    claimed = [
-        await line.engine.store.read(functools.partial(queue.get, handoff_id=i)) for i in ids
-    ]
+    claimed = [await line.engine.store.read(functools.partial(get_handoff, i)) for i in ids]
     assert all(h is not None and h.status == "active" for h in claimed)
     per_volunteer: dict[int, int] = {}
     for h in claimed:
@@ -199,3 +198,7 @@ async def test_a_pass_on_restarts_the_escalation_clock(line: Helpline):
     assert not any("Nog niemand heeft deze vraag" in m.text for m in sanne.received + kees.received)
     await line.tick(minutes=9)
     assert any("Nog niemand heeft deze vraag" in m.text for m in kees.received)
+
+
+def get_handoff(handoff_id: int, tx: Tx) -> Handoff | None:
+    return tx.queue.get(handoff_id)

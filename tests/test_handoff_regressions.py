@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from bot.core.courier import Courier, Undeliverable
 from bot.core.messages import Inbound, Outbound
 from bot.storage import StorageBusy
-from handoff import outbox, queue, registry
 from tests.fakes import FakeParent, Helpline
+from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 
 ODD_CHOICES = [
@@ -40,7 +40,7 @@ async def one_volunteer_two_parents(line: Helpline) -> tuple[FakeParent, ...]:
 
 
 async def code_of(line: Helpline, parent: FakeParent) -> str:
-    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert handoff is not None
     return handoff.code
 
@@ -68,7 +68,7 @@ async def test_switching_during_a_pass_on_does_not_turn_a_message_into_a_note(li
     await sanne.says(f"/wissel {await code_of(line, b)}")
     await sanne.says("Hoi! Fijn dat je er bent, vertel.")
     assert b.last == "Sanne: Hoi! Fijn dat je er bent, vertel."
-    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, a.name))
+    handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(a.name))
     assert handoff is not None and handoff.status == "active"
 
 
@@ -88,7 +88,9 @@ async def test_reopen_is_a_new_handoff_with_a_free_code_and_old_buttons_go_stale
     await sanne.presses_id(close_buttons[0].id)  # last week's "Advies gegeven"
     assert "Deze knop werkt niet meer" in sanne.last
     open_codes = await line.engine.store.read(
-        lambda db: db.execute("SELECT code FROM handoffs WHERE status != 'closed'").fetchall()
+        lambda tx: (
+            sql_of(tx).execute("SELECT code FROM handoffs WHERE status != 'closed'").fetchall()
+        )
     )
     assert len(open_codes) == 1
 
@@ -96,22 +98,24 @@ async def test_reopen_is_a_new_handoff_with_a_free_code_and_old_buttons_go_stale
 async def test_ids_are_never_reused(line: Helpline):
     now = datetime.now(UTC)
 
-    def put_one(db) -> int:
-        outbox.put(db, "x", Outbound("a", "1"), now)
-        return int(db.execute("SELECT max(id) FROM outbox").fetchone()[0])
+    def put_one(tx) -> int:
+        tx.outbox.put("x", Outbound("a", "1"), now)
+        return int(sql_of(tx).execute("SELECT max(id) FROM outbox").fetchone()[0])
 
     first = await line.engine.store.transaction(put_one)
-    await line.engine.store.transaction(lambda db: outbox.delivered(db, [first]))
-    await line.engine.store.transaction(lambda db: outbox.put(db, "x", Outbound("b", "2"), now))
-    ids = await line.engine.store.read(lambda db: db.execute("SELECT id FROM outbox").fetchall())
+    await line.engine.store.transaction(lambda tx: tx.outbox.delivered([first]))
+    await line.engine.store.transaction(lambda tx: tx.outbox.put("x", Outbound("b", "2"), now))
+    ids = await line.engine.store.read(
+        lambda tx: sql_of(tx).execute("SELECT id FROM outbox").fetchall()
+    )
     assert ids == [(first + 1,)]
     parent = line.parent()
     await ask(parent)
-    old = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    old = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     await parent.says("/vergeet")
     again = line.parent()
     await ask(again)
-    new = await line.engine.store.read(lambda db: queue.latest_for(db, again.name))
+    new = await line.engine.store.read(lambda tx: tx.queue.latest_for(again.name))
     assert old is not None and new is not None and new.id > old.id
 
 
@@ -133,11 +137,11 @@ async def test_a_parent_who_becomes_a_volunteer_leaves_their_handoff(line: Helpl
     await sanne.presses("Oppakken")
     now = line.clock.now
     code = await line.engine.store.transaction(
-        lambda db: registry.add(db, "Piet", "buddy", (), 2, now)[1]
+        lambda tx: tx.registry.add("Piet", "buddy", (), 2, now)[1]
     )
     await a.says(f"/aanmelden {code}")
     assert "heeft het gesprek gestopt" in sanne.last
-    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, a.name))
+    handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(a.name))
     assert handoff is not None and handoff.status == "closed"
 
 
@@ -159,23 +163,25 @@ async def test_captions_pass_the_crisis_check_and_are_kept_while_waiting(line: H
 
 async def test_forget_removes_the_link_to_the_platform_account(store):
     await store.transaction(
-        lambda db: db.execute(
+        lambda tx: sql_of(tx).execute(
             "INSERT INTO channel_accounts (address, channel, platform_id, created_at) "
             "VALUES ('tg:x', 'telegram', '1001', 't')"
         )
     )
     await store.forget("tg:x")
-    rows = await store.read(lambda db: db.execute("SELECT * FROM channel_accounts").fetchall())
+    rows = await store.read(
+        lambda tx: sql_of(tx).execute("SELECT * FROM channel_accounts").fetchall()
+    )
     assert rows == []
 
 
 async def test_courier_is_not_starved_by_another_channels_backlog(store):
     now = datetime.now(UTC)
 
-    def fill(db):
+    def fill(tx):
         for i in range(600):  # notices for a terminal volunteer whose terminal is not running
-            outbox.put(db, "terminal", Outbound("terminal:sanne", f"Nieuwe vraag {i}"), now)
-        outbox.put(db, "telegram", Outbound("tg:parent", "Sanne: hallo"), now)
+            tx.outbox.put("terminal", Outbound("terminal:sanne", f"Nieuwe vraag {i}"), now)
+        tx.outbox.put("telegram", Outbound("tg:parent", "Sanne: hallo"), now)
 
     await store.transaction(fill)
     got: list[Outbound] = []
@@ -192,9 +198,9 @@ async def test_courier_is_not_starved_by_another_channels_backlog(store):
 async def test_a_failing_unreachable_handler_does_not_cause_double_delivery(store):
     now = datetime.now(UTC)
 
-    def fill(db):
-        outbox.put(db, "tg", Outbound("tg:a", "voor A"), now)
-        outbox.put(db, "tg", Outbound("tg:b", "voor B"), now)
+    def fill(tx):
+        tx.outbox.put("tg", Outbound("tg:a", "voor A"), now)
+        tx.outbox.put("tg", Outbound("tg:b", "voor B"), now)
 
     await store.transaction(fill)
     got: list[str] = []
@@ -228,7 +234,7 @@ async def test_odd_buttons_and_texts_get_an_answer_and_never_crash(line: Helplin
             assert replies or who is sanne, choice  # a parent always hears something
         for text in ODD_TEXTS:
             await line.engine.handle(Inbound(who.name, "fake", who.at, text=text))
-    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert handoff is not None  # the odd input did not corrupt anything
 
 
@@ -265,7 +271,7 @@ async def test_a_failed_message_is_retried_by_the_running_courier(store):
     runner = asyncio.create_task(courier.run())
     try:
         now = datetime.now(UTC)
-        await store.transaction(lambda db: outbox.put(db, "tg", Outbound("tg:p", "hallo"), now))
+        await store.transaction(lambda tx: tx.outbox.put("tg", Outbound("tg:p", "hallo"), now))
         courier.wake()
         for _ in range(100):  # no other wake comes: the courier retries by itself
             if got:
@@ -293,10 +299,10 @@ async def test_other_traffic_does_not_use_up_a_failing_chats_retries(store):
     runner = asyncio.create_task(courier.run())
     now = datetime.now(UTC)
     try:
-        await store.transaction(lambda db: outbox.put(db, "tg", Outbound("tg:down", "x"), now))
+        await store.transaction(lambda tx: tx.outbox.put("tg", Outbound("tg:down", "x"), now))
         for i in range(MAX_ATTEMPTS + 2):  # other parents chatting wake the courier each turn
             await store.transaction(
-                lambda db, i=i: outbox.put(db, "tg", Outbound(f"tg:o{i}", "y"), now)
+                lambda tx, i=i: tx.outbox.put("tg", Outbound(f"tg:o{i}", "y"), now)
             )
             courier.wake()
             await asyncio.sleep(0.005)
@@ -305,6 +311,8 @@ async def test_other_traffic_does_not_use_up_a_failing_chats_retries(store):
         with contextlib.suppress(asyncio.CancelledError):
             await runner
     attempts = await store.read(
-        lambda db: db.execute("SELECT attempts FROM outbox WHERE address = 'tg:down'").fetchone()
+        lambda tx: (
+            sql_of(tx).execute("SELECT attempts FROM outbox WHERE address = 'tg:down'").fetchone()
+        )
     )
     assert attempts is not None and attempts[0] <= 2  # it waits its own pause

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.storage import AsyncStore
-from handoff import queue
 from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
+from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 
 
@@ -70,7 +70,7 @@ async def test_parent_blocks_the_bot_and_the_volunteer_is_told(line: Helpline):
     line.channel.blocked.add(parent.name)
     await sanne.says("Hoe gaat het nu?")
     assert "is niet meer te bereiken. Het gesprek is gesloten." in sanne.last
-    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert handoff is not None and handoff.status == "closed" and handoff.outcome == "unreachable"
 
 
@@ -89,7 +89,7 @@ async def test_parent_cannot_reach_volunteer_actions(line: Helpline):
     sanne = await line.volunteer("Sanne")
     parent, other = line.parent(), line.parent()
     await ask_person(parent)
-    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert handoff is not None
     seen = len(sanne.received)
     for command in ("/volgende", f"/oppakken {handoff.code}", "/wachtrij", "/afsluiten"):
@@ -99,7 +99,7 @@ async def test_parent_cannot_reach_volunteer_actions(line: Helpline):
     assert "Deze keuze is verlopen" in other.received[-2].text
     await parent.presses_id(f"v:close:{handoff.id}:advice")
     assert "U staat in de rij voor een gesprek" in parent.last
-    fresh = await line.engine.store.read(lambda db: queue.get(db, handoff.id))
+    fresh = await line.engine.store.read(lambda tx: tx.queue.get(handoff.id))
     assert fresh is not None and fresh.status == "queued" and len(sanne.received) == seen
 
 
@@ -127,10 +127,10 @@ async def test_forget_during_a_handoff_tells_the_volunteer_and_deletes_it(line: 
     await parent.presses("Ja, alles wissen")
     await line.channel.settle()
     assert "heeft het gesprek gestopt" in sanne.last
-    handoff = await line.engine.store.read(lambda db: queue.latest_for(db, parent.name))
+    handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert handoff is None
     rows = await line.engine.store.read(
-        lambda db: db.execute("select count(*) from handoff_messages").fetchone()[0]
+        lambda tx: sql_of(tx).execute("select count(*) from handoff_messages").fetchone()[0]
     )
     assert rows == 0
 
@@ -185,11 +185,10 @@ async def test_photos_and_documents_are_passed_on_other_things_are_not(line: Hel
 
 
 async def test_invite_codes_work_once_and_wrong_codes_are_refused(line: Helpline):
-    from handoff import registry
 
     now = line.clock.now
     code = await line.engine.store.transaction(
-        lambda db: registry.add(db, "Sanne", "buddy", (), 2, now)[1]
+        lambda tx: tx.registry.add("Sanne", "buddy", (), 2, now)[1]
     )
     stranger = line.parent()
     await stranger.says("/aanmelden ABCD-EFGH")
@@ -267,12 +266,18 @@ async def test_retention_removes_closed_handoffs_and_keeps_what_a_waiting_parent
     await other.says("Nieuw bericht.")
     store = line.engine.store
     count = "select count(*) from {}"
-    assert await store.read(lambda db: db.execute(count.format("handoffs")).fetchone()[0]) == 2
+    assert (
+        await store.read(lambda tx: sql_of(tx).execute(count.format("handoffs")).fetchone()[0]) == 2
+    )
     removed = await store.purge_transcripts(line.clock.now + timedelta(seconds=1))
     assert removed > 0
-    left = await store.read(lambda db: db.execute("select text from handoff_messages").fetchall())
+    left = await store.read(
+        lambda tx: sql_of(tx).execute("select text from handoff_messages").fetchall()
+    )
     assert left == [("Nieuw bericht.",)]  # a parent still waiting keeps their story
-    handoffs = await store.read(lambda db: db.execute("select status from handoffs").fetchall())
+    handoffs = await store.read(
+        lambda tx: sql_of(tx).execute("select status from handoffs").fetchall()
+    )
     assert handoffs == [("queued",)]  # the closed one went, the waiting parent stays
 
 

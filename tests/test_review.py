@@ -13,7 +13,7 @@ import pytest
 from bot.app import Wiring, default_settings
 from bot.review.grouping import group_items
 from bot.storage import AsyncStore
-from bot.storage.review import ReviewItem, audit_log, open_items
+from bot.storage.records import ReviewItem
 from faq.content_check import check_content
 from faq.knowledge import KnowledgeSources
 from faq.loader import DEFAULT_CONTENT_DIR
@@ -42,7 +42,7 @@ async def world(tmp_path):
 
 
 async def items_of(line: Helpline) -> list[ReviewItem]:
-    return await line.engine.store.read(open_items)
+    return await line.engine.store.read(lambda tx: tx.review.open_items())
 
 
 async def test_an_unanswered_question_is_stored_scrubbed(world):
@@ -97,7 +97,7 @@ async def test_a_coordinator_adds_a_phrasing_and_the_bot_answers_it_at_once(worl
     written = (settings.knowledge.content_dir / "rechten-en-ondersteuning.yaml").read_text()
     assert f"    - {QUESTION}\n" in written
     assert check_content(settings.knowledge).problems == []
-    [entry] = await line.engine.store.read(audit_log)
+    [entry] = await line.engine.store.read(lambda tx: tx.review.audit_log())
     assert (entry.actor_name, entry.action, entry.entry) == (
         "Coördinator Ria",
         "phrasing_added",
@@ -115,7 +115,7 @@ async def test_a_phrasing_that_fails_faq_check_is_refused_and_nothing_changes(wo
     assert not empty.ok and not unknown.ok
     after = {p.name: p.read_text() for p in settings.knowledge.content_dir.glob("*.yaml")}
     assert after == before
-    assert await line.engine.store.read(audit_log) == []
+    assert await line.engine.store.read(lambda tx: tx.review.audit_log()) == []
 
 
 async def test_marking_handled_hides_the_group_and_is_audited(world):

@@ -28,7 +28,7 @@ def rows(report: Report, table: str) -> dict[str, list[str | int | float]]:
 async def report_of(line: Helpline, grouping: str = "day") -> Report:
     source = Wiring().report_source()
     request = Request.parse(DAY.isoformat(), DAY.isoformat(), grouping, DAY)
-    return await line.engine.store.read(lambda db: source.report(db, request))
+    return await line.engine.store.read(lambda tx: source.report(tx, request))
 
 
 async def scripted_day(line: Helpline) -> None:

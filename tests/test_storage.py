@@ -19,11 +19,11 @@ from bot.storage import (
     Event,
     SchemaTooNewError,
     StorageBusy,
-    Store,
     TranscriptLine,
     hour_bucket,
-    schema,
 )
+from bot.storage.sqlite import schema
+from bot.storage.sqlite.store import Store
 
 T0 = datetime(2026, 11, 27, 14, 5, 30, 123456, tzinfo=UTC)
 SECRET = "Mijn zoon Daan (12) heeft ADHD en wil niet meer naar school"
@@ -73,7 +73,7 @@ def test_migrations_create_tables_and_set_user_version(store, path):
     con = raw(path)
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert {"conversations", "transcript", "events", "volunteers", "handoffs", "outbox"} <= tables
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     indexes = {r[0] for r in con.execute("select name from sqlite_master where type='index'")}
     assert "idx_transcript_conversation_id" in indexes
     assert "handoffs_queue" in indexes  # severity first (v3)
@@ -440,7 +440,7 @@ async def test_open_can_also_be_awaited(path):
 async def test_async_open_refuses_a_newer_database(path):
     Store(path).close()
     con = raw(path)
-    con.execute("PRAGMA user_version = 7")
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.close()
     with pytest.raises(SchemaTooNewError):
         async with AsyncStore.open(path):

@@ -7,8 +7,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from handoff import registry
 from tests.fake_telegram import FakeBotApi
+from tests.raw_sql import sql_of
 from tests.telegram_world import TelegramWorld
 
 
@@ -287,7 +287,9 @@ async def test_a_message_that_keeps_failing_gets_an_apology_and_the_bot_goes_on(
     await world.says(parent, "deze vraag breekt iets", expect="Probeert u het")
     await world.says(parent, "wat is een opp", expect="Heeft dit geholpen?")
     rows = await world.store.read(
-        lambda db: db.execute("SELECT attempts, handled_at FROM inbox ORDER BY id").fetchall()
+        lambda tx: (
+            sql_of(tx).execute("SELECT attempts, handled_at FROM inbox ORDER BY id").fetchall()
+        )
     )
     assert rows[0][0] == 3 and rows[0][1] is not None  # tried three times, then let go
 
@@ -361,5 +363,5 @@ async def test_another_403_is_retried_and_keeps_the_volunteer_on_duty(
     assert not any("iemand anders" in t for t in world.texts_to(parent))  # not handed back
     del api.forbidden[anne.id]
     await world.replies(anne, 0, "Bent u er nog?")
-    volunteers = await world.engine.store.read(lambda db: registry.reachable(db))
+    volunteers = await world.engine.store.read(lambda tx: tx.registry.reachable())
     assert [v.name for v in volunteers] == ["Anne"]

@@ -160,7 +160,6 @@ async def test_a_long_message_is_stored_per_piece_and_a_failed_piece_never_repea
     from bot.channels.telegram.channel import TelegramChannel
     from bot.core.courier import Courier
     from bot.core.messages import Outbound
-    from handoff import outbox
 
     monkeypatch.setattr(telegram_channel, "SEND_BACKOFF_S", 0)
     sent: list[str] = []
@@ -186,14 +185,14 @@ async def test_a_long_message_is_stored_per_piece_and_a_failed_piece_never_repea
     text = "A" * 4000 + "\n\n" + "B" * 3000  # two pieces
     now = datetime.now(UTC)
     stored = await store.transaction(
-        lambda db: outbox.put(db, "telegram", Outbound("tg:x", text), now)
+        lambda tx: tx.outbox.put("telegram", Outbound("tg:x", text), now)
     )
     assert [len(p.message.text) for p in stored] == [4000, 3000]
     await courier.deliver_pending()  # piece 1 goes, piece 2 fails five times
     await courier.deliver_pending()  # the retry sends piece 2 only
     assert sent == ["AAA", "BBB"]
     sent.clear()  # the same long text again, as a new message: sent whole
-    await store.transaction(lambda db: outbox.put(db, "telegram", Outbound("tg:x", text), now))
+    await store.transaction(lambda tx: tx.outbox.put("telegram", Outbound("tg:x", text), now))
     await courier.deliver_pending()
     assert sent == ["AAA", "BBB"]
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot.core.engine import Engine
 from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
+from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 from tests.test_urgent_routing import urgent_request
 
@@ -52,7 +53,9 @@ async def test_harm_at_night_gets_veilig_thuis_while_waiting(knowledge, content,
 async def test_an_urgent_parent_who_types_stop_is_asked_first(line: Helpline):
     await line.volunteer("Kees", "advisor", max_active=1)
     await ask_person(line.parent())  # Kees is busy with another parent
-    busy = await line.engine.store.read(lambda db: db.execute("SELECT id FROM handoffs").fetchone())
+    busy = await line.engine.store.read(
+        lambda tx: sql_of(tx).execute("SELECT id FROM handoffs").fetchone()
+    )
     assert busy is not None
     parent = line.parent()
     await urgent_request(parent, SUICIDE)
@@ -109,7 +112,7 @@ async def test_short_everyday_messages_while_waiting_stay_ordinary(line: Helplin
         await parent.says(text)
         assert "113" not in parent.last and "Veilig Thuis" not in parent.last, text
     handoff = await line.engine.store.read(
-        lambda db: db.execute("SELECT max(severity) FROM handoffs").fetchone()[0]
+        lambda tx: sql_of(tx).execute("SELECT max(severity) FROM handoffs").fetchone()[0]
     )
     assert handoff == 0
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.storage import SCHEMA_VERSION, Store
+from bot.storage import SCHEMA_VERSION
+from bot.storage.sqlite.store import Store
 from tests.fakes import FakeParent, Helpline, build_engine
+from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 
 SUICIDE = "mijn dochter schreef een briefje om iedereen gedag te zeggen"
@@ -52,7 +54,7 @@ async def test_a_buddy_cannot_take_an_urgent_request_by_its_code_before_the_advi
     parent = line.parent()
     await urgent_request(parent, HARM)
     code = await line.engine.store.read(
-        lambda db: db.execute("SELECT code FROM handoffs").fetchone()[0]
+        lambda tx: sql_of(tx).execute("SELECT code FROM handoffs").fetchone()[0]
     )
     await sanne.says(f"/oppakken {code}")
     assert "Eerst kijkt een adviseur" in sanne.last
@@ -173,11 +175,12 @@ async def test_a_bare_number_is_no_pass_on_note(line: Helpline):
 
 
 def test_migration_ranks_old_urgent_requests_first(tmp_path):
-    from sqlite_utils import Database
 
-    from bot.storage.schema import MIGRATIONS
+    from bot.storage.sqlite.schema import MIGRATIONS
 
     path = tmp_path / "old.db"
+    from sqlite_utils import Database
+
     old = Database(path)
     for migration in MIGRATIONS[:2]:  # a database as version 2 left it
         migration(old)

@@ -11,14 +11,14 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlite_utils import Database
 
 from bot.cli import build_parser
 from bot.cli.volunteer import run
 from bot.config import Settings, load_settings
-from bot.storage import Store
-from handoff import queue, registry
+from bot.storage.contract import Tx
+from bot.storage.sqlite.store import Store
 from handoff.model import Summary, Volunteer
+from tests.raw_sql import sql_of
 
 T = TypeVar("T")
 CODE = re.compile(r"Invite code:\s+([A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -35,7 +35,7 @@ def cli(settings: Settings, *argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def in_db(settings: Settings, work: Callable[[Database], T]) -> T:
+def in_db(settings: Settings, work: Callable[[Tx], T]) -> T:
     store = Store(settings.db_path)
     try:
         return store.transaction(work)
@@ -44,7 +44,7 @@ def in_db(settings: Settings, work: Callable[[Database], T]) -> T:
 
 
 def volunteers(settings: Settings) -> list[Volunteer]:
-    return in_db(settings, registry.all_volunteers)
+    return in_db(settings, lambda tx: tx.registry.all_volunteers())
 
 
 def add_sanne(settings: Settings, *extra: str) -> str:
@@ -57,7 +57,7 @@ def add_sanne(settings: Settings, *extra: str) -> str:
 
 def link(settings: Settings, code: str, address: str = "fake:abc") -> Volunteer | None:
     now = datetime.now(UTC)
-    return in_db(settings, lambda db: registry.link(db, code, address, "fake", now))
+    return in_db(settings, lambda tx: tx.registry.link(code, address, "fake", now))
 
 
 def test_add_prints_a_code_that_links_once(settings):
@@ -181,9 +181,9 @@ def test_remove_hands_open_conversations_back_to_the_queue(settings):
     link(settings, add_sanne(settings))
     now = datetime.now(UTC)
 
-    def open_conversation(db):
-        handoff = queue.create(db, "fake:parent1", "fake", "buddy", "autisme", None, Summary(), now)
-        assert queue.claim(db, handoff.id, 1, now) is not None
+    def open_conversation(tx):
+        handoff = tx.queue.create("fake:parent1", "fake", "buddy", "autisme", None, Summary(), now)
+        assert tx.queue.claim(handoff.id, 1, now) is not None
         return handoff.id
 
     handoff_id = in_db(settings, open_conversation)
@@ -193,10 +193,10 @@ def test_remove_hands_open_conversations_back_to_the_queue(settings):
     assert "Removed volunteer 1: Sanne" in out and "1 parent(s)" in out
     assert volunteers(settings) == []
 
-    def check(db):
-        handoff = queue.get(db, handoff_id)
+    def check(tx):
+        handoff = tx.queue.get(handoff_id)
         assert handoff is not None and handoff.status == "queued"
-        rows = db.execute("SELECT address, text FROM outbox").fetchall()
+        rows = sql_of(tx).execute("SELECT address, text FROM outbox").fetchall()
         assert [r[0] for r in rows] == ["fake:parent1"]
         assert "Sanne" in rows[0][1]
 
@@ -222,8 +222,8 @@ def test_add_uses_the_configured_invite_days(tmp_path):
     until = datetime.now(UTC) + timedelta(days=2)
     assert f"Valid until {until:%Y-%m-%d}" in out
 
-    def expires(db):
-        return db.execute("SELECT invite_expires FROM volunteers").fetchone()[0]
+    def expires(tx):
+        return sql_of(tx).execute("SELECT invite_expires FROM volunteers").fetchone()[0]
 
     assert in_db(settings, expires).startswith(f"{until:%Y-%m-%d}")
 
@@ -240,13 +240,15 @@ def test_remove_announces_in_the_helplines_own_time_zone(tmp_path):
     link(settings, match.group(1), "fake:eva")
     now = datetime.now(UTC)
 
-    def open_conversation(db):
-        handoff = queue.create(db, "fake:parent1", "fake", "buddy", None, None, Summary(), now)
-        assert queue.claim(db, handoff.id, 1, now) is not None
+    def open_conversation(tx):
+        handoff = tx.queue.create("fake:parent1", "fake", "buddy", None, None, Summary(), now)
+        assert tx.queue.claim(handoff.id, 1, now) is not None
 
     in_db(settings, open_conversation)
     assert cli(settings, "remove", "1")[0] == 0
     local = now.astimezone(ZoneInfo("America/Curacao"))
-    rows = in_db(settings, lambda db: db.execute("SELECT address, text FROM outbox").fetchall())
+    rows = in_db(
+        settings, lambda tx: sql_of(tx).execute("SELECT address, text FROM outbox").fetchall()
+    )
     to_eva = [text for address, text in rows if address == "fake:eva"]
     assert to_eva and f"{local.hour}.{local.minute:02d}" in to_eva[0]

@@ -10,7 +10,6 @@ import aiohttp
 import pytest
 
 from bot.channels.web.console_auth import COOKIE
-from bot.storage import web as web_store
 from bot.web_settings import WebSettings
 from tests.web_world import WebWorld
 
@@ -80,7 +79,7 @@ async def test_an_expired_link_is_refused(web_world):
     volunteer = await web_world.add_volunteer("Eva", "advisor")
     past = web_world.service.engine.clock() - timedelta(minutes=1)
     await web_world.store.transaction(
-        lambda db: web_store.new_login(db, "expired-token-0123456789abcdef", volunteer, past)
+        lambda tx: tx.web.new_login("expired-token-0123456789abcdef", volunteer, past)
     )
     browser = web_world.session()
     page = await browser.get(f"{web_world.url}/console/login?token=expired-token-0123456789abcdef")

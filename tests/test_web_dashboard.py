@@ -16,8 +16,7 @@ import pytest
 from bot.channels.web.pages import load_page_texts
 from bot.channels.web.svg_charts import ChartTexts, Series, bar_chart, heat_grid
 from bot.stats.model import count
-from bot.storage import Event, record_events
-from bot.storage.review import add_item
+from bot.storage import Event
 from faq.knowledge import KnowledgeSources
 from faq.loader import DEFAULT_CONTENT_DIR
 from faq.matcher import Outcome
@@ -42,7 +41,7 @@ async def seed_contacts(world: WebWorld) -> None:
     """7 web contacts on 2 November, 2 on 3 November (local time, Amsterdam)."""
     events = [Event("contact", None, None, "2026-11-02T09", "web") for _ in range(7)]
     events += [Event("contact", None, None, "2026-11-03T14", "telegram") for _ in range(2)]
-    await world.store.transaction(lambda db: record_events(db, events))
+    await world.store.transaction(lambda tx: tx.events.record(events))
 
 
 def section(page: str, table_id: str) -> str:
@@ -69,7 +68,7 @@ def open_items(world: WebWorld) -> list[tuple[int, str]]:
 async def seed_review(world: WebWorld, texts: list[str], kind: str = "suggestions") -> None:
     now = datetime(2026, 11, 2, 10, tzinfo=UTC)
     seeds = [(f"web:seed{n}", kind, text, ENTRY, now) for n, text in enumerate(texts)]
-    await world.store.transaction(lambda db: [add_item(db, *seed) for seed in seeds])
+    await world.store.transaction(lambda tx: [tx.review.add_item(*seed) for seed in seeds])
 
 
 async def post(
@@ -106,7 +105,7 @@ async def test_a_coordinator_sees_every_table_with_a_chart_and_a_csv_link(web_wo
     carla = await signed_in(web_world)
     await seed_contacts(web_world)
     claimed = [Event("handoff", "advisor", "claimed", "2026-11-02T09", "web", None, 9, 1)] * 6
-    await web_world.store.transaction(lambda db: record_events(db, claimed))
+    await web_world.store.transaction(lambda tx: tx.events.record(claimed))
     response = await carla.client.get(f"{web_world.url}/dashboard?{QUERY}")
     page = await response.text()
     assert response.status == 200 and "Carla" in page

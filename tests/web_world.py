@@ -22,13 +22,13 @@ from bot.app import Content, Service, Wiring, default_settings
 from bot.channels.web.console_auth import new_login_link
 from bot.channels.web.server import WebSurfaces, build_app, build_surfaces
 from bot.core.engine import EngineSettings
-from bot.storage import AsyncStore
+from bot.storage import AsyncStore, Tx
 from bot.web_settings import WebSettings
 from faq.knowledge import KnowledgeSources
 from faq.loader import DEFAULT_CONTENT_DIR
-from handoff import registry
 from handoff.hours import OpeningHours
 from handoff.settings import HandoffSettings
+from tests.raw_sql import sql_of
 
 ALWAYS_OPEN = EngineSettings(handoff=HandoffSettings(hours=OpeningHours.always_open()))
 Frame = dict[str, Any]
@@ -130,10 +130,10 @@ class WebWorld:
     async def settled(self, timeout: float = 10.0) -> None:
         """Wait until every stored message is handled and every reply delivered."""
 
-        def busy(db: Any) -> int:
-            waiting = db.execute("SELECT count(*) FROM inbox WHERE handled_at IS NULL")
+        def busy(tx: Tx) -> int:
+            waiting = sql_of(tx).execute("SELECT count(*) FROM inbox WHERE handled_at IS NULL")
             return int(waiting.fetchone()[0]) + int(
-                db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+                sql_of(tx).execute("SELECT count(*) FROM outbox").fetchone()[0]
             )
 
         loop = asyncio.get_running_loop()
@@ -155,8 +155,8 @@ class WebWorld:
     async def add_volunteer(self, name: str, role: str, topics: tuple[str, ...] = ()) -> int:
         now = self.service.engine.clock()
 
-        def work(db: Any) -> int:
-            volunteer, _ = registry.add(db, name, role, list(topics), 3, now, 7)
+        def work(tx: Tx) -> int:
+            volunteer, _ = tx.registry.add(name, role, list(topics), 3, now, 7)
             return volunteer.id
 
         return int(await self.store.transaction(work))
@@ -164,7 +164,7 @@ class WebWorld:
     async def login_link(self, volunteer_id: int) -> str:
         now = self.service.engine.clock()
         token = await self.store.transaction(
-            lambda db: new_login_link(db, volunteer_id, now, self.settings.web.login_minutes)
+            lambda tx: new_login_link(tx, volunteer_id, now, self.settings.web.login_minutes)
         )
         return f"{self.url}/console/login?token={token}"
 

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import TextIO
 
 from aiohttp import web
-from sqlite_utils import Database
 
 from bot.app import Service, open_service
 from bot.channels.telegram.accounts import TelegramAccounts
@@ -26,9 +25,9 @@ from bot.channels.web.console_auth import new_login_link
 from bot.channels.web.server import WebSurfaces, build_app, build_surfaces
 from bot.cli.telegram import RedactToken, first_of, stop_on_signals
 from bot.config import ConfigError, Settings
+from bot.storage.contract import Tx
 from bot.web_settings import WebConfigError, parse_listen
 from faq.model import ContentError
-from handoff import registry
 from handoff.hours import OpeningHours
 from handoff.model import Volunteer
 
@@ -57,16 +56,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
-def seed_demo(db: Database, settings: Settings, now: datetime) -> list[tuple[Volunteer, str]]:
+def seed_demo(tx: Tx, settings: Settings, now: datetime) -> list[tuple[Volunteer, str]]:
     """The demo volunteers (added once, available) with a fresh login token each."""
-    known = {v.name: v for v in registry.all_volunteers(db)}
+    known = {v.name: v for v in tx.registry.all_volunteers()}
     links = []
     for name, role, topics in DEMO_VOLUNTEERS:
         volunteer = known.get(name)
         if volunteer is None:
-            volunteer, _ = registry.add(db, name, role, list(topics), 3, now, 1)
-        volunteer = registry.update(db, volunteer.id, available=role != "coordinator")
-        links.append((volunteer, new_login_link(db, volunteer.id, now, settings.web.login_minutes)))
+            volunteer, _ = tx.registry.add(name, role, list(topics), 3, now, 1)
+        volunteer = tx.registry.update(volunteer.id, available=role != "coordinator")
+        links.append((volunteer, new_login_link(tx, volunteer.id, now, settings.web.login_minutes)))
     return links
 
 
@@ -163,7 +162,7 @@ async def _print_start(
     ]
     if demo:
         now = service.engine.clock()
-        links = await service.store.transaction(lambda db: seed_demo(db, service.settings, now))
+        links = await service.store.transaction(lambda tx: seed_demo(tx, service.settings, now))
         lines.append("Demo: the line is open day and night. One-time console links:")
         for volunteer, token in links:
             role = service.engine.texts.word("role_names", volunteer.role)

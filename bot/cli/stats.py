@@ -12,7 +12,7 @@ from bot.app import Wiring
 from bot.config import Settings
 from bot.stats.export import report_text
 from bot.stats.source import RangeError, Request
-from bot.storage import Store
+from bot.storage.aio import open_sync
 from faq.model import ContentError
 
 
@@ -37,9 +37,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except RangeError as error:
         print(f"stats: {error}", file=sys.stderr)
         return 2
-    store = Store(settings.db_path)
+    store = open_sync(settings.database)
     try:
-        report = store.read(lambda db: source.report(db, request))
+        report = store.read(lambda tx: source.report(tx, request))
     finally:
         store.close()
     if args.json:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TextIO, TypeVar
 
-from sqlite_utils import Database
-
 from bot.app import Wiring
 from bot.config import Settings
 from bot.core.texts import Texts, load_texts
-from bot.storage import StorageError, Store
+from bot.storage import StorageError
+from bot.storage.aio import open_sync as open_backend
+from bot.storage.contract import Tx
 from faq.model import ContentError
 from handoff import registry
 from handoff.model import ROLES, HandoffError, Volunteer
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
         texts = load_texts(settings.language)
         command = args.volunteer_command
         if command == "list":
-            volunteers = _with_store(settings, registry.all_volunteers, write=False)
+            volunteers = _with_store(settings, lambda tx: tx.registry.all_volunteers(), write=False)
             _print_list(volunteers, args.json, out)
         elif command == "add":
             _add(args, settings, texts, out)
@@ -81,8 +81,8 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) 
     return 0
 
 
-def _with_store(settings: Settings, work: Callable[[Database], T], write: bool = True) -> T:
-    store = Store(settings.db_path)
+def _with_store(settings: Settings, work: Callable[[Tx], T], write: bool = True) -> T:
+    store = open_backend(settings.database)
     try:
         return store.transaction(work) if write else store.read(work)
     finally:
@@ -119,8 +119,8 @@ def _add(args: argparse.Namespace, settings: Settings, texts: Texts, out: TextIO
     _at_least_one(args.invite_days, "--invite-days")
     days, now = args.invite_days or settings.handoff.invite_days, datetime.now(UTC)
 
-    def work(db: Database) -> tuple[Volunteer, str]:
-        return registry.add(db, args.name, args.role, topics, args.max, now, days)
+    def work(tx: Tx) -> tuple[Volunteer, str]:
+        return tx.registry.add(args.name, args.role, topics, args.max, now, days)
 
     volunteer, code = _with_store(settings, work)
     print(f"Added volunteer {volunteer.id}: {volunteer.name} ({volunteer.role})", file=out)
@@ -144,10 +144,10 @@ def _set(args: argparse.Namespace, settings: Settings, texts: Texts, out: TextIO
         raise _UsageError("nothing to change (see: ouderlijn volunteer set --help)")
     days, now = args.invite_days or settings.handoff.invite_days, datetime.now(UTC)
 
-    def work(db: Database) -> tuple[Volunteer, str | None]:
-        volunteer = registry.update(db, args.id, **changes) if changes else None
-        code = registry.new_invite(db, args.id, now, days) if args.new_code else None
-        return volunteer or registry.get(db, args.id), code
+    def work(tx: Tx) -> tuple[Volunteer, str | None]:
+        volunteer = tx.registry.update(args.id, **changes) if changes else None
+        code = tx.registry.new_invite(args.id, now, days) if args.new_code else None
+        return volunteer or tx.registry.get(args.id), code
 
     volunteer, code = _with_store(settings, work)
     print(f"Updated volunteer {volunteer.id}:", file=out)
@@ -162,8 +162,8 @@ def _login(volunteer_id: int, settings: Settings, out: TextIO) -> None:
 
     now, minutes = datetime.now(UTC), settings.web.login_minutes
 
-    def work(db: Database) -> tuple[Volunteer, str]:
-        return registry.get(db, volunteer_id), new_login_link(db, volunteer_id, now, minutes)
+    def work(tx: Tx) -> tuple[Volunteer, str]:
+        return tx.registry.get(volunteer_id), new_login_link(tx, volunteer_id, now, minutes)
 
     volunteer, token = _with_store(settings, work)
     print(f"One-time console login link for {volunteer.name} ({volunteer.role}):", file=out)
@@ -175,11 +175,11 @@ def _login(volunteer_id: int, settings: Settings, out: TextIO) -> None:
 def _remove(volunteer_id: int, settings: Settings, texts: Texts, out: TextIO) -> None:
     notices = Wiring(settings).notices()
 
-    def work(db: Database) -> tuple[Volunteer, int]:
+    def work(tx: Tx) -> tuple[Volunteer, int]:
         now = datetime.now(UTC)
-        volunteer = registry.get(db, volunteer_id)
-        requeued = notices.hand_back(db, volunteer, now)
-        registry.remove(db, volunteer_id)
+        volunteer = tx.registry.get(volunteer_id)
+        requeued = notices.hand_back(tx, volunteer, now)
+        tx.registry.remove(volunteer_id)
         return volunteer, requeued
 
     volunteer, requeued = _with_store(settings, work)

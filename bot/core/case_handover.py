@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlite_utils import Database
-
 from bot.core.choices import VOLUNTEER
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Button
 from bot.core.text_input import ascii_number
 from bot.core.texts import Texts
 from bot.core.volunteer_reply import Reply, mine, number
-from handoff import queue, registry, routing
+from bot.storage.contract import Tx
+from handoff import routing
 from handoff.model import OUTCOMES, Handoff, Volunteer
 
 
@@ -37,25 +36,23 @@ class Handover:
     def button(self, key: str, target: str) -> Button:
         return Button(f"{VOLUNTEER}{target}", self.texts.word("volunteer_buttons", key))
 
-    def press(
-        self, db: Database, v: Volunteer, handoff: Handoff, parts: list[str], out: Reply
-    ) -> bool:
+    def press(self, tx: Tx, v: Volunteer, handoff: Handoff, parts: list[str], out: Reply) -> bool:
         """Act on a handing-on button of one of the volunteer's own conversations; False when
         the button is none of these (the desk then calls it stale)."""
         kind = parts[0]
         if kind == "keep":
             out.say(self.texts.tell("kept", label=self.notices.label(handoff)))
         elif kind == "release!":
-            self._release(db, v, handoff, out)
+            self._release(tx, v, handoff, out)
         elif kind in ("close", "close!") and len(parts) == 3 and parts[2] in OUTCOMES:
-            self._ask_or_close(db, v, handoff, parts[2], kind == "close!", out)
+            self._ask_or_close(tx, v, handoff, parts[2], kind == "close!", out)
         elif kind in ("pass", "pass!") and len(parts) == 3:
-            self._ask_or_pass(db, v, handoff, parts[2], kind == "pass!", out)
+            self._ask_or_pass(tx, v, handoff, parts[2], kind == "pass!", out)
         else:
             return False
         return True
 
-    def menu(self, db: Database, v: Volunteer, current: Handoff, name: str, out: Reply) -> None:
+    def menu(self, tx: Tx, v: Volunteer, current: Handoff, name: str, out: Reply) -> None:
         t, label = self.texts, self.notices.label(current)
         if name == "release":
             out.say(t.tell("confirm_release", label=label), self._confirm("release", current.id))
@@ -66,7 +63,7 @@ class Handover:
             ]
             out.say(t.tell("close_choose", label=label), buttons)
         else:
-            others = self._colleagues(db, v)
+            others = self._colleagues(tx, v)
             if not others:
                 out.say(t.tell("pass_nobody"))
                 return
@@ -89,20 +86,20 @@ class Handover:
         ]
 
     @staticmethod
-    def _colleagues(db: Database, v: Volunteer) -> list[Volunteer]:
+    def _colleagues(tx: Tx, v: Volunteer) -> list[Volunteer]:
         """Colleagues who are linked and available now (not oneself)."""
-        return [x for x in registry.reachable(db) if x.id != v.id]
+        return [x for x in tx.registry.reachable() if x.id != v.id]
 
     def _person_button(self, handoff: Handoff, x: Volunteer) -> Button:
         role = self.texts.word("role_names", x.role)
         return Button(f"{VOLUNTEER}pass:{handoff.id}:{x.id}", f"{x.name} ({role})")
 
     def _ask_or_close(
-        self, db: Database, v: Volunteer, handoff: Handoff, outcome: str, sure: bool, out: Reply
+        self, tx: Tx, v: Volunteer, handoff: Handoff, outcome: str, sure: bool, out: Reply
     ) -> None:
         """An outcome was chosen: ask "weet je het zeker?", or close once confirmed."""
         if sure:
-            self._close(db, v, handoff, outcome, out)
+            self._close(tx, v, handoff, outcome, out)
             return
         t = self.texts
         text = t.tell(
@@ -111,37 +108,35 @@ class Handover:
         out.say(text, self._confirm("close", f"{handoff.id}:{outcome}"))
 
     def _ask_or_pass(
-        self, db: Database, v: Volunteer, handoff: Handoff, target: str, sure: bool, out: Reply
+        self, tx: Tx, v: Volunteer, handoff: Handoff, target: str, sure: bool, out: Reply
     ) -> None:
         """A pass-on target was chosen: refuse one nobody can take (saying who can), ask
         "weet je het zeker?", then ask for the note once confirmed."""
         t = self.texts
-        if not self._pass_target(db, v, target):
-            self._refuse_pass(db, v, handoff, target, out)
+        if not self._pass_target(tx, v, target):
+            self._refuse_pass(tx, v, handoff, target, out)
         elif not sure:
             text = t.tell(
                 "confirm_pass",
                 label=self.notices.label(handoff),
-                target=self._target_name(db, v, target),
+                target=self._target_name(tx, v, target),
             )
             out.say(text, self._confirm("pass", f"{handoff.id}:{target}"))
         else:
-            registry.set_pending(db, v.id, {"pass": target, "handoff": handoff.id})
+            tx.registry.set_pending(v.id, {"pass": target, "handoff": handoff.id})
             out.say(t.tell("pass_note"), [self.button("cancel", "cancel")])
 
-    def _target_name(self, db: Database, v: Volunteer, target: str) -> str:
-        person = self._colleague(db, v, target)
+    def _target_name(self, tx: Tx, v: Volunteer, target: str) -> str:
+        person = self._colleague(tx, v, target)
         return person.name if person else self._role_with_article(target)
 
     def _role_with_article(self, role: str) -> str:
         """'een adviseur', 'een ervaren ouder' (the pass-on button's words)."""
         return self.texts.word("volunteer_buttons", f"to_{role}").lower()
 
-    def _refuse_pass(
-        self, db: Database, v: Volunteer, handoff: Handoff, target: str, out: Reply
-    ) -> None:
+    def _refuse_pass(self, tx: Tx, v: Volunteer, handoff: Handoff, target: str, out: Reply) -> None:
         """Nobody of that role (or that person) is available: say who is."""
-        others = self._colleagues(db, v)
+        others = self._colleagues(tx, v)
         if not others:
             out.say(self.texts.tell("pass_nobody"))
             return
@@ -153,83 +148,81 @@ class Handover:
         out.say(self.texts.tell("pass_unavailable", target=wanted, names=names), buttons)
 
     @staticmethod
-    def _colleague(db: Database, v: Volunteer, target: str) -> Volunteer | None:
+    def _colleague(tx: Tx, v: Volunteer, target: str) -> Volunteer | None:
         """The reachable colleague (not oneself) a pass-on button names, if any."""
         row = number(target)
-        return next((x for x in registry.reachable(db) if x.id == row and x.id != v.id), None)
+        return next((x for x in tx.registry.reachable() if x.id == row and x.id != v.id), None)
 
-    def _pass_target(self, db: Database, v: Volunteer, target: str) -> bool:
+    def _pass_target(self, tx: Tx, v: Volunteer, target: str) -> bool:
         """A role someone available has, or a colleague who can be reached."""
         if target in ("advisor", "buddy"):
-            return any(x.role == target for x in self._colleagues(db, v))
-        return self._colleague(db, v, target) is not None
+            return any(x.role == target for x in self._colleagues(tx, v))
+        return self._colleague(tx, v, target) is not None
 
-    def finish_pass(self, db: Database, v: Volunteer, note: str, out: Reply) -> None:
+    def finish_pass(self, tx: Tx, v: Volunteer, note: str, out: Reply) -> None:
         """The note after choosing whom to pass to: requeue for that role or person."""
         t, pending = self.texts, v.pending
         if note.strip().rstrip(".)").isdecimal():  # a bare number is no note: never act on it
             out.say(t.tell("note_in_words"), [self.button("cancel", "cancel")])
             return
-        registry.set_pending(db, v.id, None)
-        handoff = queue.get(db, int(str(pending.get("handoff", 0))))
+        tx.registry.set_pending(v.id, None)
+        handoff = tx.queue.get(int(str(pending.get("handoff", 0))))
         target = str(pending.get("pass", ""))
         if not mine(v, handoff) or handoff is None:
             out.say(t.tell("stale"))
             return
-        person = self._colleague(db, v, target)
+        person = self._colleague(tx, v, target)
         if person is None and target not in ("advisor", "buddy"):
             out.say(t.tell("stale"))  # the colleague went away meanwhile
             return
         # A coordinator takes it as a person; the request keeps the role the parent asked for.
         role = target if person is None else person.role
         role = role if role in ("advisor", "buddy") else handoff.role
-        queue.add_message(db, handoff.id, "note", note, out.now, v.id)
-        again = queue.requeue(
-            db, handoff.id, out.now, role=role, preferred_volunteer=person.id if person else None
+        tx.queue.add_message(handoff.id, "note", note, out.now, v.id)
+        again = tx.queue.requeue(
+            handoff.id, out.now, role=role, preferred_volunteer=person.id if person else None
         )
         if again.urgent and role == "buddy":  # the advisor chose a buddy: no 5-minute wait
-            queue.set_fields(db, again.id, open_to_buddies=1)
+            tx.queue.set_fields(again.id, open_to_buddies=1)
             again = replace(again, open_to_buddies=True)
         out.case("passed", handoff, v, handoff.claimed_at)
-        self.notices.to_parent(db, again, t.say("passed_parent", name=v.name), out.now)
-        targets = [person] if person else routing.notify_targets(again, registry.reachable(db))
+        self.notices.to_parent(tx, again, t.say("passed_parent", name=v.name), out.now)
+        targets = [person] if person else routing.notify_targets(again, tx.registry.reachable())
         targets = [x for x in targets if x.id != v.id]
-        self.notices.announce(db, again, targets, out.now)
+        self.notices.announce(tx, again, targets, out.now)
         if person is not None:
-            self.notices.to_volunteer(db, person, t.tell("passed_to_you", name=v.name), out.now)
+            self.notices.to_volunteer(tx, person, t.tell("passed_to_you", name=v.name), out.now)
         name = person.name if person else self._role_with_article(role)
         out.say(t.tell("passed", label=self.notices.label(again), target=name))
 
-    def _release(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
-        again = queue.requeue(db, handoff.id, out.now)
+    def _release(self, tx: Tx, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        again = tx.queue.requeue(handoff.id, out.now)
         out.case("released", handoff, v, handoff.claimed_at)
-        self.notices.to_parent(db, again, self.texts.say("released_parent", name=v.name), out.now)
-        others = [x for x in routing.notify_targets(again, registry.reachable(db)) if x.id != v.id]
-        self.notices.announce(db, again, others, out.now)
+        self.notices.to_parent(tx, again, self.texts.say("released_parent", name=v.name), out.now)
+        others = [x for x in routing.notify_targets(again, tx.registry.reachable()) if x.id != v.id]
+        self.notices.announce(tx, again, others, out.now)
         out.say(self.texts.tell("released", label=self.notices.label(again)))
 
-    def _close(
-        self, db: Database, v: Volunteer, handoff: Handoff, outcome: str, out: Reply
-    ) -> None:
+    def _close(self, tx: Tx, v: Volunteer, handoff: Handoff, outcome: str, out: Reply) -> None:
         t = self.texts
-        queue.close(db, handoff.id, outcome, out.now)
+        tx.queue.close(handoff.id, outcome, out.now)
         out.case(outcome, handoff, v, handoff.claimed_at)
-        closed = queue.get(db, handoff.id)
+        closed = tx.queue.get(handoff.id)
         assert closed is not None
         self.notices.to_parent(
-            db, closed, t.say("closed_parent", name=v.name), out.now, self.closing(closed)
+            tx, closed, t.say("closed_parent", name=v.name), out.now, self.closing(closed)
         )
         label = self.notices.label(handoff)
         out.say(t.tell("closed", label=label, outcome=t.word("outcomes", outcome)))
         if handoff.urgent:  # an urgent conversation never ends unseen
-            self._closed_urgent(db, v, closed, outcome, out)
+            self._closed_urgent(tx, v, closed, outcome, out)
 
     def _closed_urgent(
-        self, db: Database, v: Volunteer, closed: Handoff, outcome: str, out: Reply
+        self, tx: Tx, v: Volunteer, closed: Handoff, outcome: str, out: Reply
     ) -> None:
         """The parent keeps the numbers that fit; the coordinators hear how it ended."""
         t = self.texts
-        self.notices.to_parent(db, closed, self.notices.short_help(closed), out.now)
+        self.notices.to_parent(tx, closed, self.notices.short_help(closed), out.now)
         text = t.tell(
             "closed_urgent",
             label=self.notices.label(closed),
@@ -237,6 +230,6 @@ class Handover:
             name=v.name,
             outcome=t.word("outcomes", outcome),
         )
-        for coordinator in routing.coordinators(registry.reachable(db)):
+        for coordinator in routing.coordinators(tx.registry.reachable()):
             if coordinator.id != v.id:
-                self.notices.to_volunteer(db, coordinator, text, out.now, about=closed)
+                self.notices.to_volunteer(tx, coordinator, text, out.now, about=closed)

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
 from bot.core.messages import Outbound
-from bot.storage import AsyncStore, drop_account
-from handoff import outbox
+from bot.storage import AsyncStore
+from bot.storage.contract import Tx
+from bot.storage.records import OUTBOX_PAGE, Parcel
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +103,7 @@ class Courier:
         async with self._dispatching:
             channels = sorted(self.channels)
             addresses = await self.store.read(
-                functools.partial(outbox.waiting_addresses, channels=channels)
+                lambda tx: tx.outbox.waiting_addresses(channels=channels)
             )
             now = asyncio.get_running_loop().time()
             waiting = {address for _, address in addresses}
@@ -130,14 +128,14 @@ class Courier:
             while True:
                 self._again.discard(address)
                 parcels = await self.store.read(
-                    functools.partial(outbox.pending_for, address=address, channel=channel)
+                    lambda tx: tx.outbox.pending_for(address=address, channel=channel)
                 )
                 for parcel in parcels:
                     if not await self._deliver(parcel):
                         return delivered
                     delivered += 1
                 # fewer than a page and nothing new announced: this address is done
-                if len(parcels) < outbox.PAGE and address not in self._again:
+                if len(parcels) < OUTBOX_PAGE and address not in self._again:
                     return delivered
         except Exception as error:  # e.g. storage busy after a send: it may go out again
             log.warning("courier: worker stopped (%s)", type(error).__name__)
@@ -146,7 +144,7 @@ class Courier:
         finally:
             self._workers.pop(address, None)
 
-    async def _deliver(self, parcel: outbox.Parcel) -> bool:
+    async def _deliver(self, parcel: Parcel) -> bool:
         """Send one piece and forget it; False when this address must wait or is gone."""
         address = parcel.message.to
         if parcel.attempts >= MAX_ATTEMPTS:
@@ -160,7 +158,7 @@ class Courier:
             log.info("courier: sending again a message whose earlier send may have gone out")
         now = datetime.now(UTC)
         if not await self.store.transaction(
-            functools.partial(outbox.attempting, parcel_id=parcel.id, now=now)
+            lambda tx: tx.outbox.attempting(parcel_id=parcel.id, now=now)
         ):
             return True  # erased or given up meanwhile: never send what is gone
         try:
@@ -175,7 +173,7 @@ class Courier:
             await asyncio.sleep(self.hold_seconds)
         except Exception as error:  # transient: keep it, retry later, keep the order
             log.warning("courier: delivery failed (%s); will retry", type(error).__name__)
-            await self.store.transaction(functools.partial(outbox.not_sent, parcel_id=parcel.id))
+            await self.store.transaction(lambda tx: tx.outbox.not_sent(parcel_id=parcel.id))
             self._pause(address)
             return False
         await self._done(parcel)
@@ -183,13 +181,13 @@ class Courier:
         self._retry_at.pop(address, None)
         return True
 
-    async def _done(self, parcel: outbox.Parcel) -> None:
+    async def _done(self, parcel: Parcel) -> None:
         """The piece is out (or given up): delete it; after a farewell, forget the account."""
         message = parcel.message
 
-        def work(db: Database) -> bool:
-            outbox.delivered(db, [parcel.id])
-            return message.farewell and drop_account(db, message.to)
+        def work(tx: Tx) -> bool:
+            tx.outbox.delivered([parcel.id])
+            return message.farewell and tx.accounts.drop(message.to)
 
         if await self.store.transaction(work):
             forget = self.forgets.get(parcel.channel)
@@ -209,7 +207,7 @@ class Courier:
         self._failures.pop(address, None)
         self._retry_at.pop(address, None)
         if self.on_unreachable is None:
-            await self.store.transaction(functools.partial(outbox.drop_for, address=address))
+            await self.store.transaction(lambda tx: tx.outbox.drop_for(address=address))
             return
         try:
             await self.on_unreachable(address)

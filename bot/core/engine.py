@@ -16,8 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NamedTuple, TypeVar
 
-from sqlite_utils import Database
-
 from bot.core.choices import split_command
 from bot.core.faq_flow import FaqFlow, Helpline
 from bot.core.forget_flow import ForgetFlow
@@ -39,17 +37,10 @@ from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from bot.core.turn_writer import TurnWriter
 from bot.core.volunteer_desk import VolunteerDesk
-from bot.storage import (
-    AsyncStore,
-    ConversationState,
-    StorageBusy,
-    drop_conversation,
-    load_state,
-    write_turn,
-)
+from bot.storage import AsyncStore, ConversationState, StorageBusy
+from bot.storage.contract import Tx, write_turn
 from faq.decision_tree import DecisionTree
 from faq.knowledge import Knowledge
-from handoff import queue, registry
 from handoff.model import Handoff, Volunteer
 from handoff.settings import HandoffSettings
 
@@ -78,12 +69,12 @@ class Context(NamedTuple):
     helpers_there: bool = True  # an advisor or buddy is linked and available
 
 
-def load_context(db: Database, address: str) -> Context:
+def load_context(tx: Tx, address: str) -> Context:
     return Context(
-        load_state(db, address),
-        registry.at_address(db, address),
-        queue.latest_for(db, address),
-        registry.helpers_there(db),
+        tx.conversations.load(address),
+        tx.registry.at_address(address),
+        tx.queue.latest_for(address),
+        tx.registry.helpers_there(),
     )
 
 
@@ -202,15 +193,15 @@ class Engine:
     async def tick(self) -> None:
         """Periodic queue care: announce, escalate, update waiting parents."""
         now = self.clock()
-        await self._transaction(lambda db: self.watch.tick(db, now))
+        await self._transaction(lambda tx: self.watch.tick(tx, now))
 
     async def unreachable(self, address: str) -> None:
         """A channel cannot deliver to `address` any more (blocked, deleted): end or hand back."""
         now = self.clock()
-        await self._transaction(lambda db: self.relay.unreachable(db, address, now))
+        await self._transaction(lambda tx: self.relay.unreachable(tx, address, now))
         log.info("an address became unreachable; its handoffs were updated")
 
-    async def _transaction(self, work: Callable[[Database], T]) -> T:
+    async def _transaction(self, work: Callable[[Tx], T]) -> T:
         """Run `work` atomically on the storage thread, then wake the courier."""
         return await self.writer.transaction(work)
 
@@ -220,13 +211,13 @@ class Engine:
         command = self._volunteer_command(inbound)
         now = self.clock()
 
-        def work(db: Database) -> list[Outbound]:
-            volunteer = registry.at_address(db, inbound.conversation_id)
+        def work(tx: Tx) -> list[Outbound]:
+            volunteer = tx.registry.at_address(inbound.conversation_id)
             if volunteer is None:  # removed meanwhile
                 replies = [Outbound(inbound.conversation_id, self.texts.say("unknown_command"))]
             else:
-                replies = self.volunteers.handle(db, volunteer, inbound, command, now)
-            route.write(db, replies, now)
+                replies = self.volunteers.handle(tx, volunteer, inbound, command, now)
+            route.write(tx, replies, now)
             return replies
 
         return await self._transaction(work)
@@ -289,29 +280,29 @@ class Engine:
             return await self.writer.with_work(
                 session,
                 inbound.text,
-                lambda db: self._handoff_turn(db, session, inbound, command, category),
+                lambda tx: self._handoff_turn(tx, session, inbound, command, category),
                 route,
             )
         self.parents.process(session, inbound, command, ctx.handoff, category)
         action = session.action
         if action is not None:
             return await self.writer.with_work(
-                session, inbound.text, lambda db: self.desk.apply(db, session, action), route
+                session, inbound.text, lambda tx: self.desk.apply(tx, session, action), route
             )
         return await self.writer.commit(session, inbound.text, route)
 
     def _handoff_turn(
         self,
-        db: Database,
+        tx: Tx,
         session: Session,
         inbound: Inbound,
         command: str | None,
         category: str | None,
     ) -> None:
         """A parent who is (or was) in a handoff: relay, or back to the bot once it closed."""
-        handoff = queue.get(db, int(session.data.get("handoff", 0)))
+        handoff = tx.queue.get(int(session.data.get("handoff", 0)))
         if handoff is not None and handoff.is_open:
-            self.relay.turn(db, session, handoff, inbound, command, category)
+            self.relay.turn(tx, session, handoff, inbound, command, category)
             return
         session.state = "menu"
         session.data.pop("handoff", None)
@@ -322,35 +313,35 @@ class Engine:
             return
         self.parents.process(session, inbound, command, handoff, category)
         if session.action is not None:
-            self.desk.apply(db, session, session.action)
+            self.desk.apply(tx, session, session.action)
 
     async def _link(self, session: Session, inbound: Inbound, route: ReplyRoute) -> list[Outbound]:
         """`/aanmelden CODE`: link this account to a volunteer; the code is never stored."""
         code = (split_command(inbound.text) or ("", ""))[1]
         attempts = int(session.data.get("link_attempts", 0))
 
-        def work(db: Database) -> list[Outbound]:
+        def work(tx: Tx) -> list[Outbound]:
             volunteer = None
             if code and attempts < MAX_LINK_ATTEMPTS:
-                volunteer = registry.link(
-                    db, code, session.conversation_id, session.channel, session.now
+                volunteer = tx.registry.link(
+                    code, session.conversation_id, session.channel, session.now
                 )
             if volunteer is None:
                 session.data["link_attempts"] = attempts + 1
                 session.event("volunteer", outcome="link_failed")
                 session.reply(self.texts.say("link_failed"))
-                write_turn(db, session.to_state(), [], session.events)
-                route.write(db, session.replies, session.now)
+                write_turn(tx, session.to_state(), [], session.events)
+                route.write(tx, session.replies, session.now)
                 return session.replies
-            latest = queue.latest_for(db, session.conversation_id)
+            latest = tx.queue.latest_for(session.conversation_id)
             if latest is not None and latest.is_open:  # a parent becoming a volunteer
-                self.relay.leave(db, session, latest.id)
-            drop_conversation(db, session.conversation_id)  # now a volunteer, not a parent
+                self.relay.leave(tx, session, latest.id)
+            tx.conversations.drop(session.conversation_id)  # now a volunteer, not a parent
             linked = Outbound(
                 session.conversation_id, self.texts.tell("linked", name=volunteer.name)
             )
-            route.write(db, [linked], session.now)  # before the catch-up: it reads first
-            self.notices.catch_up(db, volunteer, session.now)  # urgent requests at once
+            route.write(tx, [linked], session.now)  # before the catch-up: it reads first
+            self.notices.catch_up(tx, volunteer, session.now)  # urgent requests at once
             return [linked]
 
         replies = await self._transaction(work)

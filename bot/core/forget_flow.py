@@ -7,8 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlite_utils import Database
-
 from bot.core.choices import MENU
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.parent_flow import ParentFlow
@@ -17,9 +15,7 @@ from bot.core.reply_route import ReplyRoute
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.turn_writer import TurnWriter
-from bot.storage import drop_account, erase_conversation
-from bot.storage.sqlite import forget_inbox_keys
-from handoff import outbox
+from bot.storage.contract import Tx
 from handoff.model import Handoff
 
 log = logging.getLogger(__name__)
@@ -84,15 +80,15 @@ class ForgetFlow:
         cid = session.conversation_id
         farewell = Outbound(cid, self.texts.say("forgotten"), farewell=route.durable)
 
-        def work(db: Database) -> None:
+        def work(tx: Tx) -> None:
             if latest is not None and latest.is_open:
-                self.relay.leave(db, session, latest.id)  # the volunteer hears it ended
-            outbox.drop_about(db, cid)  # to the parent, or carrying their words to anyone
-            erase_conversation(db, cid)
+                self.relay.leave(tx, session, latest.id)  # the volunteer hears it ended
+            tx.outbox.drop_about(cid)  # to the parent, or carrying their words to anyone
+            tx.conversations.erase(cid)
             if not route.durable:
-                drop_account(db, cid)
-            route.write(db, [farewell], session.now)
-            forget_inbox_keys(db, cid)  # this very message's key too, now it is handled
+                tx.accounts.drop(cid)
+            route.write(tx, [farewell], session.now)
+            tx.inbox.forget_keys(cid)  # this very message's key too, now it is handled
 
         await self.writer.transaction(work)
         await self.writer.store.checkpoint()

@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from bot.core.choices import VOLUNTEER
 from bot.core.messages import Attachment, Button, Outbound
 from bot.core.texts import Texts
-from handoff import outbox, queue, registry, routing
+from bot.storage.contract import Tx
+from handoff import routing
 from handoff.hours import describe_moment
 from handoff.model import URGENT_CATEGORIES, Handoff, Volunteer
 from handoff.settings import HandoffSettings
@@ -105,7 +104,7 @@ class Notices:
         label = self.texts.word("volunteer_buttons", "switch").format(label=self.label(handoff))
         return Button(f"{VOLUNTEER}switch:{handoff.id}", label)
 
-    def summary(self, db: Database, handoff: Handoff, now: datetime | None = None) -> str:
+    def summary(self, tx: Tx, handoff: Handoff, now: datetime | None = None) -> str:
         """Everything a volunteer needs before saying hello: route, FAQ read, notes, history."""
         t, s = self.texts, handoff.summary
         parts = [self.header(handoff, now)]
@@ -115,11 +114,11 @@ class Notices:
             parts.append(t.tell("summary_route") + "\n" + "\n".join(f"• {r}" for r in s.tree_route))
         if s.faq_titles:
             parts.append(t.tell("summary_faq") + "\n" + "\n".join(f"• {x}" for x in s.faq_titles))
-        history = queue.messages(db, handoff.id)
+        history = tx.queue.messages(handoff.id)
         names: dict[int | None, str] = {}  # one lookup per volunteer, not per line
         for m in history:
             if m.volunteer_id not in names:
-                found = registry.find(db, m.volunteer_id)  # a removed one's name is gone
+                found = tx.registry.find(m.volunteer_id)  # a removed one's name is gone
                 names[m.volunteer_id] = found.name if found is not None else "?"
         lines = [
             self._history_line(m.sender, names[m.volunteer_id], m.text, handoff) for m in history
@@ -143,7 +142,7 @@ class Notices:
 
     def to_parent(
         self,
-        db: Database,
+        tx: Tx,
         handoff: Handoff,
         text: str,
         now: datetime,
@@ -152,11 +151,11 @@ class Notices:
     ) -> None:
         """Queue a message for the handoff's parent; `author` when it is a volunteer's words."""
         message = Outbound(handoff.conversation_id, text, tuple(buttons), author=author)
-        outbox.put(db, handoff.channel, message, now)
+        tx.outbox.put(handoff.channel, message, now)
 
     def to_volunteer(
         self,
-        db: Database,
+        tx: Tx,
         volunteer: Volunteer,
         text: str,
         now: datetime,
@@ -168,11 +167,11 @@ class Notices:
         if volunteer.address and volunteer.channel:
             parent = about.conversation_id if about is not None else None
             message = Outbound(volunteer.address, text, tuple(buttons), about=parent)
-            outbox.put(db, volunteer.channel, message, now)
+            tx.outbox.put(volunteer.channel, message, now)
 
     def relay_to_volunteer(
         self,
-        db: Database,
+        tx: Tx,
         handoff: Handoff,
         volunteer: Volunteer,
         line: str,
@@ -183,10 +182,10 @@ class Notices:
         to another parent, it says so and offers a switch, so no reply goes to the wrong parent."""
         current = volunteer.current_handoff
         if current is None:  # their first conversation: it becomes the current one
-            registry.set_current(db, volunteer.id, handoff.id)
+            tx.registry.set_current(volunteer.id, handoff.id)
         buttons: list[Button] = []
         if current not in (None, handoff.id):
-            other = queue.get(db, current)
+            other = tx.queue.get(current)
             if (
                 other is not None
                 and other.status == "active"
@@ -205,11 +204,11 @@ class Notices:
                 about=handoff.conversation_id,
                 author=self.label(handoff),  # the console shows it in the parent's tab
             )
-            outbox.put(db, volunteer.channel, message, now)
+            tx.outbox.put(volunteer.channel, message, now)
 
     def announce(
         self,
-        db: Database,
+        tx: Tx,
         handoff: Handoff,
         targets: Sequence[Volunteer],
         now: datetime,
@@ -220,16 +219,16 @@ class Notices:
         the preferred volunteer spoke with this parent before."""
         key = "urgent" if handoff.urgent and key == "new" else key
         if targets:  # so the queue watch does not announce it again
-            queue.set_fields(db, handoff.id, announced=1)
+            tx.queue.set_fields(handoff.id, announced=1)
         for volunteer in targets:
             text = self.texts.tell(key, header=self.header(handoff, now))
             if previous and handoff.preferred_volunteer == volunteer.id:
                 text += "\n" + self.texts.tell("previous")
-            self.to_volunteer(db, volunteer, text, now, [self.claim_button(handoff)], handoff)
+            self.to_volunteer(tx, volunteer, text, now, [self.claim_button(handoff)], handoff)
 
     def announce_waiting(
         self,
-        db: Database,
+        tx: Tx,
         handoff: Handoff,
         reachable: Sequence[Volunteer],
         now: datetime,
@@ -241,40 +240,40 @@ class Notices:
         if not (handoff.urgent or self.settings.hours.is_open(now)):
             return
         targets = routing.notify_targets(handoff, reachable)
-        self.announce(db, handoff, targets, now, previous=previous)
+        self.announce(tx, handoff, targets, now, previous=previous)
         professionals = routing.professionals_free(reachable)
         if handoff.urgent and not handoff.open_to_buddies and not professionals:
-            self.open_to_buddies(db, handoff, reachable, now)
+            self.open_to_buddies(tx, handoff, reachable, now)
 
     def open_to_buddies(
-        self, db: Database, handoff: Handoff, reachable: Sequence[Volunteer], now: datetime
+        self, tx: Tx, handoff: Handoff, reachable: Sequence[Volunteer], now: datetime
     ) -> None:
         """No advisor took an urgent request in time (or none is there): buddies with room
         may take it now, and hear so with a clear marker."""
-        queue.set_fields(db, handoff.id, open_to_buddies=1)
+        tx.queue.set_fields(handoff.id, open_to_buddies=1)
         buddies = [v for v in reachable if v.role == "buddy" and v.free > 0]
-        self.announce(db, handoff, buddies, now, key="urgent_buddy")
+        self.announce(tx, handoff, buddies, now, key="urgent_buddy")
 
-    def catch_up(self, db: Database, volunteer: Volunteer, now: datetime) -> None:
+    def catch_up(self, tx: Tx, volunteer: Volunteer, now: datetime) -> None:
         """A volunteer just linked or became available: urgent requests they may take at
         once, with their buttons, and how many others wait."""
-        waiting = queue.queued(db)
+        waiting = tx.queue.queued()
         urgent = [h for h in waiting if h.urgent and routing.may_claim(volunteer, h)]
         if volunteer.role != "coordinator" and volunteer.free == 0:
             urgent = []
         for handoff in urgent:
-            self.announce(db, handoff, [volunteer], now)
+            self.announce(tx, handoff, [volunteer], now)
         others = len(waiting) - len(urgent)
         if others:
-            self.to_volunteer(db, volunteer, self.texts.tell("catch_up", count=str(others)), now)
+            self.to_volunteer(tx, volunteer, self.texts.tell("catch_up", count=str(others)), now)
 
-    def hand_back(self, db: Database, volunteer: Volunteer, now: datetime) -> int:
+    def hand_back(self, tx: Tx, volunteer: Volunteer, now: datetime) -> int:
         """A volunteer is gone (removed, unreachable): their parents go back to the front of the
         queue and are told; what they wrote stays with the handoff for whoever picks it up."""
-        mine = queue.active_for(db, volunteer.id)
+        mine = tx.queue.active_for(volunteer.id)
         for handoff in mine:
-            again = queue.requeue(db, handoff.id, now)
-            self.to_parent(db, again, self.texts.say("released_parent", name=volunteer.name), now)
-            others = [v for v in registry.reachable(db) if v.id != volunteer.id]
-            self.announce_waiting(db, again, others, now)
+            again = tx.queue.requeue(handoff.id, now)
+            self.to_parent(tx, again, self.texts.say("released_parent", name=volunteer.name), now)
+            others = [v for v in tx.registry.reachable() if v.id != volunteer.id]
+            self.announce_waiting(tx, again, others, now)
         return len(mine)

@@ -8,26 +8,25 @@ redelivered update (same key) counts once.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Outbound
 from bot.core.reply_route import ReplyRoute
 from bot.core.safety import CRISIS_CATEGORIES
 from bot.core.text_input import normalise
-from bot.storage import StorageBusy, inbox
+from bot.storage import StorageBusy
+from bot.storage.contract import Tx
+from bot.storage.records import AlreadyHandled, Letter
 
 log = logging.getLogger(__name__)
 MAX_HANDLE_ATTEMPTS = 3  # a message that keeps failing gets an apology instead of a loop
 PAGE = 50  # stored messages of one conversation read at a time
-Prepare = Callable[[Database], None]
+Prepare = Callable[[Tx], None]
 
 
 @dataclass(frozen=True)
@@ -87,10 +86,10 @@ class InboxReader:
         now = datetime.now(UTC)
         clean = [replace(a, inbound=_cleaned(a.inbound)) for a in arrivals]
 
-        def store(db: Database) -> list[bool]:
+        def store(tx: Tx) -> list[bool]:
             if prepare is not None:
-                prepare(db)
-            return [inbox.put(db, a.key, a.inbound, now) is not None for a in clean]
+                prepare(tx)
+            return [tx.inbox.put(a.key, a.inbound, now) is not None for a in clean]
 
         fresh = await self.store.transaction(store)
         for arrival, new in zip(clean, fresh, strict=True):
@@ -110,9 +109,7 @@ class InboxReader:
     async def resume(self) -> int:
         """Start workers for every conversation with unhandled messages (after a restart)."""
         channels = sorted(self.channels)
-        addresses = await self.store.read(
-            functools.partial(inbox.waiting_addresses, channels=channels)
-        )
+        addresses = await self.store.read(lambda tx: tx.inbox.waiting_addresses(channels=channels))
         for address in addresses:
             self.notify(address)
         if addresses:
@@ -154,7 +151,7 @@ class InboxReader:
                     self._again.discard(address)
                     try:
                         letters = await self.store.read(
-                            functools.partial(inbox.waiting, address=address, limit=PAGE)
+                            lambda tx: tx.inbox.waiting(address=address, limit=PAGE)
                         )
                         for letter in letters:
                             await self._handle(letter)
@@ -170,12 +167,12 @@ class InboxReader:
         finally:
             self._workers.pop(address, None)
 
-    async def _handle(self, letter: inbox.Letter) -> None:
+    async def _handle(self, letter: Letter) -> None:
         """One message through the engine; a message that keeps failing (a bug, not a busy
         database) is answered with an apology and marked handled, so it cannot block the rest."""
         try:
             await self.engine.handle(letter.inbound, receipt=letter.id)
-        except inbox.AlreadyHandled:  # another process was first: its turn counts
+        except AlreadyHandled:  # another process was first: its turn counts
             log.info("inbox: a message was handled elsewhere meanwhile")
         except StorageBusy:
             raise
@@ -184,16 +181,14 @@ class InboxReader:
             log.error(
                 "inbox: a message failed: %s (correlation %s)", type(error).__name__, correlation
             )
-            attempts = await self.store.transaction(
-                functools.partial(inbox.failed, letter_id=letter.id)
-            )
+            attempts = await self.store.transaction(lambda tx: tx.inbox.failed(letter_id=letter.id))
             if attempts == 0:  # handled after all (the error came after the commit)
                 return
             if attempts < MAX_HANDLE_ATTEMPTS:
                 raise
             await self._apologise(letter)
 
-    async def _apologise(self, letter: inbox.Letter) -> None:
+    async def _apologise(self, letter: Letter) -> None:
         """Give up on one message: the sender hears something went wrong and may try again;
         a message about suicide or harm still gets that help first (the check cannot fail)."""
         inbound = letter.inbound
@@ -204,8 +199,8 @@ class InboxReader:
         route = ReplyRoute(inbound.channel, letter.id)
         now = datetime.now(UTC)
         try:
-            await self.store.transaction(lambda db: route.write(db, [sorry], now))
-        except inbox.AlreadyHandled:
+            await self.store.transaction(lambda tx: route.write(tx, [sorry], now))
+        except AlreadyHandled:
             return
         self.engine.on_outbox()
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from bot.core.choices import HANDOFF, MENU
 from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
@@ -18,8 +16,10 @@ from bot.core.session import Session
 from bot.core.text_input import ascii_number
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
+from bot.storage.contract import Tx
 from faq.model import FaqEntry
-from handoff import queue, registry, routing
+from handoff import queue as queue_rules
+from handoff import routing
 from handoff.model import Handoff, Summary, Volunteer
 from handoff.settings import HandoffSettings
 from handoff.wait import SOON_MINUTES, WaitEstimate, estimate
@@ -62,19 +62,18 @@ class ParentDesk:
 
     # -- joining the queue ------------------------------------------------------------------
 
-    def open(self, db: Database, session: Session, role: str, topic: str | None) -> None:
+    def open(self, tx: Tx, session: Session, role: str, topic: str | None) -> None:
         """Put the parent in the queue, tell the right volunteers, tell the parent the wait."""
         now = session.now
-        open_now = queue.latest_for(db, session.conversation_id)
+        open_now = tx.queue.latest_for(session.conversation_id)
         if open_now is not None and open_now.is_open:  # e.g. a double press
             self._enter(session, open_now)
-            self._tell_wait(db, session, open_now)
+            self._tell_wait(tx, session, open_now)
             return
-        reachable = registry.reachable(db)
+        reachable = tx.registry.reachable()
         earlier = open_now.volunteer_id if open_now is not None else None
         previous = routing.previous_volunteer(earlier, reachable, role)
-        handoff = queue.create(
-            db,
+        handoff = tx.queue.create(
             session.conversation_id,
             session.channel,
             role,
@@ -90,10 +89,11 @@ class ParentDesk:
             outcome="urgent" if handoff.urgent else "queued",
             category=handoff.category if handoff.urgent else None,
         )
-        for at, text in queue.recent_story(db, session.conversation_id, now, self.labels):
+        told = tx.transcripts.recent_inbound(session.conversation_id, queue_rules.story_since(now))
+        for at, text in queue_rules.story(told, self.labels):
             if not self.intents.only_asks_for_person(text):  # "ik wil iemand spreken" is no story
-                queue.add_message(db, handoff.id, "parent", text, at)  # not told twice
-        self._queued(db, session, handoff, reachable, previous)
+                tx.queue.add_message(handoff.id, "parent", text, at)  # not told twice
+        self._queued(tx, session, handoff, reachable, previous)
 
     def _summary(self, session: Session) -> Summary:
         titles = [
@@ -109,15 +109,15 @@ class ParentDesk:
         session.data["handoff"] = handoff.id
         session.data.pop("acked_at", None)
 
-    def wait_for(self, db: Database, handoff: Handoff) -> WaitEstimate:
+    def wait_for(self, tx: Tx, handoff: Handoff) -> WaitEstimate:
         return estimate(
-            handoff, queue.queued(db), registry.reachable(db), queue.handling_minutes(db)
+            handoff, tx.queue.queued(), tx.registry.reachable(), tx.queue.handling_minutes()
         )
 
-    def wait_text(self, db: Database, handoff: Handoff, now: datetime) -> tuple[str, WaitEstimate]:
+    def wait_text(self, tx: Tx, handoff: Handoff, now: datetime) -> tuple[str, WaitEstimate]:
         """Place and expected wait, or when people are back if the line is closed."""
         t = self.texts
-        wait = self.wait_for(db, handoff)
+        wait = self.wait_for(tx, handoff)
         hours = self.settings.hours
         if not hours.is_open(now):
             if handoff.urgent:
@@ -134,12 +134,12 @@ class ParentDesk:
             return t.say("wait_soon")
         return t.say("wait_minutes", minutes=str(wait.minutes))
 
-    def _tell_wait(self, db: Database, session: Session, handoff: Handoff) -> None:
+    def _tell_wait(self, tx: Tx, session: Session, handoff: Handoff) -> None:
         t = self.texts
-        text, wait = self.wait_text(db, handoff, session.now)
+        text, wait = self.wait_text(tx, handoff, session.now)
         closed = not self.settings.hours.is_open(session.now)
-        queue.set_fields(
-            db, handoff.id, told_position=wait.position, told_wait=wait.minutes, told_closed=closed
+        tx.queue.set_fields(
+            handoff.id, told_position=wait.position, told_wait=wait.minutes, told_closed=closed
         )
         buttons = [Button(LEAVE, t.button("leave_queue"))]
         if handoff.preferred_volunteer is not None:
@@ -179,20 +179,20 @@ class ParentDesk:
             Button(MENU + "menu", t.button("menu")),
         ]
 
-    def apply(self, db: Database, session: Session, action: dict[str, object]) -> None:
+    def apply(self, tx: Tx, session: Session, action: dict[str, object]) -> None:
         """Do what a pure step asked for (`session.action`), re-checked against fresh rows."""
         do = action["do"]
         if do == "open":
             topic = action.get("topic")
-            self.open(db, session, str(action["role"]), str(topic) if topic else None)
+            self.open(tx, session, str(action["role"]), str(topic) if topic else None)
             return
-        handoff = queue.get(db, int(str(action["handoff"])))
+        handoff = tx.queue.get(int(str(action["handoff"])))
         if handoff is None or handoff.is_open:
             session.reply(self.texts.say("stale_choice"))
             return
         if do == "feedback":
             helped = bool(action["helped"])
-            queue.set_fields(db, handoff.id, feedback="helped" if helped else "not_helped")
+            tx.queue.set_fields(handoff.id, feedback="helped" if helped else "not_helped")
             outcome = "helped" if helped else "not_helped"
             session.event("handoff_feedback", topic=handoff.role, outcome=outcome)
             buttons = [b for b in self.closing_buttons(handoff) if "fb:" not in b.id]
@@ -200,17 +200,16 @@ class ParentDesk:
             key = "handoff_feedback_thanks" if helped else "handoff_feedback_sorry"
             session.reply(self.texts.say(key, days=days), buttons)
         elif do == "reopen":
-            self._reopen(db, session, handoff)
+            self._reopen(tx, session, handoff)
 
-    def _reopen(self, db: Database, session: Session, closed: Handoff) -> None:
+    def _reopen(self, tx: Tx, session: Session, closed: Handoff) -> None:
         """A new handoff that carries the old story and asks the previous volunteer first.
 
         A new row (not the old one requeued) keeps last week's buttons from acting on it.
         """
-        reachable = registry.reachable(db)
+        reachable = tx.registry.reachable()
         previous = routing.previous_volunteer(closed.volunteer_id, reachable, closed.role)
-        again = queue.create(
-            db,
+        again = tx.queue.create(
             closed.conversation_id,
             closed.channel,
             closed.role,
@@ -220,13 +219,13 @@ class ParentDesk:
             session.now,
             preferred_volunteer=previous.id if previous else None,
         )
-        queue.copy_messages(db, closed.id, again.id)
+        tx.queue.copy_messages(closed.id, again.id)
         session.event("handoff", topic=again.role, outcome="reopened")
-        self._queued(db, session, again, reachable, previous)
+        self._queued(tx, session, again, reachable, previous)
 
     def _queued(
         self,
-        db: Database,
+        tx: Tx,
         session: Session,
         handoff: Handoff,
         reachable: list[Volunteer],
@@ -234,18 +233,18 @@ class ParentDesk:
     ) -> None:
         """A fresh handoff is in the queue: tell the volunteers, then the parent."""
         self._enter(session, handoff)
-        self.notices.announce_waiting(db, handoff, reachable, session.now, previous is not None)
+        self.notices.announce_waiting(tx, handoff, reachable, session.now, previous is not None)
         if previous is not None:
             session.reply(self.texts.say("previous_offer", name=previous.name))
         if self.settings.hours.is_open(session.now) and not routing.helpers_for(
             handoff.role, reachable
         ):
-            self._nobody(db, session, handoff, reachable)
+            self._nobody(tx, session, handoff, reachable)
             return
-        self._tell_wait(db, session, handoff)
+        self._tell_wait(tx, session, handoff)
 
     def _nobody(
-        self, db: Database, session: Session, handoff: Handoff, reachable: list[Volunteer]
+        self, tx: Tx, session: Session, handoff: Handoff, reachable: list[Volunteer]
     ) -> None:
         """Nobody of the asked role (or nobody at all) is there: say so at once, with the
         helpline's contact and hours, or offer the other role. The question stays queued,
@@ -272,20 +271,20 @@ class ParentDesk:
         else:
             session.reply(t.say("nobody_available", **self.facts), [leave])
         if not handoff.urgent:  # urgent ones reached the coordinators already
-            self.notices.announce(db, handoff, routing.coordinators(reachable), session.now)
-        wait = self.wait_for(db, handoff)  # so the queue watch does not say it again at once
-        queue.set_fields(db, handoff.id, told_position=wait.position, told_wait=wait.minutes)
+            self.notices.announce(tx, handoff, routing.coordinators(reachable), session.now)
+        wait = self.wait_for(tx, handoff)  # so the queue watch does not say it again at once
+        tx.queue.set_fields(handoff.id, told_position=wait.position, told_wait=wait.minutes)
 
-    def take_either(self, db: Database, session: Session, handoff: Handoff) -> None:
+    def take_either(self, tx: Tx, session: Session, handoff: Handoff) -> None:
         """The parent takes whoever is there (the other role), keeping their place."""
-        again = queue.requeue(db, handoff.id, session.now, role="either")
-        self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
-        self._tell_wait(db, session, again)
+        again = tx.queue.requeue(handoff.id, session.now, role="either")
+        self.notices.announce_waiting(tx, again, tx.registry.reachable(), session.now)
+        self._tell_wait(tx, session, again)
 
     # -- in the queue or in a conversation --------------------------------------------------
 
-    def anyone(self, db: Database, session: Session, handoff: Handoff) -> None:
+    def anyone(self, tx: Tx, session: Session, handoff: Handoff) -> None:
         """The parent prefers not to wait for their previous volunteer."""
-        again = queue.requeue(db, handoff.id, session.now)
-        self.notices.announce_waiting(db, again, registry.reachable(db), session.now)
-        self._tell_wait(db, session, again)
+        again = tx.queue.requeue(handoff.id, session.now)
+        self.notices.announce_waiting(tx, again, tx.registry.reachable(), session.now)
+        self._tell_wait(tx, session, again)

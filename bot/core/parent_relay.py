@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from bot.core.choices import HANDOFF, MENU
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Attachment, Button, Inbound
@@ -16,7 +14,8 @@ from bot.core.parent_desk import LEAVE, ParentDesk
 from bot.core.session import Session
 from bot.core.texts import Texts
 from bot.core.volunteer_reply import minutes_between
-from handoff import outbox, queue, registry, routing
+from bot.storage.contract import Tx
+from handoff import routing
 from handoff.model import URGENT_CATEGORIES, Handoff, Volunteer
 
 FILE_KINDS = ("photo", "document")
@@ -33,7 +32,7 @@ class ParentRelay:
 
     def turn(
         self,
-        db: Database,
+        tx: Tx,
         session: Session,
         handoff: Handoff,
         inbound: Inbound,
@@ -44,7 +43,7 @@ class ParentRelay:
         `category` is the safety gate's triage of this message (a crisis is always relayed)."""
         t = self.texts
         text = (inbound.text or "").strip()
-        volunteer = self._volunteer(db, handoff)
+        volunteer = self._volunteer(tx, handoff)
         confirmed = inbound.choice == f"{HANDOFF}stop:{handoff.id}"
         asks_stop = inbound.choice == LEAVE or command == "stop"
         if asks_stop and (volunteer is not None or handoff.urgent):
@@ -66,7 +65,7 @@ class ParentRelay:
                 ],
             )
         elif inbound.choice == LEAVE or command == "stop" or confirmed:
-            self.stop(db, session, handoff, volunteer)
+            self.stop(tx, session, handoff, volunteer)
         elif inbound.choice == f"{HANDOFF}stay" and volunteer is not None:
             session.reply(t.say("stay", name=volunteer.name))
         elif inbound.choice == f"{HANDOFF}stay" or (
@@ -74,9 +73,9 @@ class ParentRelay:
         ):  # "Ik wacht": stays in the queue
             session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
         elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
-            self.desk.anyone(db, session, handoff)
+            self.desk.anyone(tx, session, handoff)
         elif inbound.choice == f"{HANDOFF}either:{handoff.id}" and handoff.status == "queued":
-            self.desk.take_either(db, session, handoff)
+            self.desk.take_either(tx, session, handoff)
         elif inbound.choice is not None or command is not None:
             key = "in_handoff_help" if volunteer else "waiting_help"
             button = "end_conversation" if volunteer else "leave_queue"
@@ -85,19 +84,19 @@ class ParentRelay:
                 [Button(LEAVE, t.button(button))],
             )
         elif inbound.attachment is not None and volunteer is not None:
-            self._relay_file(db, session, handoff, volunteer, inbound.attachment, text)
-            self._after_relay(db, session, handoff, volunteer, category)
+            self._relay_file(tx, session, handoff, volunteer, inbound.attachment, text)
+            self._after_relay(tx, session, handoff, volunteer, category)
         elif inbound.kind != "text" or not text:  # nothing to pass on (yet) but a caption
             if text:  # relayed, and crisis-checked like any text
-                self._relay(db, session, handoff, volunteer, text, category)
+                self._relay(tx, session, handoff, volunteer, text, category)
             key = "handoff_file_later" if inbound.attachment is not None else "handoff_only_text"
             session.reply(t.say(key))
         else:
-            self._relay(db, session, handoff, volunteer, text, category)
+            self._relay(tx, session, handoff, volunteer, text, category)
 
     def _relay_file(
         self,
-        db: Database,
+        tx: Tx,
         session: Session,
         handoff: Handoff,
         volunteer: Volunteer,
@@ -109,22 +108,22 @@ class ParentRelay:
         t, now = self.texts, session.now
         what = t.tell(f"file_{attachment.kind}") if attachment.kind in FILE_KINDS else "?"
         label = self.notices.label(handoff)
-        queue.add_message(db, handoff.id, "parent", f"({what}) {caption}".strip(), now)
+        tx.queue.add_message(handoff.id, "parent", f"({what}) {caption}".strip(), now)
         session.event("relay", topic=attachment.kind, outcome="parent")
         if volunteer.channel == attachment.channel:
             line = t.tell("relay_file", label=label, what=what)
-            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now, attachment)
+            self.notices.relay_to_volunteer(tx, handoff, volunteer, line, now, attachment)
         else:
             line = t.tell(
                 "relay_file_elsewhere", label=label, what=what, channel=attachment.channel
             )
             line += f"\n{caption}" if caption else ""
-            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
+            self.notices.relay_to_volunteer(tx, handoff, volunteer, line, now)
 
     @staticmethod
-    def name_of(db: Database, volunteer_id: int | None) -> str | None:
+    def name_of(tx: Tx, volunteer_id: int | None) -> str | None:
         """A volunteer's display name, or None once they were removed."""
-        volunteer = registry.find(db, volunteer_id)
+        volunteer = tx.registry.find(volunteer_id)
         return volunteer.name if volunteer is not None else None
 
     def remind(self, session: Session, handoff: Handoff, name: str | None) -> None:
@@ -138,13 +137,13 @@ class ParentRelay:
             session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
 
     @staticmethod
-    def _volunteer(db: Database, handoff: Handoff) -> Volunteer | None:
+    def _volunteer(tx: Tx, handoff: Handoff) -> Volunteer | None:
         """Who the parent is talking with now, if anyone."""
-        return registry.find(db, handoff.volunteer_id) if handoff.status == "active" else None
+        return tx.registry.find(handoff.volunteer_id) if handoff.status == "active" else None
 
     def _relay(
         self,
-        db: Database,
+        tx: Tx,
         session: Session,
         handoff: Handoff,
         volunteer: Volunteer | None,
@@ -152,16 +151,16 @@ class ParentRelay:
         category: str | None,
     ) -> None:
         t, now = self.texts, session.now
-        queue.add_message(db, handoff.id, "parent", text, now)
+        tx.queue.add_message(handoff.id, "parent", text, now)
         session.event("relay", outcome="parent")
         if volunteer is not None:
             line = t.tell("relay", label=self.notices.label(handoff), text=text)
-            self.notices.relay_to_volunteer(db, handoff, volunteer, line, now)
-        self._after_relay(db, session, handoff, volunteer, category)
+            self.notices.relay_to_volunteer(tx, handoff, volunteer, line, now)
+        self._after_relay(tx, session, handoff, volunteer, category)
 
     def _after_relay(
         self,
-        db: Database,
+        tx: Tx,
         session: Session,
         handoff: Handoff,
         volunteer: Volunteer | None,
@@ -172,7 +171,7 @@ class ParentRelay:
         t, now = self.texts, session.now
         crisis = category in URGENT_CATEGORIES
         session.note_triage(category)
-        raised = queue.raise_category(db, handoff.id, category) if category else None
+        raised = tx.queue.raise_category(handoff.id, category) if category else None
         told: list[str] = session.data.setdefault("crisis_told", [])
         first = f"{handoff.id}:{category}" not in told  # the full help once per handoff
         if crisis:
@@ -182,27 +181,27 @@ class ParentRelay:
             session.reply(t.say(f"crisis_{category}"))
         if volunteer is not None:
             if crisis and first:  # later messages: the person leads, the bot stays quiet
-                self._alert(db, handoff, volunteer, str(category), now)
+                self._alert(tx, handoff, volunteer, str(category), now)
                 session.reply(t.say("relay_crisis", name=volunteer.name))
             return
         if raised is not None and raised.urgent and not handoff.urgent:
-            self.notices.announce_waiting(db, raised, registry.reachable(db), now)
+            self.notices.announce_waiting(tx, raised, tx.registry.reachable(), now)
         if category == "distress":
             session.reply(t.say("distress_waiting"))
         last = session.data.get("acked_at")
         if last is None or session.now - datetime.fromisoformat(str(last)) >= ACK_EVERY:
             session.data["acked_at"] = session.now.isoformat()  # nobody waits in silence
-            position = self.desk.wait_for(db, handoff).position
+            position = self.desk.wait_for(tx, handoff).position
             session.reply(t.say("waiting_ack", position=str(position)))
 
     def _alert(
-        self, db: Database, handoff: Handoff, volunteer: Volunteer, category: str, now: datetime
+        self, tx: Tx, handoff: Handoff, volunteer: Volunteer, category: str, now: datetime
     ) -> None:
         """A crisis in a live conversation: the volunteer and, at once, the coordinators."""
         t = self.texts
         label, name = self.notices.label(handoff), t.word("triage_names", category)
         self.notices.to_volunteer(
-            db, volunteer, t.tell("crisis_alert", label=label, category=name), now, about=handoff
+            tx, volunteer, t.tell("crisis_alert", label=label, category=name), now, about=handoff
         )
         text = t.tell(
             "crisis_alert_coordinator",
@@ -211,17 +210,15 @@ class ParentRelay:
             name=volunteer.name,
             role=t.word("role_names", volunteer.role),
         )
-        for coordinator in routing.coordinators(registry.reachable(db)):
+        for coordinator in routing.coordinators(tx.registry.reachable()):
             if coordinator.id != volunteer.id:
-                self.notices.to_volunteer(db, coordinator, text, now, about=handoff)
+                self.notices.to_volunteer(tx, coordinator, text, now, about=handoff)
 
-    def stop(
-        self, db: Database, session: Session, handoff: Handoff, volunteer: Volunteer | None
-    ) -> None:
+    def stop(self, tx: Tx, session: Session, handoff: Handoff, volunteer: Volunteer | None) -> None:
         """The parent ends the conversation or leaves the queue; the volunteer is told."""
         t = self.texts
         outcome = "parent_stopped" if volunteer else "parent_left_queue"
-        queue.close(db, handoff.id, outcome, session.now)
+        tx.queue.close(handoff.id, outcome, session.now)
         since = handoff.claimed_at if volunteer else handoff.requested_at
         session.event(
             "handoff",
@@ -233,12 +230,12 @@ class ParentRelay:
         if volunteer is not None:
             label = self.notices.label(handoff)
             self.notices.to_volunteer(
-                db, volunteer, t.tell("parent_stopped", label=label), session.now
+                tx, volunteer, t.tell("parent_stopped", label=label), session.now
             )
         session.state = "menu"
         session.data.pop("handoff", None)
         if volunteer is not None:  # a real conversation ended: did it help?
-            closed = queue.get(db, handoff.id)
+            closed = tx.queue.get(handoff.id)
             assert closed is not None
             text = t.say("stopped_feedback", name=volunteer.name)
             if handoff.urgent:  # the numbers stay with a parent in crisis
@@ -254,28 +251,28 @@ class ParentRelay:
             ],
         )
 
-    def leave(self, db: Database, session: Session, handoff_id: int) -> None:
+    def leave(self, tx: Tx, session: Session, handoff_id: int) -> None:
         """End an open handoff before the parent's data is forgotten; the volunteer is told."""
-        handoff = queue.get(db, handoff_id)
+        handoff = tx.queue.get(handoff_id)
         if handoff is not None and handoff.is_open:
-            self.stop(db, session, handoff, self._volunteer(db, handoff))
+            self.stop(tx, session, handoff, self._volunteer(tx, handoff))
 
-    def unreachable(self, db: Database, address: str, now: datetime) -> None:
+    def unreachable(self, tx: Tx, address: str, now: datetime) -> None:
         """A channel can no longer reach `address`. A volunteer goes away and their parents go
         back to the front of the queue; a parent's open handoff is closed, the volunteer told."""
-        volunteer = registry.at_address(db, address)
-        outbox.drop_for(db, address)
+        volunteer = tx.registry.at_address(address)
+        tx.outbox.drop_for(address)
         if volunteer is not None:
-            registry.update(db, volunteer.id, available=False)
-            self.notices.hand_back(db, volunteer, now)
+            tx.registry.update(volunteer.id, available=False)
+            self.notices.hand_back(tx, volunteer, now)
             return
-        latest = queue.latest_for(db, address)
+        latest = tx.queue.latest_for(address)
         if latest is None or not latest.is_open:
             return
-        helper = self._volunteer(db, latest)
-        queue.close(db, latest.id, "unreachable", now)
+        helper = self._volunteer(tx, latest)
+        tx.queue.close(latest.id, "unreachable", now)
         if helper is not None:
             label = self.notices.label(latest)
             self.notices.to_volunteer(
-                db, helper, self.texts.tell("parent_unreachable", label=label), now
+                tx, helper, self.texts.tell("parent_unreachable", label=label), now
             )

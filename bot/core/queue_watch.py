@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from bot.core.handoff_notices import Notices
 from bot.core.parent_desk import ParentDesk
-from bot.storage import Event, hour_bucket, record_events
-from handoff import queue, registry, routing
+from bot.storage import Event, hour_bucket
+from bot.storage.contract import Tx
+from handoff import routing
 from handoff.model import Handoff, Volunteer
 from handoff.settings import HandoffSettings
 from handoff.wait import WaitEstimate, estimate
@@ -26,28 +25,28 @@ class QueueWatch:
         self.parents = parents
         self.settings = settings
 
-    def tick(self, db: Database, now: datetime) -> None:
+    def tick(self, tx: Tx, now: datetime) -> None:
         """Check every waiting parent once."""
-        reachable = registry.reachable(db)
+        reachable = tx.registry.reachable()
         is_open = self.settings.hours.is_open(now)
         events: list[Event] = []
-        waiting = queue.queued(db)
-        handling = queue.handling_minutes(db)  # one snapshot per tick, not one per parent
+        waiting = tx.queue.queued()
+        handling = tx.queue.handling_minutes()  # one snapshot per tick, not one per parent
         for handoff in waiting:
             if (is_open or handoff.urgent) and not handoff.announced:  # now someone is here
-                self.notices.announce_waiting(db, handoff, reachable, now)
+                self.notices.announce_waiting(tx, handoff, reachable, now)
             if self._buddies_due(handoff, now):
-                self.notices.open_to_buddies(db, handoff, reachable, now)
+                self.notices.open_to_buddies(tx, handoff, reachable, now)
             if not handoff.escalated and self._waited_too_long(handoff, now):
-                self._escalate(db, handoff, reachable, now)
+                self._escalate(tx, handoff, reachable, now)
                 hour = hour_bucket(now)
                 events.append(Event("handoff", handoff.role, "escalated", hour, handoff.channel))
             if is_open:
                 wait = estimate(handoff, waiting, reachable, handling)
-                self._update_parent(db, handoff, wait, now)
+                self._update_parent(tx, handoff, wait, now)
             elif not handoff.told_closed:
-                self._tell_closed(db, handoff, now)
-        record_events(db, events)
+                self._tell_closed(tx, handoff, now)
+        tx.events.record(events)
 
     def waited_minutes(self, handoff: Handoff, now: datetime) -> float:
         """Minutes waited since it last entered the queue (a pass-on restarts the clock),
@@ -67,19 +66,19 @@ class QueueWatch:
         return self.waited_minutes(handoff, now) >= self.settings.escalate_after_minutes
 
     def _escalate(
-        self, db: Database, handoff: Handoff, reachable: list[Volunteer], now: datetime
+        self, tx: Tx, handoff: Handoff, reachable: list[Volunteer], now: datetime
     ) -> None:
         """Re-announce to everyone reachable and alert the coordinators."""
         helpers = routing.notify_targets(handoff, reachable, widen=True)
         coordinators = routing.coordinators(reachable)
         self.notices.announce(
-            db, handoff, [v for v in helpers if v not in coordinators], now, key="escalated"
+            tx, handoff, [v for v in helpers if v not in coordinators], now, key="escalated"
         )
         minutes = str(int(self.waited_minutes(handoff, now)))
         label = self.notices.label(handoff)
         for coordinator in coordinators:
             self.notices.to_volunteer(
-                db,
+                tx,
                 coordinator,
                 self.notices.texts.tell(
                     "coordinator_alert",
@@ -91,18 +90,16 @@ class QueueWatch:
                 [self.notices.claim_button(handoff)],
                 about=handoff,
             )
-        queue.set_fields(db, handoff.id, escalated=1)
+        tx.queue.set_fields(handoff.id, escalated=1)
 
-    def _tell_closed(self, db: Database, handoff: Handoff, now: datetime) -> None:
+    def _tell_closed(self, tx: Tx, handoff: Handoff, now: datetime) -> None:
         """The line just closed while this parent waits: their question stays, and when."""
-        text, _ = self.parents.wait_text(db, handoff, now)
-        self.notices.to_parent(db, handoff, text, now)
+        text, _ = self.parents.wait_text(tx, handoff, now)
+        self.notices.to_parent(tx, handoff, text, now)
         # the first update after opening tells their place again ("we zijn er weer")
-        queue.set_fields(db, handoff.id, told_closed=1, told_position=None, told_wait=None)
+        tx.queue.set_fields(handoff.id, told_closed=1, told_position=None, told_wait=None)
 
-    def _update_parent(
-        self, db: Database, handoff: Handoff, wait: WaitEstimate, now: datetime
-    ) -> None:
+    def _update_parent(self, tx: Tx, handoff: Handoff, wait: WaitEstimate, now: datetime) -> None:
         """Tell a waiting parent again when their place or wait changed meaningfully."""
         if not wait.differs_from(handoff.told_position, handoff.told_wait):
             return
@@ -112,7 +109,7 @@ class QueueWatch:
             if wait.position == 1
             else t.say("queue_moved", position=str(wait.position))
         )
-        self.notices.to_parent(db, handoff, place + " " + self.parents.wait_sentence(wait), now)
-        queue.set_fields(
-            db, handoff.id, told_position=wait.position, told_wait=wait.minutes, told_closed=0
+        self.notices.to_parent(tx, handoff, place + " " + self.parents.wait_sentence(wait), now)
+        tx.queue.set_fields(
+            handoff.id, told_position=wait.position, told_wait=wait.minutes, told_closed=0
         )

@@ -8,11 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from bot.core.messages import Outbound
-from bot.storage import inbox
-from handoff import outbox
+from bot.storage.contract import Tx
 
 
 @dataclass(frozen=True)
@@ -27,12 +24,12 @@ class ReplyRoute:
         """Whether replies go through the outbox (and the inbox row is marked handled)."""
         return self.receipt is not None
 
-    def write(self, db: Database, replies: Sequence[Outbound], now: datetime) -> None:
+    def write(self, tx: Tx, replies: Sequence[Outbound], now: datetime) -> None:
         """Inside the turn's transaction: the inbox row is handled, the replies are stored.
 
         Only writes, so it may safely run again when a group commit is retried turn by turn."""
         if self.receipt is None:
             return
-        inbox.handled(db, self.receipt, now)
+        tx.inbox.handled(self.receipt, now)
         for reply in replies:
-            outbox.put(db, self.channel, reply, now)
+            tx.outbox.put(self.channel, reply, now)

@@ -7,10 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from bot.core.session import ReviewNote, Session
-from bot.storage.review import add_item, question_at, withdraw_suggestion
+from bot.storage.contract import Tx
 
 Scrub = Callable[[str], str]
 
@@ -53,15 +51,15 @@ class ReviewWrite:
         session.took_suggestion = False
         return found
 
-    def __call__(self, db: Database) -> None:
+    def __call__(self, tx: Tx) -> None:
         """Withdraw a taken suggestion's item, then add each note scrubbed."""
         cid = self.conversation_id
         if self.took_suggestion:
-            withdraw_suggestion(db, cid)
+            tx.review.withdraw_suggestion(cid)
         for note in self.notes:
             text = note.text
             if text is None and note.question_at is not None:
-                text = question_at(db, cid, note.question_at)
+                text = tx.review.question_at(cid, note.question_at)
             if text and text.strip():
                 scrubbed = text if note.text is not None else self.scrub(text)
-                add_item(db, cid, note.kind, scrubbed, note.entry, self.now)
+                tx.review.add_item(cid, note.kind, scrubbed, note.entry, self.now)

@@ -8,14 +8,13 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlite_utils import Database
-
 from bot.core.messages import Outbound
 from bot.core.reply_route import ReplyRoute
 from bot.core.review_notes import ReviewWrite, Scrub
 from bot.core.session import Session
 from bot.core.texts import Texts
-from bot.storage import AsyncStore, StorageBusy, TranscriptLine, write_turn
+from bot.storage import AsyncStore, StorageBusy, TranscriptLine
+from bot.storage.contract import Tx, write_turn
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,7 +31,7 @@ class TurnWriter:
         self.wake = wake
         self.scrub = scrub  # personal data out of review questions before they are stored
 
-    async def transaction(self, work: Callable[[Database], T]) -> T:
+    async def transaction(self, work: Callable[[Tx], T]) -> T:
         """Run `work` atomically on the storage thread, then wake the courier."""
         result = await self.store.transaction(work)
         self.wake()
@@ -42,22 +41,22 @@ class TurnWriter:
         self,
         session: Session,
         inbound_text: str | None,
-        work: Callable[[Database], None],
+        work: Callable[[Tx], None],
         route: ReplyRoute,
     ) -> list[Outbound]:
         """Queue work and the parent's turn in ONE transaction: both happen or neither."""
 
         taken: list[ReviewWrite | None] = []  # once: a retried transaction writes the same
 
-        def run(db: Database) -> list[Outbound]:
-            work(db)  # may add review notes (a parent's question during or after a handoff)
+        def run(tx: Tx) -> list[Outbound]:
+            work(tx)  # may add review notes (a parent's question during or after a handoff)
             if not taken:
                 taken.append(ReviewWrite.of(session, self.scrub))
             review = taken[0]
-            write_turn(db, session.to_state(), lines(session, inbound_text), session.statistics())
+            write_turn(tx, session.to_state(), lines(session, inbound_text), session.statistics())
             if review is not None:
-                review(db)
-            route.write(db, session.replies, session.now)
+                review(tx)
+            route.write(tx, session.replies, session.now)
             return session.replies
 
         return await self.transaction(run)
@@ -70,10 +69,10 @@ class TurnWriter:
         review = ReviewWrite.of(session, self.scrub)
         deliver = functools.partial(route.write, replies=replies, now=session.now)
 
-        def extra(db: Database) -> None:
+        def extra(tx: Tx) -> None:
             if review is not None:
-                review(db)
-            deliver(db)
+                review(tx)
+            deliver(tx)
 
         try:
             await self.store.commit_turn(

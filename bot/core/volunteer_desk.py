@@ -11,16 +11,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from bot.core.case_handover import Handover
 from bot.core.choices import VOLUNTEER
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.texts import Texts
 from bot.core.volunteer_reply import Reply, mine, number
-from bot.storage import record_events
-from handoff import queue, registry, routing
+from bot.storage.contract import Tx
+from handoff import routing
 from handoff.model import Handoff, Volunteer
 
 MAX_LISTED = 8
@@ -32,10 +30,10 @@ _SAY = f"{VOLUNTEER}say:"
 _NOTE = f"{VOLUNTEER}note:"
 
 
-def _target(db: Database, choice: str, prefix: str) -> Handoff | None:
+def _target(tx: Tx, choice: str, prefix: str) -> Handoff | None:
     """The handoff a console press names (`v:say:12` → handoff 12), if it exists."""
     row = number(choice.removeprefix(prefix))
-    return queue.get(db, row) if row is not None else None
+    return tx.queue.get(row) if row is not None else None
 
 
 class VolunteerDesk:
@@ -55,7 +53,7 @@ class VolunteerDesk:
 
     def handle(
         self,
-        db: Database,
+        tx: Tx,
         volunteer: Volunteer,
         inbound: Inbound,
         command: tuple[str, str] | None,
@@ -69,84 +67,84 @@ class VolunteerDesk:
         if volunteer.pending and (inbound.choice or "").startswith(_NOTE):
             inbound = replace(inbound, choice=None)  # the console's note box: the pass-on note
         if (inbound.choice or "").startswith(_SAY):  # the console's reply box of one tab
-            target = _target(db, inbound.choice or "", _SAY)
+            target = _target(tx, inbound.choice or "", _SAY)
             if not mine(volunteer, target) or target is None:
                 out.say(self.texts.tell("stale"))
                 return out.messages
-            registry.set_current(db, volunteer.id, target.id)
+            tx.registry.set_current(volunteer.id, target.id)
             volunteer = replace(volunteer, current_handoff=target.id)
             inbound = replace(inbound, choice=None)  # from here on: typed text
         if volunteer.pending and (command is not None or inbound.choice is not None):
             # A half-finished pass-on ends with any command or button: the next text is then
             # a message again, never a note for a conversation the volunteer left.
-            registry.set_pending(db, volunteer.id, None)
+            tx.registry.set_pending(volunteer.id, None)
             volunteer = replace(volunteer, pending={})
             if inbound.choice != f"{VOLUNTEER}cancel" and (command or ("",))[0] != "cancel":
                 out.say(self.texts.tell("pass_dropped"))  # never silently
         if inbound.choice is not None:
-            self._press(db, volunteer, inbound.choice, text, out)
+            self._press(tx, volunteer, inbound.choice, text, out)
         elif command is not None:
-            self._command(db, volunteer, command[0], command[1], out)
+            self._command(tx, volunteer, command[0], command[1], out)
         elif inbound.kind != "text" or not text:
             out.say(self.texts.tell("only_text"))
         elif volunteer.pending:
-            self.handover.finish_pass(db, volunteer, text, out)
+            self.handover.finish_pass(tx, volunteer, text, out)
         else:
-            self._relay(db, volunteer, text, out)
-        record_events(db, out.events)
+            self._relay(tx, volunteer, text, out)
+        tx.events.record(out.events)
         return out.messages
 
     # -- commands -------------------------------------------------------------------------
 
-    def _command(self, db: Database, v: Volunteer, name: str, arg: str, out: Reply) -> None:
+    def _command(self, tx: Tx, v: Volunteer, name: str, arg: str, out: Reply) -> None:
         t = self.texts
         if name == "help":
             out.say(t.tell("help"))
         elif name == "queue":
-            self._queue(db, v, out)
+            self._queue(tx, v, out)
         elif name == "next":
             buddy = v.role == "buddy"
-            found = queue.claim_next(db, v.id, routing.claim_roles(v), out.now, buddy=buddy)
-            if found is None and any(not routing.may_claim(v, h) for h in queue.queued(db)):
+            found = tx.queue.claim_next(v.id, routing.claim_roles(v), out.now, buddy=buddy)
+            if found is None and any(not routing.may_claim(v, h) for h in tx.queue.queued()):
                 self._urgent_first(out)  # only urgent ones wait, for an advisor first
             elif found is None:
-                self._why_not(db, v, None, out)
+                self._why_not(tx, v, None, out)
             else:
-                self._claimed(db, v, found, out)
+                self._claimed(tx, v, found, out)
         elif name == "claim":
-            self._claim_code(db, v, arg, out)
+            self._claim_code(tx, v, arg, out)
         elif name == "list" or (name == "switch" and not arg):
-            self._list(db, v, out)
+            self._list(tx, v, out)
         elif name == "switch":
-            found = queue.by_code(db, arg)
+            found = tx.queue.by_code(arg)
             if found is None or found.volunteer_id != v.id or found.status != "active":
                 out.say(t.tell("unknown_code", code=arg or "?"))
             else:
-                self._switch(db, v, found, out)
+                self._switch(tx, v, found, out)
         elif name == "note":
-            self._note(db, v, self._current(db, v), arg, out)
+            self._note(tx, v, self._current(tx, v), arg, out)
         elif name == "cancel":
-            registry.set_pending(db, v.id, None)
+            tx.registry.set_pending(v.id, None)
             out.say(t.tell("cancelled"))
         elif name in ("available", "away"):
-            registry.update(db, v.id, available=name == "available")
+            tx.registry.update(v.id, available=name == "available")
             out.say(t.tell(name))
             if name == "available":  # urgent requests reach them at once
-                self.notices.catch_up(db, registry.get(db, v.id), out.now)
+                self.notices.catch_up(tx, tx.registry.get(v.id), out.now)
         elif name in ("pass", "release", "close"):
-            current = self._current(db, v)
+            current = self._current(tx, v)
             if current is None:
-                if queue.active_for(db, v.id):
+                if tx.queue.active_for(v.id):
                     out.say(t.tell("choose_first"))
-                self._list(db, v, out)
+                self._list(tx, v, out)
             else:
-                self.handover.menu(db, v, current, name, out)
+                self.handover.menu(tx, v, current, name, out)
         else:
             out.say(t.tell("unknown_command"))
 
-    def _queue(self, db: Database, v: Volunteer, out: Reply) -> None:
+    def _queue(self, tx: Tx, v: Volunteer, out: Reply) -> None:
         """Who waits, most severe first; a claim button only where this volunteer may claim."""
-        waiting = queue.queued(db)
+        waiting = tx.queue.queued()
         if not waiting:
             out.say(self.texts.tell("queue_empty"))
             return
@@ -156,12 +154,12 @@ class VolunteerDesk:
         buttons = [self.notices.claim_button(h) for h in shown if routing.may_claim(v, h)]
         out.say("\n".join(lines), buttons)
 
-    def _list(self, db: Database, v: Volunteer, out: Reply) -> None:
-        mine = queue.active_for(db, v.id)
+    def _list(self, tx: Tx, v: Volunteer, out: Reply) -> None:
+        mine = tx.queue.active_for(v.id)
         if not mine:
             out.say(self.texts.tell("none_open"))
             return
-        current = self._current(db, v)
+        current = self._current(tx, v)
         now_typing = self.notices.label(current) if current else self.texts.tell("nobody")
         lines = [self.texts.tell("list_head", current=now_typing)]
         lines += [self.notices.header(h, out.now) for h in mine]
@@ -169,64 +167,64 @@ class VolunteerDesk:
 
     # -- buttons ----------------------------------------------------------------------------
 
-    def _press(self, db: Database, v: Volunteer, choice: str, text: str, out: Reply) -> None:
+    def _press(self, tx: Tx, v: Volunteer, choice: str, text: str, out: Reply) -> None:
         parts = choice.removeprefix(VOLUNTEER).split(":")
         row = number(parts[1]) if len(parts) > 1 else None
-        handoff = queue.get(db, row) if row is not None else None
+        handoff = tx.queue.get(row) if row is not None else None
         kind = parts[0] if choice.startswith(VOLUNTEER) else ""
         if kind == "cancel":
-            registry.set_pending(db, v.id, None)
+            tx.registry.set_pending(v.id, None)
             out.say(self.texts.tell("cancelled"))
         elif kind in ("available", "away"):  # the console's availability toggle
-            self._command(db, v, kind, "", out)
+            self._command(tx, v, kind, "", out)
         elif kind == "claim" and handoff is not None:
-            self._claim(db, v, handoff, out)
+            self._claim(tx, v, handoff, out)
         elif not mine(v, handoff) or handoff is None:
             out.say(self.texts.tell("stale"))
         elif kind == "switch":
-            self._switch(db, v, handoff, out)
+            self._switch(tx, v, handoff, out)
         elif kind == "note":  # the console's note box: the text came with the press
-            self._note(db, v, handoff, text, out)
+            self._note(tx, v, handoff, text, out)
         elif kind in _MENUS:
-            self.handover.menu(db, v, handoff, _MENUS[kind], out)
-        elif not self.handover.press(db, v, handoff, parts, out):
+            self.handover.menu(tx, v, handoff, _MENUS[kind], out)
+        elif not self.handover.press(tx, v, handoff, parts, out):
             out.say(self.texts.tell("stale"))
 
     # -- claiming ---------------------------------------------------------------------------
 
-    def _claim_code(self, db: Database, v: Volunteer, code: str, out: Reply) -> None:
+    def _claim_code(self, tx: Tx, v: Volunteer, code: str, out: Reply) -> None:
         if not code:  # "/oppakken" alone: who is there to pick up
-            self._queue(db, v, out)
+            self._queue(tx, v, out)
             return
-        handoff = queue.by_code(db, code)
+        handoff = tx.queue.by_code(code)
         if handoff is None:
             out.say(self.texts.tell("unknown_code", code=code))
         else:
-            self._claim(db, v, handoff, out)
+            self._claim(tx, v, handoff, out)
 
-    def _claim(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+    def _claim(self, tx: Tx, v: Volunteer, handoff: Handoff, out: Reply) -> None:
         if handoff.status == "queued" and not routing.may_claim(v, handoff):
             self._urgent_first(out)
             return
-        won = queue.claim(db, handoff.id, v.id, out.now)
+        won = tx.queue.claim(handoff.id, v.id, out.now)
         if won is None:
-            self._why_not(db, v, handoff, out)
+            self._why_not(tx, v, handoff, out)
         else:
-            self._claimed(db, v, won, out)
+            self._claimed(tx, v, won, out)
 
     def _urgent_first(self, out: Reply) -> None:
         """A buddy asked for an urgent request that advisors get first."""
         minutes = f"{self.notices.settings.urgent_buddy_after_minutes:g}"
         out.say(self.texts.tell("urgent_for_advisor", minutes=minutes))
 
-    def _why_not(self, db: Database, v: Volunteer, handoff: Handoff | None, out: Reply) -> None:
+    def _why_not(self, tx: Tx, v: Volunteer, handoff: Handoff | None, out: Reply) -> None:
         """Explain kindly why a claim did not work: taken, gone, full or nobody waiting."""
         t = self.texts
-        fresh = queue.get(db, handoff.id) if handoff else None
-        active = len(queue.active_for(db, v.id))
+        fresh = tx.queue.get(handoff.id) if handoff else None
+        active = len(tx.queue.active_for(v.id))
         if fresh is not None and mine(v, fresh):  # pressed twice: it is already theirs
-            self._switch(db, v, fresh, out)
-        elif handoff is None and not queue.queued(db):
+            self._switch(tx, v, fresh, out)
+        elif handoff is None and not tx.queue.queued():
             out.say(t.tell("queue_empty"))
         elif active >= v.max_active and (fresh is None or fresh.status == "queued"):
             out.say(t.tell("claim_full", count=str(active)))
@@ -238,63 +236,61 @@ class VolunteerDesk:
             out.event("handoff", outcome="claim_lost")
             out.say(t.tell("claim_lost"))
 
-    def _claimed(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+    def _claimed(self, tx: Tx, v: Volunteer, handoff: Handoff, out: Reply) -> None:
         t, label = self.texts, self.notices.label(handoff)
-        registry.set_current(db, v.id, handoff.id)
-        registry.set_pending(db, v.id, None)
+        tx.registry.set_current(v.id, handoff.id)
+        tx.registry.set_pending(v.id, None)
         out.case("claimed", handoff, v, handoff.requested_at)
         role = t.word("role_names", v.role)
         self.notices.to_parent(
-            db, handoff, t.say("claimed_parent", name=v.name, role=role), out.now
+            tx, handoff, t.say("claimed_parent", name=v.name, role=role), out.now
         )
         buttons = [
             self.button("pass", f"passmenu:{handoff.id}"),
             self.button("release", f"release:{handoff.id}"),
             self.button("close", f"closemenu:{handoff.id}"),
         ]
-        summary = self.notices.summary(db, handoff, out.now)
+        summary = self.notices.summary(tx, handoff, out.now)
         out.say(summary + "\n\n" + t.tell("claimed", label=label), buttons, handoff)
 
-    def _switch(self, db: Database, v: Volunteer, handoff: Handoff, out: Reply) -> None:
-        registry.set_current(db, v.id, handoff.id)
+    def _switch(self, tx: Tx, v: Volunteer, handoff: Handoff, out: Reply) -> None:
+        tx.registry.set_current(v.id, handoff.id)
         out.say(self.texts.tell("switched", label=self.notices.label(handoff)))
 
-    def _current(self, db: Database, v: Volunteer) -> Handoff | None:
+    def _current(self, tx: Tx, v: Volunteer) -> Handoff | None:
         """The conversation typed text goes to. Only a volunteer who never chose one gets their
         single open conversation; once the chosen one ends, they choose again explicitly."""
         if v.current_handoff is not None:
-            current = queue.get(db, v.current_handoff)
+            current = tx.queue.get(v.current_handoff)
             return current if mine(v, current) else None
-        own = queue.active_for(db, v.id)
+        own = tx.queue.active_for(v.id)
         if len(own) == 1:
-            registry.set_current(db, v.id, own[0].id)
+            tx.registry.set_current(v.id, own[0].id)
             return own[0]
         return None
 
     # -- talking, notes, passing, releasing, closing ---------------------------------------
 
-    def _relay(self, db: Database, v: Volunteer, text: str, out: Reply) -> None:
-        current = self._current(db, v)
+    def _relay(self, tx: Tx, v: Volunteer, text: str, out: Reply) -> None:
+        current = self._current(tx, v)
         if current is None:
-            if not queue.active_for(db, v.id):
+            if not tx.queue.active_for(v.id):
                 out.say(self.texts.tell("not_sent"))
                 return
             if v.current_handoff is not None:
                 out.say(self.texts.tell("current_gone"))
-            self._list(db, v, out)
+            self._list(tx, v, out)
             return
-        queue.add_message(db, current.id, "volunteer", text, out.now, v.id)
+        tx.queue.add_message(current.id, "volunteer", text, out.now, v.id)
         out.event("relay", outcome="volunteer")
         message = self.texts.say("relay_to_parent", name=v.name, text=text)
-        self.notices.to_parent(db, current, message, out.now, author=v.name)
+        self.notices.to_parent(tx, current, message, out.now, author=v.name)
 
-    def _note(
-        self, db: Database, v: Volunteer, current: Handoff | None, text: str, out: Reply
-    ) -> None:
+    def _note(self, tx: Tx, v: Volunteer, current: Handoff | None, text: str, out: Reply) -> None:
         if current is None:
-            self._list(db, v, out)
+            self._list(tx, v, out)
         elif not text:
             out.say(self.texts.tell("note_empty"))
         else:
-            queue.add_message(db, current.id, "note", text, out.now, v.id)
+            tx.queue.add_message(current.id, "note", text, out.now, v.id)
             out.say(self.texts.tell("note_saved", label=self.notices.label(current)))

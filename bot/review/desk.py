@@ -4,19 +4,17 @@ to the YAML content, checked, live at once, audited) or mark them handled."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from bot.core.review_notes import shipped_scrub
 from bot.review.grouping import ReviewGroup, group_items
 from bot.storage import AsyncStore, StorageError
-from bot.storage.review import AuditEntry, any_open, audit, audit_log, open_items, settle
+from bot.storage.contract import Tx
+from bot.storage.records import AuditEntry
 from faq.knowledge import Knowledge, KnowledgeSources, load_knowledge
 from faq.matcher import MatcherSettings
 from faq.model import ContentError
@@ -60,7 +58,7 @@ class ReviewDesk:
 
     async def groups(self) -> list[ReviewGroup]:
         """Open items grouped by similarity, biggest group first."""
-        found = await self.store.read(open_items)
+        found = await self.store.read(lambda tx: tx.review.open_items())
         return await asyncio.to_thread(group_items, found[-MAX_OPEN:])  # 1-3 s at 2,000
 
     def entries(self) -> list[tuple[str, str]]:
@@ -87,7 +85,7 @@ class ReviewDesk:
             return AddOutcome(False, ("the phrasing contains personal data",), "personal")
         async with self._writing:
             ids = list(item_ids)
-            if ids and not await self.store.read(functools.partial(any_open, ids=ids)):
+            if ids and not await self.store.read(lambda tx: tx.review.any_open(ids=ids)):
                 return AddOutcome(False, ("the questions are no longer open",), "items")
             try:
                 problems, knowledge = await asyncio.to_thread(self._write, entry_id, cleaned)
@@ -100,9 +98,9 @@ class ReviewDesk:
             self.on_reload(knowledge)
             now = self.clock()
 
-            def record(db: Database) -> None:
-                settle(db, ids, "added", now)
-                audit(db, now, actor_id, actor_name, "phrasing_added", entry_id, cleaned)
+            def record(tx: Tx) -> None:
+                tx.review.settle(ids, "added", now)
+                tx.review.audit(now, actor_id, actor_name, "phrasing_added", entry_id, cleaned)
 
             try:
                 await self.store.transaction(record)
@@ -134,14 +132,16 @@ class ReviewDesk:
         now = self.clock()
         ids = list(item_ids)
 
-        def work(db: Database) -> int:
-            changed = settle(db, ids, "handled", now)
+        def work(tx: Tx) -> int:
+            changed = tx.review.settle(ids, "handled", now)
             if changed:
-                audit(db, now, actor_id, actor_name, "marked_handled", None, f"{changed} item(s)")
+                tx.review.audit(
+                    now, actor_id, actor_name, "marked_handled", None, f"{changed} item(s)"
+                )
             return changed
 
         return await self.store.transaction(work)
 
     async def audit(self, limit: int = 20) -> list[AuditEntry]:
         """The latest audit entries, newest first."""
-        return await self.store.read(functools.partial(audit_log, limit=limit))
+        return await self.store.read(lambda tx: tx.review.audit_log(limit=limit))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.storage.review import ReviewItem
+from bot.storage.records import ReviewItem
 from faq.textfold import fold
 
 SIMILAR = 72  # token-set similarity (0-100) from which two questions count as one

@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from bot.stats.labels import Labels
 from bot.stats.model import GROUPINGS, Grouping, Report
 from bot.stats.periods import hour_range
 from bot.stats.report import build_report
 from bot.stats.scope import Names
-from bot.storage.stats import event_counts, volunteer_names
+from bot.storage.contract import Tx
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366 * 3
@@ -68,11 +66,11 @@ class ReportSource:
     def today(self, now: datetime) -> date:
         return now.astimezone(self.zone).date()
 
-    def report(self, db: Database, request: Request) -> Report:
+    def report(self, tx: Tx, request: Request) -> Report:
         """Read the range's events (inside the caller's read) and build every table."""
         first, last = hour_range(request.start, request.end, self.zone)
-        events = event_counts(db, first, last)
-        names = Names(self.entries, self.nodes, volunteer_names(db))
+        events = tx.events.counts(first, last)
+        names = Names(self.entries, self.nodes, tx.events.volunteer_names())
         return build_report(
             events, request.start, request.end, request.grouping, self.zone, names, self.labels
         )

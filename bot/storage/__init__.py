@@ -1,7 +1,8 @@
-"""Storage for the conversation engine: SQLite via sqlite-utils, no channel libraries."""
+"""Storage for the engine: the contract (`bot.storage.contract`), SQL written once for both
+backends (`bot.storage.sql`), SQLite (embedded default) and PostgreSQL (several instances)."""
 
 from bot.storage.aio import AsyncStore
-from bot.storage.meta import stored_secret
+from bot.storage.contract import Tx
 from bot.storage.model import (
     ConversationState,
     Direction,
@@ -12,19 +13,8 @@ from bot.storage.model import (
     TranscriptLine,
     hour_bucket,
 )
-from bot.storage.schema import SCHEMA_VERSION
-from bot.storage.sqlite import (
-    Store,
-    drop_account,
-    drop_conversation,
-    erase_conversation,
-    fetch_rows,
-    from_text,
-    load_state,
-    record_events,
-    to_text,
-    write_turn,
-)
+from bot.storage.sqlite.schema import SCHEMA_VERSION
+from bot.storage.times import from_text, to_text
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -35,17 +25,9 @@ __all__ = [
     "SchemaTooNewError",
     "StorageBusy",
     "StorageError",
-    "Store",
     "TranscriptLine",
-    "drop_account",
-    "drop_conversation",
-    "erase_conversation",
-    "fetch_rows",
+    "Tx",
     "from_text",
     "hour_bucket",
-    "load_state",
-    "record_events",
-    "stored_secret",
     "to_text",
-    "write_turn",
 ]

@@ -1,4 +1,7 @@
-"""AsyncStore: the Store on one dedicated thread, so the event loop never waits on SQLite."""
+"""AsyncStore: a backend on worker threads, so the event loop never waits on the database.
+
+SQLite gets one thread (one connection, one writer); PostgreSQL one thread per pooled
+connection, so transactions of different conversations run side by side."""
 
 from __future__ import annotations
 
@@ -12,19 +15,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
+from bot.storage.backend import Backend, Extra, Turn
+from bot.storage.contract import Tx
 from bot.storage.model import ConversationState, Event, StorageBusy, TranscriptLine
-from bot.storage.sqlite import Extra, Store, Turn
+from bot.storage.sql.executor import Dialect
 
 T = TypeVar("T")
 
 
 class AsyncStore:
-    """Async mirror of Store; every call, opening and closing included, runs on one thread."""
+    """Async mirror of a Backend; every call, opening and closing included, runs on its
+    worker threads."""
 
-    def __init__(self, store: Store, executor: ThreadPoolExecutor) -> None:
-        """Wrap a Store that was created on `executor`'s only thread (use `open`)."""
+    def __init__(self, store: Backend, executor: ThreadPoolExecutor) -> None:
+        """Wrap a backend that was created on `executor` (use `open`)."""
         self._store = store
         self._executor = executor
         self._closed = False
@@ -34,26 +38,26 @@ class AsyncStore:
     @classmethod
     def open(
         cls,
-        path: str | Path,
+        target: str | Path,
         *,
         busy_timeout_ms: int = 1000,
         busy_retries: int = 3,
         retry_backoff_s: float = 0.05,
     ) -> OpeningStore:
-        """`store = await AsyncStore.open(path)` or `async with AsyncStore.open(path) as store:`."""
-        factory = functools.partial(
-            Store,
-            path,
+        """`store = await AsyncStore.open(target)` or `async with AsyncStore.open(...) as s:`;
+        `target` is a SQLite file or a `postgresql://` URL."""
+        factory, threads = open_backend(
+            target,
             busy_timeout_ms=busy_timeout_ms,
             busy_retries=busy_retries,
             retry_backoff_s=retry_backoff_s,
         )
-        return OpeningStore(functools.partial(cls._start, factory))
+        return OpeningStore(functools.partial(cls._start, factory, threads))
 
     @classmethod
-    async def _start(cls, factory: Callable[[], Store]) -> AsyncStore:
-        """Start the storage thread and create the Store on it."""
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ouderlijn-storage")
+    async def _start(cls, factory: Callable[[], Backend], threads: int = 1) -> AsyncStore:
+        """Start the storage threads and create the backend on one of them."""
+        executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ouderlijn-storage")
         created = executor.submit(factory)
         try:
             store = await asyncio.wrap_future(created)
@@ -74,6 +78,16 @@ class AsyncStore:
         """The schema version the database was migrated to."""
         return self._store.schema_version
 
+    @property
+    def dialect(self) -> Dialect:
+        """Which backend this is (SQLite or PostgreSQL) and its SQL differences."""
+        return self._store.dialect
+
+    @property
+    def backend(self) -> Backend:
+        """The synchronous backend (for its own extras, such as PostgreSQL's URL)."""
+        return self._store
+
     async def load(self, conversation_id: str) -> ConversationState | None:
         """See Store.load."""
         return await self._run(functools.partial(self._store.load, conversation_id))
@@ -87,7 +101,7 @@ class AsyncStore:
     ) -> None:
         """See Store.commit_turn; raises StorageBusy when the database stays locked.
 
-        `extra(db)` runs in the same transaction; it may run twice (a failed group is retried
+        `extra(tx)` runs in the same transaction; it may run twice (a failed group is retried
         turn by turn), so it must only write, never append to outside state."""
         if self._closed:
             raise RuntimeError("AsyncStore is closed")
@@ -121,12 +135,12 @@ class AsyncStore:
         for (_, done), outcome in zip(batch, outcomes, strict=True):
             loop.call_soon_threadsafe(_settle, done, outcome)
 
-    async def transaction(self, work: Callable[[Database], T]) -> T:
-        """See Store.transaction: `work(db)` runs on the storage thread, all or nothing."""
+    async def transaction(self, work: Callable[[Tx], T]) -> T:
+        """See Backend.transaction: `work(tx)` runs on a storage thread, all or nothing."""
         return await self._run(functools.partial(self._store.transaction, work))
 
-    async def read(self, work: Callable[[Database], T]) -> T:
-        """See Store.read: `work(db)` runs on the storage thread."""
+    async def read(self, work: Callable[[Tx], T]) -> T:
+        """See Backend.read: `work(tx)` runs on a storage thread."""
         return await self._run(functools.partial(self._store.read, work))
 
     async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
@@ -160,7 +174,36 @@ class AsyncStore:
             self._executor.shutdown(wait=False)
 
 
-def _attempt(store: Store, turn: Turn) -> BaseException | None:
+def open_backend(
+    target: str | Path, *, busy_timeout_ms: int, busy_retries: int, retry_backoff_s: float
+) -> tuple[Callable[[], Backend], int]:
+    """How to create the backend `target` names, and how many threads may use it."""
+    if str(target).startswith(("postgresql://", "postgres://")):
+        from bot.storage.postgres.store import PgStore
+
+        pool = PgStore.POOL_SIZE
+        return functools.partial(PgStore, str(target), pool_size=pool), pool
+    from bot.storage.sqlite.store import Store
+
+    return (
+        functools.partial(
+            Store,
+            target,
+            busy_timeout_ms=busy_timeout_ms,
+            busy_retries=busy_retries,
+            retry_backoff_s=retry_backoff_s,
+        ),
+        1,
+    )
+
+
+def open_sync(target: str | Path) -> Backend:
+    """The backend `target` names, opened on this thread (admin commands, scripts)."""
+    factory, _ = open_backend(target, busy_timeout_ms=1000, busy_retries=3, retry_backoff_s=0.05)
+    return factory()
+
+
+def _attempt(store: Backend, turn: Turn) -> BaseException | None:
     """Commit one turn alone; the error instead of raising it."""
     try:
         store.commit_turns([turn])
@@ -179,7 +222,7 @@ def _settle(done: asyncio.Future[None], outcome: BaseException | None) -> None:
         done.set_exception(outcome)
 
 
-def _close_if_created(created: Future[Store]) -> None:
+def _close_if_created(created: Future[Backend]) -> None:
     """On the storage thread: close a Store nobody will use (its opener went away)."""
     if not created.cancelled() and created.exception() is None:
         created.result().close()

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
-from bot.storage import AsyncStore, stored_secret, to_text
+from bot.storage import AsyncStore
+from bot.storage.contract import Tx
 
 CHANNEL = "telegram"
 PREFIX = "tg:"
 _SECRET_KEY = "pseudonym_secret"
 
 
-def _stored_secret(db: Database) -> str:
+def _stored_secret(tx: Tx) -> str:
     """The database's pseudonym secret, created on first use."""
-    return stored_secret(db, _SECRET_KEY)
+    return tx.meta.secret(_SECRET_KEY)
 
 
 class TelegramAccounts:
@@ -47,23 +45,13 @@ class TelegramAccounts:
 
     async def remember(self, address: str, chat_id: int) -> None:
         """Keep the chat behind a pseudonym, so replies can be delivered later."""
-        await self.store.transaction(lambda db: self.remember_in({address: chat_id}, db))
+        await self.store.transaction(lambda tx: self.remember_in({address: chat_id}, tx))
         self.cache({address: chat_id})
 
-    def remember_in(self, chats: dict[str, int], db: Database) -> None:
+    def remember_in(self, chats: dict[str, int], tx: Tx) -> None:
         """Inside the caller's transaction (the inbox's): store the chats behind pseudonyms.
         Always written, never skipped by the cache: an erased parent's row may be gone."""
-        now = to_text(datetime.now(UTC))
-        db.conn.executemany(  # a chat that had another pseudonym (the secret was changed)
-            "DELETE FROM channel_accounts WHERE channel = ? AND platform_id = ? AND address != ?",
-            [(CHANNEL, str(chat), address) for address, chat in chats.items()],
-        )
-        db.conn.executemany(
-            "INSERT INTO channel_accounts (address, channel, platform_id, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET "
-            "platform_id = excluded.platform_id",
-            [(address, CHANNEL, str(chat), now) for address, chat in chats.items()],
-        )
+        tx.accounts.remember(CHANNEL, {address: str(chat) for address, chat in chats.items()})
 
     def cache(self, chats: dict[str, int]) -> None:
         """Remember stored chats in memory (after their transaction committed)."""
@@ -77,13 +65,8 @@ class TelegramAccounts:
         """The Telegram chat of a pseudonym, or None if this bot never saw it."""
         if address in self._chats:
             return self._chats[address]
-        row = await self.store.read(
-            lambda db: db.execute(
-                "SELECT platform_id FROM channel_accounts WHERE address = ? AND channel = ?",
-                [address, CHANNEL],
-            ).fetchone()
-        )
-        if row is None:
+        found = await self.store.read(lambda tx: tx.accounts.platform_id(address, CHANNEL))
+        if found is None:
             return None
-        self._chats[address] = int(row[0])
+        self._chats[address] = int(found)
         return self._chats[address]

@@ -189,9 +189,7 @@ class TelegramChannel:
         """A freshly linked volunteer gets the volunteer commands in their chat's menu."""
         if channel != CHANNEL:
             return
-        volunteer = await self.engine.store.read(
-            functools.partial(registry.at_address, address=address)
-        )
+        volunteer = await self.engine.store.read(lambda tx: tx.registry.at_address(address))
         chat_id = await self.accounts.chat_for(address)
         if volunteer is None or chat_id is None:
             return

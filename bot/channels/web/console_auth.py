@@ -13,13 +13,11 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from sqlite_utils import Database
 
 from bot.app import Service
 from bot.channels.web.pages import Page
-from bot.storage import web as web_store
+from bot.storage.contract import Tx
 from bot.web_settings import WebSettings
-from handoff import registry
 from handoff.model import Volunteer
 
 COOKIE = "ouderlijn_console"
@@ -57,11 +55,11 @@ def console_address(volunteer_id: int) -> str:
     return f"{CONSOLE_CHANNEL}:{volunteer_id}"
 
 
-def new_login_link(db: Database, volunteer_id: int, now: datetime, minutes: int) -> str:
+def new_login_link(tx: Tx, volunteer_id: int, now: datetime, minutes: int) -> str:
     """A fresh one-time login token for a volunteer (their older unused links stop working)."""
-    registry.get(db, volunteer_id)
+    tx.registry.get(volunteer_id)
     token = secrets.token_urlsafe(32)
-    web_store.new_login(db, token, volunteer_id, now + timedelta(minutes=minutes))
+    tx.web.new_login(token, volunteer_id, now + timedelta(minutes=minutes))
     return token
 
 
@@ -100,11 +98,11 @@ class ConsoleAuth:
             return None
         now = self.clock()
 
-        def look(db: Database) -> Signed | None:
-            found = web_store.session(db, cookie, now)
+        def look(tx: Tx) -> Signed | None:
+            found = tx.web.session(cookie, now)
             if found is None:
                 return None
-            return Signed(registry.get(db, found.volunteer_id), found.csrf, cookie)
+            return Signed(tx.registry.get(found.volunteer_id), found.csrf, cookie)
 
         return await self.store.read(look)
 
@@ -158,9 +156,9 @@ class ConsoleAuth:
             return self.login_refused(self.texts["console_no_session"])
         now = self.clock()
 
-        def look(db: Database) -> Volunteer | None:
-            found = web_store.login_volunteer(db, token, now)
-            return registry.find(db, found) if found is not None else None
+        def look(tx: Tx) -> Volunteer | None:
+            found = tx.web.login_volunteer(token, now)
+            return tx.registry.find(found) if found is not None else None
 
         volunteer = await self.store.read(look) if len(token) <= 128 else None
         if volunteer is None:
@@ -177,12 +175,12 @@ class ConsoleAuth:
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + timedelta(hours=self.settings.session_hours)
 
-        def use(db: Database) -> Volunteer | None:
-            volunteer_id = web_store.use_login(db, token, now) if token else None
-            if volunteer_id is None or registry.find(db, volunteer_id) is None:
+        def use(tx: Tx) -> Volunteer | None:
+            volunteer_id = tx.web.use_login(token, now) if token else None
+            if volunteer_id is None or tx.registry.find(volunteer_id) is None:
                 return None
-            web_store.new_session(db, cookie, volunteer_id, csrf, now, expires)
-            return registry.attach(db, volunteer_id, console_address(volunteer_id), CONSOLE_CHANNEL)
+            tx.web.new_session(cookie, volunteer_id, csrf, now, expires)
+            return tx.registry.attach(volunteer_id, console_address(volunteer_id), CONSOLE_CHANNEL)
 
         volunteer = await self.store.transaction(use)
         if volunteer is None:
@@ -208,9 +206,9 @@ class ConsoleAuth:
         if not self.check_csrf(str(form.get("csrf", "")), signed):
             raise web.HTTPForbidden(text="csrf")
 
-        def end(db: Database) -> None:
-            web_store.end_session(db, signed.cookie)
-            registry.update(db, signed.volunteer.id, available=False)  # nobody is watching
+        def end(tx: Tx) -> None:
+            tx.web.end_session(signed.cookie)
+            tx.registry.update(signed.volunteer.id, available=False)  # nobody is watching
 
         await self.store.transaction(end)
         if self.on_signed_out is not None:

@@ -20,7 +20,6 @@ from typing import Any, TypeGuard
 
 import yaml
 from aiohttp import WSCloseCode, WSMsgType, web
-from sqlite_utils import Database
 
 from bot.app import Service
 from bot.channels.web.console_auth import CONSOLE_CHANNEL, ConsoleAuth, Signed
@@ -32,8 +31,8 @@ from bot.channels.web.security import RateLimit
 from bot.core.choices import VOLUNTEER
 from bot.core.inbox import Arrival
 from bot.core.messages import Inbound, Outbound
-from bot.storage import web as web_log
-from handoff import queue, registry
+from bot.storage.contract import Tx
+from bot.storage.records import WebMessage
 
 log = logging.getLogger(__name__)
 DESK_HISTORY = 30  # desk messages sent again at connect
@@ -92,8 +91,7 @@ class ConsoleDesk:
             return
         text = message.text
         stored = await self.store.transaction(
-            functools.partial(
-                web_log.append,
+            lambda tx: tx.web.append(
                 address=message.to,
                 sender="bot",
                 name=self.texts["bot_name"],
@@ -126,11 +124,11 @@ class ConsoleDesk:
             self._shown[volunteer_id] = shown
             await self._push(volunteer_id, state | {"canned": self._canned(state)})
 
-    def _state(self, db: Database, volunteer_id: int) -> Frame | None:
-        volunteer = registry.find(db, volunteer_id)
+    def _state(self, tx: Tx, volunteer_id: int) -> Frame | None:
+        volunteer = tx.registry.find(volunteer_id)
         if volunteer is None:
             return None
-        return snapshot(db, volunteer, self.engine.texts, self.engine.notices, self.engine.clock())
+        return snapshot(tx, volunteer, self.engine.texts, self.engine.notices, self.engine.clock())
 
     def _canned(self, state: Frame) -> list[dict[str, str]]:
         name = str(state["me"]["name"])
@@ -279,7 +277,7 @@ class ConsoleDesk:
     async def _volunteer_typing(self, signed: Signed, handoff_id: object) -> None:
         if not _row_id(handoff_id) or not self.chat.typing_limit.allow(f"v{handoff_id}"):
             return
-        found = await self.store.read(functools.partial(queue.get, handoff_id=handoff_id))
+        found = await self.store.read(lambda tx: tx.queue.get(handoff_id=handoff_id))
         if (
             found is not None
             and found.status == "active"
@@ -310,11 +308,11 @@ def _volunteer_id(address: str) -> int | None:
     return int(rest) if address.startswith(prefix) and rest.isdigit() else None
 
 
-def _desk_frame(m: web_log.WebMessage) -> Frame:
+def _desk_frame(m: WebMessage) -> Frame:
     buttons = [{"id": b.id, "label": b.label} for b in m.buttons]
     return {"type": "desk", "message": {"id": m.id, "text": m.text, "buttons": buttons}}
 
 
-def _recent_desk(db: Database, address: str, limit: int) -> list[web_log.WebMessage]:
+def _recent_desk(tx: Tx, address: str, limit: int) -> list[WebMessage]:
     """The volunteer's last desk messages, oldest first."""
-    return web_log.latest(db, address, limit)
+    return tx.web.latest(address, limit)

@@ -15,7 +15,6 @@ from bot.app import Service
 from bot.core.choices import VOLUNTEER
 from bot.core.inbox import Arrival
 from bot.core.messages import Inbound
-from handoff import registry
 
 log = logging.getLogger(__name__)
 AWAY_AFTER_SECONDS = 120.0
@@ -34,7 +33,7 @@ class Presence:
 
     async def start(self) -> None:
         """After a restart nobody's console is open yet: everyone gets the grace period."""
-        volunteers = await self.service.store.read(registry.all_volunteers)
+        volunteers = await self.service.store.read(lambda tx: tx.registry.all_volunteers())
         for v in volunteers:
             if v.channel == CONSOLE and v.available:
                 self.gone(v.id)
@@ -56,7 +55,7 @@ class Presence:
     async def _away_later(self, volunteer_id: int) -> None:
         try:
             await asyncio.sleep(self.away_after)
-            volunteer = await self.service.store.read(lambda db: registry.find(db, volunteer_id))
+            volunteer = await self.service.store.read(lambda tx: tx.registry.find(volunteer_id))
             if volunteer is not None and volunteer.channel == CONSOLE and volunteer.available:
                 self._set_away.add(volunteer_id)
                 self._press(volunteer_id, "away")

@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from bot.core.handoff_notices import Notices
 from bot.core.texts import Texts
-from handoff import queue, registry, routing
+from bot.storage.contract import Tx
+from handoff import routing
 from handoff.model import Handoff, Volunteer
 
 MAX_QUEUE_SHOWN = 50
@@ -36,10 +35,10 @@ def _handoff(h: Handoff, texts: Texts, notices: Notices) -> dict[str, Any]:
 
 
 def snapshot(
-    db: Database, volunteer: Volunteer, texts: Texts, notices: Notices, now: datetime
+    tx: Tx, volunteer: Volunteer, texts: Texts, notices: Notices, now: datetime
 ) -> dict[str, Any]:
     """The `state` frame's body for one volunteer."""
-    waiting = queue.queued(db)
+    waiting = tx.queue.queued()
     items = []
     for h in waiting[:MAX_QUEUE_SHOWN]:
         item = _handoff(h, texts, notices)
@@ -49,17 +48,17 @@ def snapshot(
         items.append(item)
     conversations = []
     names: dict[int | None, str] = {}
-    for h in queue.active_for(db, volunteer.id):
+    for h in tx.queue.active_for(volunteer.id):
         item = _handoff(h, texts, notices)
         item["current"] = volunteer.current_handoff == h.id
         item["summary"] = h.summary.to_json()
         messages = []
-        for m in queue.messages(db, h.id)[-MAX_MESSAGES_SHOWN:]:
+        for m in tx.queue.messages(h.id)[-MAX_MESSAGES_SHOWN:]:
             if m.sender == "parent":
                 name = notices.label(h)
             else:
                 if m.volunteer_id not in names:
-                    found = registry.find(db, m.volunteer_id)
+                    found = tx.registry.find(m.volunteer_id)
                     names[m.volunteer_id] = found.name if found else ""
                 name = names[m.volunteer_id]
             messages.append(

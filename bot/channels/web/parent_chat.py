@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
-from sqlite_utils import Database
 
 from bot.app import Service
 from bot.channels.web.security import RateLimit
@@ -31,9 +30,8 @@ from bot.core.choices import HANDOFF
 from bot.core.inbox import Arrival
 from bot.core.messages import Inbound, Outbound
 from bot.core.texts import Texts
-from bot.storage import inbox
-from bot.storage import web as web_log
-from handoff import queue, registry
+from bot.storage.contract import Tx
+from bot.storage.records import WebMessage
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
@@ -47,7 +45,7 @@ Frame = dict[str, Any]
 TypingHook = Callable[[str, int], Awaitable[None]]
 
 
-def message_frame(m: web_log.WebMessage) -> Frame:
+def message_frame(m: WebMessage) -> Frame:
     """A stored web message as the protocol's `message` frame."""
     return {
         "type": "message",
@@ -107,8 +105,7 @@ class WebChat:
         sender, text = shown_text(message, self.engine.texts)
         name = message.author or self.texts["bot_name"]
         stored = await self.store.transaction(
-            functools.partial(
-                web_log.append,
+            lambda tx: tx.web.append(
                 address=message.to,
                 sender=sender,
                 name=name,
@@ -120,7 +117,7 @@ class WebChat:
         )
         reached = await self.push(message.to, message_frame(stored))
         if message.farewell and reached:  # the tab wipes itself: the farewell row goes too
-            await self.store.transaction(functools.partial(web_log.drop_log, address=message.to))
+            await self.store.transaction(lambda tx: tx.web.drop_log(address=message.to))
         elif message.to in self.sockets:
             await self._tell_queue(message.to)
 
@@ -259,13 +256,11 @@ class WebChat:
 
     async def _resume(self, ws: web.WebSocketResponse, address: str, after: int) -> None:
         """Send what the tab missed; a session that was never shown anything is greeted."""
-        missed = await self.store.read(
-            functools.partial(web_log.after, address=address, last_id=after)
-        )
+        missed = await self.store.read(lambda tx: tx.web.after(address=address, last_id=after))
         for message in missed:
             await ws.send_json(message_frame(message))
         if any(m.ends for m in missed):  # a tab that missed the farewell has it now
-            await self.store.transaction(functools.partial(web_log.drop_log, address=address))
+            await self.store.transaction(lambda tx: tx.web.drop_log(address=address))
             return
         if after == 0 and not missed:
             for reply in await self.engine.greet(address, CHANNEL):
@@ -275,9 +270,7 @@ class WebChat:
     async def _quick_exit(self, address: str) -> None:
         """ "Snel weg": the page is gone with its token, so a waiting or live conversation ends
         as if the parent stopped it (the volunteer is told, and stops writing to nobody)."""
-        handoff = await self.store.read(
-            functools.partial(queue.latest_for, conversation_id=address)
-        )
+        handoff = await self.store.read(lambda tx: tx.queue.latest_for(conversation_id=address))
         if handoff is None or not handoff.is_open:
             return
         stop = Inbound(address, CHANNEL, self.engine.clock(), choice=f"{HANDOFF}stop:{handoff.id}")
@@ -300,11 +293,11 @@ class WebChat:
             self._queue_told[address] = place
             await self.push(address, {"type": "queue", "place": place[0], "wait_minutes": place[1]})
 
-    def _place(self, db: Database, address: str) -> tuple[int | None, int | None]:
-        handoff = queue.latest_for(db, address)
+    def _place(self, tx: Tx, address: str) -> tuple[int | None, int | None]:
+        handoff = tx.queue.latest_for(address)
         if handoff is None or handoff.status != "queued":
             return None, None
-        wait = self.engine.desk.wait_for(db, handoff)
+        wait = self.engine.desk.wait_for(tx, handoff)
         return wait.position, wait.minutes
 
     async def keep_queue_places(self, every: float = QUEUE_REFRESH_SECONDS) -> None:
@@ -325,25 +318,25 @@ class WebChat:
                     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
 
 
-def _keep_own_words(db: Database, key: str, inbound: Inbound, client: str) -> None:
+def _keep_own_words(tx: Tx, key: str, inbound: Inbound, client: str) -> None:
     """Keep the parent's own line for a reloaded page, in the transaction that stores their
     message, once (a resend with the same client_id adds nothing)."""
-    if inbox.known(db, CHANNEL, key):
+    if tx.inbox.known(CHANNEL, key):
         return
     address = inbound.conversation_id
     text = inbound.text
     if inbound.choice is not None:
-        text = web_log.button_label(db, address, inbound.choice)
+        text = tx.web.button_label(address, inbound.choice)
     if text:
-        web_log.append(db, address, "parent", "", text, (), inbound.at, client_id=client)
+        tx.web.append(address, "parent", "", text, (), inbound.at, client_id=client)
 
 
-def _talking_to(db: Database, address: str) -> tuple[str, int] | None:
+def _talking_to(tx: Tx, address: str) -> tuple[str, int] | None:
     """(volunteer's console address, handoff id) when this parent talks to someone there."""
-    handoff = queue.latest_for(db, address)
+    handoff = tx.queue.latest_for(address)
     if handoff is None or handoff.status != "active":
         return None
-    volunteer = registry.find(db, handoff.volunteer_id)
+    volunteer = tx.registry.find(handoff.volunteer_id)
     if volunteer is None or volunteer.address is None or volunteer.channel != "console":
         return None
     return volunteer.address, handoff.id

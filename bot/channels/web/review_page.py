@@ -19,7 +19,7 @@ from bot.channels.web.dashboard import coordinator, coordinator_top, esc, html_r
 from bot.channels.web.pages import Page
 from bot.review.desk import ReviewDesk
 from bot.review.grouping import ReviewGroup
-from bot.storage.review import AuditEntry
+from bot.storage.records import AuditEntry
 from faq.phrasing import PhrasingError, clean_phrasing
 
 MAX_ITEMS = 2000  # ids one form may carry (a group is at most the desk's MAX_OPEN)

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +18,6 @@ from bot.channels.web.pages import STATIC, Page, load_page_texts
 from bot.channels.web.parent_chat import WebChat
 from bot.channels.web.review_page import ReviewPage
 from bot.channels.web.security import security_headers
-from bot.storage import stored_secret
 
 MAX_BODY_BYTES = 64 * 1024  # forms; the Telegram webhook needs more (see build)
 SESSION_SECRET_KEY = "web_session_secret"
@@ -48,9 +46,7 @@ async def build_surfaces(service: Service) -> WebSurfaces:
         "console": Page("console.html", console_texts),
         "login": Page("login.html", console_texts),
     }
-    secret = await service.store.transaction(
-        functools.partial(stored_secret, key=SESSION_SECRET_KEY)
-    )
+    secret = await service.store.transaction(lambda tx: tx.meta.secret(SESSION_SECRET_KEY))
     chat = WebChat(service, secret, server_texts)
     auth = ConsoleAuth(service, pages["login"], server_texts)
     console = ConsoleDesk(service, auth, chat, server_texts)

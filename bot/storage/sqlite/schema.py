@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from sqlite_utils import Database
 
 from bot.storage.model import SchemaTooNewError
+from bot.storage.scale_schema import V7_SCALE
 
 Migration = Callable[[Database], None]
 
@@ -190,6 +191,12 @@ def _v6_coordinators(db: Database) -> None:
     )
 
 
+def _v7_scale(db: Database) -> None:
+    """Indexes for the hot queries, open-unique codes, told volunteers, delivery leases."""
+    for statement in V7_SCALE:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_handoff,
@@ -197,6 +204,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_durable,
     _v5_web,
     _v6_coordinators,
+    _v7_scale,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,1 @@
+"""The embedded backend: one SQLite file (sqlite-utils), one writer, WAL."""
