@@ -5,13 +5,17 @@ settings. The command line, `ouderlijn run`, the tests and the benchmarks all go
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import os
+import socket
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -29,10 +33,16 @@ from bot.review.desk import ReviewDesk
 from bot.stats.labels import load_labels
 from bot.stats.source import ReportSource
 from bot.storage import AsyncStore
+from bot.storage.leases import Lease, open_lease
+from bot.storage.sql.executor import INBOX_NOTE, NOTES, OUTBOX_NOTE, WEB_NOTE
 from faq.decision_tree import DecisionTree, load_tree
 from faq.knowledge import Knowledge, KnowledgeSources, load_knowledge
 from faq.matcher import MatcherSettings
 
+if TYPE_CHECKING:
+    from bot.storage.postgres.notify import Listener
+
+INSTANCE_POLL_SECONDS = 5.0  # several instances: also look this often, should a note be lost
 log = logging.getLogger(__name__)
 
 
@@ -89,21 +99,24 @@ def helpline_from(settings: Settings) -> Helpline:
 RETENTION_CHECK_SECONDS = 3600.0
 
 
-async def purge_old_transcripts(store: AsyncStore, days: int) -> None:
-    """Delete transcript lines older than the retention period."""
+async def purge_old_transcripts(store: AsyncStore, days: int, lease: Lease | None = None) -> None:
+    """Delete transcript lines older than the retention period (where this process holds
+    the retention lease: with several instances exactly one purges)."""
+    if lease is not None and not await asyncio.to_thread(lease.try_hold):
+        return
     removed = await store.purge_transcripts(datetime.now(UTC) - timedelta(days=days))
     if removed:
         log.info("retention: removed %d transcript lines", removed)
 
 
 async def keep_retention(
-    store: AsyncStore, days: int, every: float = RETENTION_CHECK_SECONDS
+    store: AsyncStore, days: int, every: float = RETENTION_CHECK_SECONDS, lease: Lease | None = None
 ) -> None:
     """Purge every hour while the bot runs (the first purge happens at start)."""
     while True:
         await asyncio.sleep(every)
         try:
-            await purge_old_transcripts(store, days)
+            await purge_old_transcripts(store, days, lease)
         except Exception as error:  # e.g. storage busy: the next hour tries again
             log.warning("retention: purge failed (%s)", type(error).__name__)
 
@@ -129,10 +142,19 @@ class Service:
     settings: Settings = field(default_factory=lambda: default_settings())
     stats: ReportSource | None = None  # the coordinators' figures
     review: ReviewDesk | None = None  # the coordinators' review of unanswered questions
+    # called with an address when any instance stored a web log line for it (PostgreSQL)
+    web_notes: list[Callable[[str], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     @property
     def store(self) -> AsyncStore:
         return self.engine.store
+
+
+def instance_name(settings: Settings) -> str:
+    """This instance among several on one database: the machine and the address it serves
+    (stable across restarts, so a restarted instance takes its delivery leases back)."""
+    web = settings.web
+    return os.environ.get("OUDERLIJN_INSTANCE") or f"{socket.gethostname()}:{web.host}:{web.port}"
 
 
 def default_settings() -> Settings:
@@ -195,7 +217,12 @@ class Wiring:
     ) -> Service:
         """Engine, courier and inbox reader, wired together (nothing started yet)."""
         engine = self.engine(store)
-        courier = Courier(store, on_unreachable=engine.unreachable, **(courier_options or {}))
+        courier = Courier(
+            store,
+            on_unreachable=engine.unreachable,
+            owner=instance_name(self.settings) if self.settings.database_url else None,
+            **(courier_options or {}),
+        )
         engine.on_outbox = courier.wake
         inbox = InboxReader(engine, **(inbox_options or {}))  # type: ignore[arg-type]
         stats = self.report_source()
@@ -221,11 +248,21 @@ async def open_service(
     wiring = Wiring(settings)
     wiring.content  # noqa: B018 - load and check before the store opens: refuse to start early
     store = await AsyncStore.open(settings.database)
-    await purge_old_transcripts(store, settings.helpline.retention_days)
+    retention = open_lease(settings.database, "retention")
+    watching = open_lease(settings.database, "queue-watch")
+    days = settings.helpline.retention_days
+    await purge_old_transcripts(store, days, retention)
     service = wiring.service(store)
     engine, courier, inbox = service.engine, service.courier, service.inbox
+    engine.watch_lease = watching.try_hold
+    if await asyncio.to_thread(watching.try_hold):  # from the start, not the first tick
+        log.info("this instance runs the queue watch")
+    listener = await listen_to_instances(service) if settings.database_url else None
+    if listener is not None:  # notes name each address: no look at the whole outbox
+        courier.scan_on_wake = False
+        poll_seconds = poll_seconds or INSTANCE_POLL_SECONDS
     tasks = [
-        asyncio.create_task(keep_retention(store, settings.helpline.retention_days)),
+        asyncio.create_task(keep_retention(store, days, lease=retention)),
         asyncio.create_task(inbox.run()),
         asyncio.create_task(courier.run(poll_seconds)),
     ]
@@ -240,4 +277,29 @@ async def open_service(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)  # none may mask the exit reason
+        if listener is not None:
+            await listener.stop()
+        for lease in (retention, watching):
+            with contextlib.suppress(Exception):
+                lease.release()
         await store.close()
+
+
+async def listen_to_instances(service: Service) -> Listener:
+    """PostgreSQL: hear what other instances stored (messages in, messages out, web log
+    lines), so couriers, inbox readers and open sockets on every instance act at once."""
+    from bot.storage.postgres.notify import Listener
+
+    def on_note(channel: str, payload: str) -> None:
+        if channel == OUTBOX_NOTE:
+            service.courier.noted(payload)
+        elif channel == INBOX_NOTE:
+            service.inbox.noted(payload)
+        elif channel == WEB_NOTE:
+            for hook in service.web_notes:
+                asyncio.get_running_loop().create_task(hook(payload))
+
+    listener = Listener()
+    assert service.settings.database_url is not None
+    await listener.start(service.settings.database_url, list(NOTES), on_note)
+    return listener

@@ -173,6 +173,7 @@ _HANDOFF_NUMBERS = {
     "invite_days": (int, 1),
     "watch_seconds": (float, 1.0),
     "history_lines": (int, 1),
+    "announce_limit": (int, 1),
 }
 
 

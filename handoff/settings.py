@@ -18,3 +18,6 @@ class HandoffSettings:
     invite_days: int = 7  # how long a volunteer's invite code works
     watch_seconds: float = 30.0  # how often the queue is checked for escalation and updates
     history_lines: int = 20  # relayed messages shown to whoever picks a conversation up
+    # a request is announced to this many best-matching advisors or buddies at first; each
+    # escalation (every escalate_after_minutes unclaimed) tells this many more
+    announce_limit: int = 10

@@ -16,11 +16,23 @@ def knowledge() -> Knowledge:
     return load_knowledge()
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path):
+    """Where a test's data lives: a SQLite file, or a fresh PostgreSQL database (the whole
+    suite runs on both; without a server the PostgreSQL half is skipped, see pg_url)."""
+    if request.param == "sqlite":
+        return tmp_path / "ouderlijn.db"
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-async def store(tmp_path):
+async def store(database):
     from bot.storage import AsyncStore
 
-    opened = await AsyncStore.open(tmp_path / "ouderlijn.db")
+    opened = await AsyncStore.open(database)
     yield opened
     await opened.close()
 
@@ -63,10 +75,53 @@ def full_content():
 
 
 @pytest.fixture
-async def web_world(tmp_path, full_content):
-    """The web surfaces on a real aiohttp server at 127.0.0.1 with a real SQLite file."""
+async def web_world(tmp_path, full_content, database):
+    """The web surfaces on a real aiohttp server at 127.0.0.1, on either backend."""
     from tests.web_world import WebWorld
 
-    world = await WebWorld(tmp_path, full_content).start()
+    world = await WebWorld(tmp_path, full_content, database=database).start()
     yield world
     await world.stop()
+
+
+# PostgreSQL (tests/pg_server.py): one server per session, started only when a test asks.
+@pytest.fixture(scope="session")
+def pg_test_server():
+    """The session's TestServer and '' or None and the reason there is none."""
+    from tests.pg_server import open_test_server
+
+    server, reason = open_test_server()
+    yield server, reason
+    if server is not None:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_test_server) -> str | None:
+    """The base URL of the session's PostgreSQL server, or None when there is none."""
+    server, _ = pg_test_server
+    return server.url if server is not None else None
+
+
+@pytest.fixture
+def pg_url(pg_test_server):
+    """A fresh, migrated database of its own for this test (a copy of the template).
+
+    Skipped when no server can be had, failed instead under OUDERLIJN_REQUIRE_POSTGRES=1."""
+    from tests.pg_server import usable
+
+    server = usable(*pg_test_server)
+    name = server.create_database()
+    yield server.database_url(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def pg_empty_url(pg_test_server):
+    """A fresh database with no tables at all (for migration tests); skipped like `pg_url`."""
+    from tests.pg_server import usable
+
+    server = usable(*pg_test_server)
+    name = server.create_database(migrated=False)
+    yield server.database_url(name)
+    server.drop_database(name)

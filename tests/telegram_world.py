@@ -27,7 +27,12 @@ class TelegramWorld:
     """Start, stop and restart the Telegram bot; act as parents and volunteers."""
 
     def __init__(
-        self, api: FakeBotApi, db_path: Path, content: Any, knowledge: Any, webhook: bool = False
+        self,
+        api: FakeBotApi,
+        db_path: Path | str,
+        content: Any,
+        knowledge: Any,
+        webhook: bool = False,
     ) -> None:
         self.api = api
         self.db_path = db_path

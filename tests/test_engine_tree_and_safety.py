@@ -96,12 +96,12 @@ async def test_free_text_mid_tree_answers_and_offers_to_resume(engine):
     assert parent.last == question
 
 
-async def test_restart_in_the_middle_of_the_tree_continues(knowledge, content, tmp_path):
+async def test_restart_in_the_middle_of_the_tree_continues(knowledge, content, tmp_path, database):
     from bot.storage import AsyncStore
 
     tree, safety, texts = content
     path = max(PATHS, key=len)
-    store = await AsyncStore.open(tmp_path / "restart.db")
+    store = await AsyncStore.open(database)
     parent = FakeParent(build_engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
     await parent.says("/start")
     await parent.presses("School lukt niet")
@@ -110,7 +110,7 @@ async def test_restart_in_the_middle_of_the_tree_continues(knowledge, content, t
     mid = parent.last
     await store.close()
 
-    store = await AsyncStore.open(tmp_path / "restart.db")
+    store = await AsyncStore.open(database)
     again = FakeParent(build_engine(knowledge, tree, safety, texts, store, clock=FakeClock()))
     replies = await again.opens()
     assert "Welkom terug" in replies[0].text and replies[1].text == mid

@@ -18,10 +18,10 @@ async def connected(line: Helpline) -> tuple[FakeParent, FakeParent]:
     return parent, sanne
 
 
-async def test_restart_mid_conversation_loses_nothing(knowledge, content, tmp_path):
+async def test_restart_mid_conversation_loses_nothing(knowledge, content, tmp_path, database):
     tree, safety, texts = content
     clock = FakeClock()
-    store = await AsyncStore.open(tmp_path / "ouderlijn.db")
+    store = await AsyncStore.open(database)
     engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     line = Helpline(engine, FakeChannel(engine), clock)
     parent, sanne = await connected(line)
@@ -31,7 +31,7 @@ async def test_restart_mid_conversation_loses_nothing(knowledge, content, tmp_pa
     await sanne.says("Ben je er nog?")
     await store.close()  # ... and the bot stops before anything was delivered
 
-    store = await AsyncStore.open(tmp_path / "ouderlijn.db")
+    store = await AsyncStore.open(database)
     engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
     channel = FakeChannel(engine)
     for person in (parent, sanne):

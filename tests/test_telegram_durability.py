@@ -19,8 +19,8 @@ async def api():
 
 
 @pytest.fixture
-async def world(api, tmp_path, content, knowledge):
-    bot = TelegramWorld(api, tmp_path / "ouderlijn.db", content, knowledge)
+async def world(api, tmp_path, content, knowledge, database):
+    bot = TelegramWorld(api, database, content, knowledge)
     await bot.start()
     yield bot
     await bot.stop()
@@ -31,9 +31,9 @@ def answers(world: TelegramWorld, user) -> int:
 
 
 async def test_an_update_posted_twice_to_the_webhook_is_answered_once(
-    api: FakeBotApi, tmp_path, content, knowledge
+    api: FakeBotApi, tmp_path, content, knowledge, database
 ):
-    world = TelegramWorld(api, tmp_path / "hook.db", content, knowledge, webhook=True)
+    world = TelegramWorld(api, database, content, knowledge, webhook=True)
     await world.start()
     try:
         assert world.server is not None
@@ -60,9 +60,9 @@ async def test_an_update_twice_in_one_batch_is_answered_once(world: TelegramWorl
 
 
 async def test_the_webhook_answers_503_when_the_update_cannot_be_stored(
-    api: FakeBotApi, tmp_path, content, knowledge, monkeypatch
+    api: FakeBotApi, tmp_path, content, knowledge, monkeypatch, database
 ):
-    world = TelegramWorld(api, tmp_path / "hook.db", content, knowledge, webhook=True)
+    world = TelegramWorld(api, database, content, knowledge, webhook=True)
     await world.start()
     try:
         assert world.server is not None
@@ -112,9 +112,9 @@ async def test_polling_confirms_a_batch_only_after_it_is_stored(
 
 
 async def test_a_relayed_message_after_a_timed_out_one_keeps_its_place(
-    api: FakeBotApi, tmp_path, content, knowledge
+    api: FakeBotApi, tmp_path, content, knowledge, database
 ):
-    world = TelegramWorld(api, tmp_path / "order.db", content, knowledge)
+    world = TelegramWorld(api, database, content, knowledge)
     world.settings = replace(world.settings, read_timeout=0.3)
     await world.start()
     try:

@@ -19,8 +19,8 @@ async def api():
 
 
 @pytest.fixture
-async def world(api, tmp_path, content, knowledge):
-    bot = TelegramWorld(api, tmp_path / "ouderlijn.db", content, knowledge)
+async def world(api, tmp_path, content, knowledge, database):
+    bot = TelegramWorld(api, database, content, knowledge)
     await bot.start()
     yield bot
     await bot.stop()
@@ -220,9 +220,9 @@ async def test_long_relayed_text_is_split_below_4096(world: TelegramWorld, api: 
 
 
 async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
-    api: FakeBotApi, tmp_path, content, knowledge
+    api: FakeBotApi, tmp_path, content, knowledge, database
 ):
-    world = TelegramWorld(api, tmp_path / "hook.db", content, knowledge, webhook=True)
+    world = TelegramWorld(api, database, content, knowledge, webhook=True)
     await world.start()
     try:
         assert api.webhook is not None and api.webhook["secret_token"] == "test-secret"
@@ -295,11 +295,11 @@ async def test_a_message_that_keeps_failing_gets_an_apology_and_the_bot_goes_on(
 
 
 async def test_a_send_that_times_out_after_reaching_telegram_is_not_repeated(
-    api: FakeBotApi, tmp_path, content, knowledge
+    api: FakeBotApi, tmp_path, content, knowledge, database
 ):
     from dataclasses import replace
 
-    world = TelegramWorld(api, tmp_path / "slow.db", content, knowledge)
+    world = TelegramWorld(api, database, content, knowledge)
     world.settings = replace(world.settings, read_timeout=0.3)
     await world.start()
     try:
@@ -315,8 +315,10 @@ async def test_a_send_that_times_out_after_reaching_telegram_is_not_repeated(
         await world.stop()
 
 
-async def test_queue_watch_runs_on_ptb_job_queue(api: FakeBotApi, tmp_path, content, knowledge):
-    world = TelegramWorld(api, tmp_path / "watch.db", content, knowledge)
+async def test_queue_watch_runs_on_ptb_job_queue(
+    api: FakeBotApi, tmp_path, content, knowledge, database
+):
+    world = TelegramWorld(api, database, content, knowledge)
     world.watch_seconds = 0.2
     await world.start()
     try:

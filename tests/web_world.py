@@ -10,7 +10,6 @@ import itertools
 import json
 import re
 import shutil
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from faq.knowledge import KnowledgeSources
 from faq.loader import DEFAULT_CONTENT_DIR
 from handoff.hours import OpeningHours
 from handoff.settings import HandoffSettings
+from tests import db_inspect
 from tests.raw_sql import sql_of
 
 ALWAYS_OPEN = EngineSettings(handoff=HandoffSettings(hours=OpeningHours.always_open()))
@@ -44,8 +44,11 @@ class WebWorld:
         content: Content,
         web_settings: WebSettings | None = None,
         engine_settings: EngineSettings = ALWAYS_OPEN,
+        database: str | Path | None = None,
     ) -> None:
         self.db_path = tmp_path / "ouderlijn.db"
+        self.database = database or self.db_path
+        url = str(self.database) if db_inspect.is_postgres(self.database) else None
         self.content = content
         # The review desk writes phrasings into the FAQ files: a copy, never the shipped ones.
         copy = tmp_path / "faq-content"
@@ -53,6 +56,7 @@ class WebWorld:
         self.settings = replace(
             default_settings(),
             db_path=self.db_path,
+            database_url=url,
             web=web_settings or WebSettings(port=0),
             knowledge=replace(KnowledgeSources(), content_dir=copy),
         )
@@ -61,7 +65,7 @@ class WebWorld:
         self.clients: list[aiohttp.ClientSession] = []
 
     async def start(self) -> WebWorld:
-        self.store = await AsyncStore.open(self.db_path)
+        self.store = await AsyncStore.open(self.database)
         wiring = Wiring(self.settings, content=self.content, engine_settings=self.engine_settings)
         self.service: Service = wiring.service(
             self.store,
@@ -104,18 +108,11 @@ class WebWorld:
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the SQLite file itself, as an auditor would (a separate connection)."""
-        with contextlib.closing(sqlite3.connect(self.db_path)) as db:
-            return db.execute(sql, params).fetchall()
+        return db_inspect.rows(self.database, sql, *params)
 
     def tables_holding(self, text: str) -> list[str]:
         """Every table with a text column that contains `text` (e.g. after /vergeet)."""
-        found = []
-        for (table,) in self.rows("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            columns = [c[1] for c in self.rows(f"PRAGMA table_info({table})")]
-            where = " OR ".join(f"CAST({c} AS TEXT) LIKE ?" for c in columns)
-            if self.rows(f"SELECT 1 FROM {table} WHERE {where}", *[f"%{text}%"] * len(columns)):
-                found.append(table)
-        return found
+        return db_inspect.tables_holding(self.database, text)
 
     async def until_shown(self, tab: WebParent, text: str, timeout: float = 5.0) -> None:
         """Wait until a message with `text` is in the tab's web log (the courier stored it)."""

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.core.choices import VOLUNTEER
+from bot.core.buttons import (
+    OUTCOMES,
+    PASS_ROLES,
+    Case,
+    Close,
+    Pass,
+    Press,
+    Release,
+    VolunteerFlag,
+)
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Button
 from bot.core.text_input import ascii_number
@@ -19,7 +28,7 @@ from bot.core.texts import Texts
 from bot.core.volunteer_reply import Reply, mine, number
 from bot.storage.contract import Tx
 from handoff import routing
-from handoff.model import OUTCOMES, Handoff, Volunteer
+from handoff.model import Handoff, Volunteer
 
 
 class Handover:
@@ -33,21 +42,20 @@ class Handover:
         self.notices = notices
         self.closing = closing
 
-    def button(self, key: str, target: str) -> Button:
-        return Button(f"{VOLUNTEER}{target}", self.texts.word("volunteer_buttons", key))
+    def button(self, key: str, press: Press) -> Button:
+        return press.button(self.texts.word("volunteer_buttons", key))
 
-    def press(self, tx: Tx, v: Volunteer, handoff: Handoff, parts: list[str], out: Reply) -> bool:
-        """Act on a handing-on button of one of the volunteer's own conversations; False when
-        the button is none of these (the desk then calls it stale)."""
-        kind = parts[0]
-        if kind == "keep":
+    def press(self, tx: Tx, v: Volunteer, handoff: Handoff, press: Press, out: Reply) -> bool:
+        """Act on a handing-on button of one of the volunteer's own conversations (`handoff`
+        is the one it names); False when it is none of these (the desk calls it stale)."""
+        if isinstance(press, Case) and press.kind == "keep":
             out.say(self.texts.tell("kept", label=self.notices.label(handoff)))
-        elif kind == "release!":
+        elif isinstance(press, Release):
             self._release(tx, v, handoff, out)
-        elif kind in ("close", "close!") and len(parts) == 3 and parts[2] in OUTCOMES:
-            self._ask_or_close(tx, v, handoff, parts[2], kind == "close!", out)
-        elif kind in ("pass", "pass!") and len(parts) == 3:
-            self._ask_or_pass(tx, v, handoff, parts[2], kind == "pass!", out)
+        elif isinstance(press, Close):
+            self._ask_or_close(tx, v, handoff, press, out)
+        elif isinstance(press, Pass):
+            self._ask_or_pass(tx, v, handoff, press, out)
         else:
             return False
         return True
@@ -55,12 +63,12 @@ class Handover:
     def menu(self, tx: Tx, v: Volunteer, current: Handoff, name: str, out: Reply) -> None:
         t, label = self.texts, self.notices.label(current)
         if name == "release":
-            out.say(t.tell("confirm_release", label=label), self._confirm("release", current.id))
+            out.say(
+                t.tell("confirm_release", label=label),
+                self._confirm("release", Release(current.id)),
+            )
         elif name == "close":
-            buttons = [
-                Button(f"{VOLUNTEER}close:{current.id}:{o}", t.word("outcomes", o))
-                for o in OUTCOMES
-            ]
+            buttons = [Close(current.id, o).button(t.word("outcomes", o)) for o in OUTCOMES]
             out.say(t.tell("close_choose", label=label), buttons)
         else:
             others = self._colleagues(tx, v)
@@ -69,20 +77,19 @@ class Handover:
                 return
             roles = {x.role for x in others}
             buttons = [
-                self.button(f"to_{role}", f"pass:{current.id}:{role}")
-                for role in ("advisor", "buddy")
+                self.button(f"to_{role}", Pass(current.id, role))
+                for role in PASS_ROLES
                 if role in roles
             ]
             buttons += [self._person_button(current, x) for x in others[:6]]
-            buttons.append(self.button("cancel", "cancel"))
+            buttons.append(self.button("cancel", VolunteerFlag("cancel")))
             out.say(t.tell("pass_choose", label=label), buttons)
 
-    def _confirm(self, action: str, target: str | int) -> list[Button]:
+    def _confirm(self, action: str, sure: Release | Close | Pass) -> list[Button]:
         """'Ja, …' and 'Nee' under a "weet je het zeker?" question; only 'Ja' acts."""
-        handoff = str(target).split(":")[0]
         return [
-            self.button(f"confirm_{action}", f"{action}!:{target}"),
-            self.button("keep", f"keep:{handoff}"),
+            self.button(f"confirm_{action}", sure),
+            self.button("keep", Case("keep", sure.handoff)),
         ]
 
     @staticmethod
@@ -92,39 +99,38 @@ class Handover:
 
     def _person_button(self, handoff: Handoff, x: Volunteer) -> Button:
         role = self.texts.word("role_names", x.role)
-        return Button(f"{VOLUNTEER}pass:{handoff.id}:{x.id}", f"{x.name} ({role})")
+        return Pass(handoff.id, x.id).button(f"{x.name} ({role})")
 
     def _ask_or_close(
-        self, tx: Tx, v: Volunteer, handoff: Handoff, outcome: str, sure: bool, out: Reply
+        self, tx: Tx, v: Volunteer, handoff: Handoff, press: Close, out: Reply
     ) -> None:
         """An outcome was chosen: ask "weet je het zeker?", or close once confirmed."""
-        if sure:
+        outcome = press.outcome
+        if press.sure:
             self._close(tx, v, handoff, outcome, out)
             return
         t = self.texts
         text = t.tell(
             "confirm_close", label=self.notices.label(handoff), outcome=t.word("outcomes", outcome)
         )
-        out.say(text, self._confirm("close", f"{handoff.id}:{outcome}"))
+        out.say(text, self._confirm("close", replace(press, sure=True)))
 
-    def _ask_or_pass(
-        self, tx: Tx, v: Volunteer, handoff: Handoff, target: str, sure: bool, out: Reply
-    ) -> None:
+    def _ask_or_pass(self, tx: Tx, v: Volunteer, handoff: Handoff, press: Pass, out: Reply) -> None:
         """A pass-on target was chosen: refuse one nobody can take (saying who can), ask
         "weet je het zeker?", then ask for the note once confirmed."""
-        t = self.texts
+        t, target = self.texts, str(press.target)
         if not self._pass_target(tx, v, target):
             self._refuse_pass(tx, v, handoff, target, out)
-        elif not sure:
+        elif not press.sure:
             text = t.tell(
                 "confirm_pass",
                 label=self.notices.label(handoff),
                 target=self._target_name(tx, v, target),
             )
-            out.say(text, self._confirm("pass", f"{handoff.id}:{target}"))
+            out.say(text, self._confirm("pass", replace(press, sure=True)))
         else:
             tx.registry.set_pending(v.id, {"pass": target, "handoff": handoff.id})
-            out.say(t.tell("pass_note"), [self.button("cancel", "cancel")])
+            out.say(t.tell("pass_note"), [self.button("cancel", VolunteerFlag("cancel"))])
 
     def _target_name(self, tx: Tx, v: Volunteer, target: str) -> str:
         person = self._colleague(tx, v, target)
@@ -144,7 +150,7 @@ class Handover:
         person = ascii_number(target) is not None
         wanted = "collega" if person else self.texts.word("role_names", target)
         buttons = [self._person_button(handoff, x) for x in others[:6]]
-        buttons.append(self.button("cancel", "cancel"))
+        buttons.append(self.button("cancel", VolunteerFlag("cancel")))
         out.say(self.texts.tell("pass_unavailable", target=wanted, names=names), buttons)
 
     @staticmethod
@@ -163,7 +169,7 @@ class Handover:
         """The note after choosing whom to pass to: requeue for that role or person."""
         t, pending = self.texts, v.pending
         if note.strip().rstrip(".)").isdecimal():  # a bare number is no note: never act on it
-            out.say(t.tell("note_in_words"), [self.button("cancel", "cancel")])
+            out.say(t.tell("note_in_words"), [self.button("cancel", VolunteerFlag("cancel"))])
             return
         tx.registry.set_pending(v.id, None)
         handoff = tx.queue.get(int(str(pending.get("handoff", 0))))

@@ -50,6 +50,8 @@ class Courier:
         retry_seconds: float = 2.0,
         max_retry_seconds: float = 60.0,
         hold_seconds: float = 10.0,
+        lease_seconds: float = 15.0,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.on_unreachable = on_unreachable
@@ -59,6 +61,14 @@ class Courier:
         self.channels: dict[str, Send] = {}
         self.accepts: dict[str, Callable[[str], bool]] = {}
         self.forgets: dict[str, Forget] = {}
+        # Several instances on one database (`owner` given, stable across an instance's
+        # restarts so it takes its own leases back at once): one courier per address at a
+        # time, by a lease in the database renewed with every piece. None: the only courier.
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.scan_on_wake = True  # False when database notes name every new address
+        self._named: dict[str, str] = {}  # address -> channel, from notes
+        self._scan = True
         self.resent_uncertain = 0  # pieces sent again whose earlier send may have gone out
         self.held = 0  # sends that timed out after reaching the platform
         self._wake = asyncio.Event()
@@ -67,6 +77,7 @@ class Courier:
         self._again: set[str] = set()  # a worker must look once more before it stops
         self._failures: dict[str, int] = {}  # address -> failures in a row
         self._retry_at: dict[str, float] = {}  # address -> loop time of its next try
+        self._paused: dict[str, str] = {}  # address -> channel, while it waits to retry
 
     def register(
         self,
@@ -89,6 +100,18 @@ class Courier:
 
     def wake(self) -> None:
         """Something new is in the outbox (called by the engine after each transaction)."""
+        if self.scan_on_wake:
+            self._scan = True
+            self._wake.set()
+
+    def noted(self, payload: str) -> None:
+        """A database note "<channel> <address>" (any instance wrote for it); "" after a lost
+        listener connection: look at everything."""
+        channel, _, address = payload.partition(" ")
+        if address:
+            self._named[address] = channel
+        else:
+            self._scan = True
         self._wake.set()
 
     async def deliver_pending(self) -> int:
@@ -101,15 +124,23 @@ class Courier:
     async def _dispatch(self, force: bool = False) -> None:
         """A worker for each address that has messages, none yet, and no pause running."""
         async with self._dispatching:
-            channels = sorted(self.channels)
-            addresses = await self.store.read(
-                lambda tx: tx.outbox.waiting_addresses(channels=channels)
-            )
+            named, self._named = self._named, {}
+            if self._scan or force:
+                self._scan = False
+                channels = sorted(self.channels)
+                addresses = await self.store.read(
+                    lambda tx: tx.outbox.waiting_addresses(channels=channels)
+                )
+                waiting = {address for _, address in addresses}
+                # erased, purged or delivered by another process: no pause may make run() spin
+                for gone in [a for a in self._retry_at if a not in waiting]:
+                    self._retry_at.pop(gone, None)
+                    self._paused.pop(gone, None)
+                    self._failures.pop(gone, None)
+            else:  # only what the notes named, and paused ones: no look at the whole outbox
+                named.update(self._paused)
+                addresses = [(c, a) for a, c in named.items() if c in self.channels]
             now = asyncio.get_running_loop().time()
-            waiting = {address for _, address in addresses}
-            for gone in [a for a in self._retry_at if a not in waiting]:  # erased, purged …
-                self._retry_at.pop(gone, None)  # … or delivered by another process:
-                self._failures.pop(gone, None)  # no pause may make run() spin
             for channel, address in addresses:
                 accepts = self.accepts.get(channel)
                 if address in self._workers:
@@ -125,6 +156,8 @@ class Courier:
         """Deliver one address's messages in order until none are left or one fails."""
         delivered = 0
         try:
+            if not await self._take(address):
+                return 0  # another instance delivers to this address now
             while True:
                 self._again.discard(address)
                 parcels = await self.store.read(
@@ -139,10 +172,24 @@ class Courier:
                     return delivered
         except Exception as error:  # e.g. storage busy after a send: it may go out again
             log.warning("courier: worker stopped (%s)", type(error).__name__)
-            self._pause(address)
+            self._pause(address, channel)
             return delivered
         finally:
             self._workers.pop(address, None)
+            owner = self.owner
+            if owner is not None:
+                with contextlib.suppress(Exception):
+                    await self.store.transaction(lambda tx: tx.outbox.release(address, owner))
+
+    async def _take(self, address: str) -> bool:
+        """Lease `address` for this courier (or renew the lease it holds)."""
+        owner = self.owner
+        if owner is None:
+            return True
+        now = datetime.now(UTC)
+        return await self.store.transaction(
+            lambda tx: tx.outbox.lease(address, owner, now, self.lease_seconds)
+        )
 
     async def _deliver(self, parcel: Parcel) -> bool:
         """Send one piece and forget it; False when this address must wait or is gone."""
@@ -152,14 +199,23 @@ class Courier:
             await self._done(parcel)
             self._failures.pop(address, None)
             self._retry_at.pop(address, None)
+            self._paused.pop(address, None)
             return True
         if parcel.uncertain:  # an earlier send of it began and never reported back
             self.resent_uncertain += 1
             log.info("courier: sending again a message whose earlier send may have gone out")
         now = datetime.now(UTC)
-        if not await self.store.transaction(
-            lambda tx: tx.outbox.attempting(parcel_id=parcel.id, now=now)
-        ):
+        seconds, owner = self.lease_seconds, self.owner
+
+        def begin(tx: Tx) -> str:
+            if owner is not None and not tx.outbox.lease(address, owner, now, seconds):
+                return "lost"
+            return "go" if tx.outbox.attempting(parcel_id=parcel.id, now=now) else "gone"
+
+        began = await self.store.transaction(begin)
+        if began == "lost":  # another instance took this address over (ours ran out)
+            return False
+        if began == "gone":
             return True  # erased or given up meanwhile: never send what is gone
         try:
             await self.channels[parcel.channel](parcel.message)
@@ -174,11 +230,12 @@ class Courier:
         except Exception as error:  # transient: keep it, retry later, keep the order
             log.warning("courier: delivery failed (%s); will retry", type(error).__name__)
             await self.store.transaction(lambda tx: tx.outbox.not_sent(parcel_id=parcel.id))
-            self._pause(address)
+            self._pause(address, parcel.channel)
             return False
         await self._done(parcel)
         self._failures.pop(address, None)
         self._retry_at.pop(address, None)
+        self._paused.pop(address, None)
         return True
 
     async def _done(self, parcel: Parcel) -> None:
@@ -194,18 +251,20 @@ class Courier:
             if forget is not None:
                 forget(message.to)
 
-    def _pause(self, address: str) -> None:
+    def _pause(self, address: str, channel: str) -> None:
         """This address waits before its next try: 2 s, 4 s, 8 s … up to max_retry_seconds."""
         failures = self._failures.get(address, 0) + 1
         self._failures[address] = failures
         pause = min(self.max_retry_seconds, self.retry_seconds * 2 ** min(failures - 1, 16))
         self._retry_at[address] = asyncio.get_running_loop().time() + pause
+        self._paused[address] = channel
         self._wake.set()  # run() recomputes how long to sleep
 
     async def _unreachable(self, address: str) -> None:
         """Let the engine end or hand back the address's handoffs; never let that fail us."""
         self._failures.pop(address, None)
         self._retry_at.pop(address, None)
+        self._paused.pop(address, None)
         if self.on_unreachable is None:
             await self.store.transaction(lambda tx: tx.outbox.drop_for(address=address))
             return

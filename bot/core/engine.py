@@ -9,6 +9,7 @@ otherwise they are returned. The engine imports no channel library; state lives 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,7 @@ from bot.core.parent_desk import ParentDesk
 from bot.core.parent_flow import ParentFlow
 from bot.core.parent_relay import ParentRelay
 from bot.core.person_flow import PersonFlow
+from bot.core.queue_watch import BATCH as WATCH_BATCH
 from bot.core.queue_watch import QueueWatch
 from bot.core.reply_route import ReplyRoute
 from bot.core.review_notes import Scrub, shipped_scrub
@@ -39,11 +41,13 @@ from bot.core.turn_writer import TurnWriter
 from bot.core.volunteer_desk import VolunteerDesk
 from bot.storage import AsyncStore, ConversationState, StorageBusy
 from bot.storage.contract import Tx, write_turn
+from bot.storage.records import StaleTurn
 from faq.decision_tree import DecisionTree
 from faq.knowledge import Knowledge
 from handoff.model import Handoff, Volunteer
 from handoff.settings import HandoffSettings
 
+STALE_RETRIES = 5  # a turn redone this often at most when the conversation keeps changing
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_LINK_ATTEMPTS = 5
@@ -129,6 +133,8 @@ class Engine:
         self.writer = TurnWriter(store, texts, lambda: self.on_outbox(), scrub or shipped_scrub)
         self.forgetting = ForgetFlow(texts, self.relay, self.parents, self.writer)
         self._locks = KeyedLocks()  # messages of one conversation, strictly in order
+        # With several instances: True only where this process runs the queue watch.
+        self.watch_lease: Callable[[], bool] | None = None
 
     def use_knowledge(self, knowledge: Knowledge) -> None:
         """Answer from freshly loaded knowledge (a coordinator added a phrasing): the next
@@ -165,7 +171,7 @@ class Engine:
                 else:
                     if session.state == "handoff":  # it closed while they were away
                         session.state = "menu"
-                        session.data.pop("handoff", None)
+                        session.data.handoff = None
                     self.parents.show_current(session)
             return await self.writer.commit(session, None, ReplyRoute(channel))
 
@@ -180,20 +186,39 @@ class Engine:
         route = ReplyRoute(inbound.channel, receipt)
         async with self._locks.hold(address):
             try:
-                ctx = await self.store.read(functools.partial(load_context, address=address))
-                if ctx.volunteer is not None:
-                    return await self._volunteer_turn(inbound, route)
-                return await self._parent_turn(inbound, ctx, route)
+                for _ in range(STALE_RETRIES):
+                    try:
+                        return await self._turn(inbound, route)
+                    except StaleTurn:  # changed meanwhile (another instance): read it again
+                        log.info("a turn read a conversation that changed; doing it again")
+                return await self._turn(inbound, route)
             except StorageBusy:
                 if route.durable:
                     raise
                 log.warning("storage busy; message not handled")
                 return [Outbound(address, self.texts.say("busy"))]
 
+    async def _turn(self, inbound: Inbound, route: ReplyRoute) -> list[Outbound]:
+        """Read the conversation, then the volunteer's or the parent's turn."""
+        ctx = await self.store.read(
+            functools.partial(load_context, address=inbound.conversation_id)
+        )
+        if ctx.volunteer is not None:
+            return await self._volunteer_turn(inbound, route)
+        return await self._parent_turn(inbound, ctx, route)
+
     async def tick(self) -> None:
         """Periodic queue care: announce, escalate, update waiting parents."""
+        if self.watch_lease is not None and not await asyncio.to_thread(self.watch_lease):
+            return  # another instance runs the queue watch
         now = self.clock()
-        await self._transaction(lambda tx: self.watch.tick(tx, now))
+        seen = await self.store.read(QueueWatch.snapshot)
+        cares = await asyncio.to_thread(self.watch.plan, seen, now)  # the loop stays free
+        for start in range(0, len(cares), WATCH_BATCH):
+            batch = cares[start : start + WATCH_BATCH]
+            await self._transaction(
+                functools.partial(self.watch.apply, cares=batch, reachable=seen.reachable, now=now)
+            )
 
     async def unreachable(self, address: str) -> None:
         """A channel cannot deliver to `address` any more (blocked, deleted): end or hand back."""
@@ -212,6 +237,7 @@ class Engine:
         now = self.clock()
 
         def work(tx: Tx) -> list[Outbound]:
+            tx.lock(f"conversation:{inbound.conversation_id}")
             volunteer = tx.registry.at_address(inbound.conversation_id)
             if volunteer is None:  # removed meanwhile
                 replies = [Outbound(inbound.conversation_id, self.texts.say("unknown_command"))]
@@ -300,14 +326,14 @@ class Engine:
         category: str | None,
     ) -> None:
         """A parent who is (or was) in a handoff: relay, or back to the bot once it closed."""
-        handoff = tx.queue.get(int(session.data.get("handoff", 0)))
+        handoff = tx.queue.get(session.data.handoff or 0)
         if handoff is not None and handoff.is_open:
             self.relay.turn(tx, session, handoff, inbound, command, category)
             return
         session.state = "menu"
-        session.data.pop("handoff", None)
+        session.data.handoff = None
         if handoff is not None:  # so typing "1" or "👍" answers the closing question
-            session.data["shown"] = [[b.id, b.label] for b in self.desk.closing_buttons(handoff)]
+            session.data.shown = tuple(self.desk.closing_buttons(handoff))
         if category in CRISIS_CATEGORIES:
             self.parents.crisis(session, str(category))
             return
@@ -318,7 +344,7 @@ class Engine:
     async def _link(self, session: Session, inbound: Inbound, route: ReplyRoute) -> list[Outbound]:
         """`/aanmelden CODE`: link this account to a volunteer; the code is never stored."""
         code = (split_command(inbound.text) or ("", ""))[1]
-        attempts = int(session.data.get("link_attempts", 0))
+        attempts = session.data.link_attempts
 
         def work(tx: Tx) -> list[Outbound]:
             volunteer = None
@@ -327,7 +353,7 @@ class Engine:
                     code, session.conversation_id, session.channel, session.now
                 )
             if volunteer is None:
-                session.data["link_attempts"] = attempts + 1
+                session.data.link_attempts = attempts + 1
                 session.event("volunteer", outcome="link_failed")
                 session.reply(self.texts.say("link_failed"))
                 write_turn(tx, session.to_state(), [], session.events)
@@ -345,7 +371,7 @@ class Engine:
             return [linked]
 
         replies = await self._transaction(work)
-        linked = "link_attempts" not in session.data or session.data["link_attempts"] == attempts
+        linked = session.data.link_attempts == attempts
         if self.on_linked is not None and linked:
             await self.on_linked(session.conversation_id, session.channel)
         return replies

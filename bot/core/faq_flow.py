@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.choices import FAQ, FEEDBACK, MENU, TREE
+from bot.core.buttons import Faq, FaqFeedback, Menu, TreeNav
 from bot.core.messages import Button
 from bot.core.session import ReviewNote, Session
 from bot.core.texts import Texts
@@ -49,9 +49,9 @@ class FaqFlow:
     def menu_buttons(self) -> list[Button]:
         t = self.texts
         return [
-            Button(MENU + "ask", t.button("ask")),
-            Button(MENU + "tree", t.button("tree")),
-            Button(MENU + "person", t.button("person")),
+            Menu("ask").button(t.button("ask")),
+            Menu("tree").button(t.button("tree")),
+            Menu("person").button(t.button("person")),
         ]
 
     def welcome(self, session: Session) -> None:
@@ -69,19 +69,19 @@ class FaqFlow:
     def show_match(self, session: Session, result: MatchResult, question: str) -> None:
         """Answer, suggest or admit not knowing, and record the outcome anonymously; what the
         bot could not answer goes to the coordinators' review (scrubbed when stored)."""
-        session.data["question_at"] = to_text(session.now)  # a later 👎 finds the question
-        session.data.pop("question_for", None)  # ...but only for the entry that answered it
-        session.data.pop("suggested", None)
+        session.data.question_at = to_text(session.now)  # a later 👎 finds the question
+        session.data.question_for = None  # ...but only for the entry that answered it
+        session.data.suggested = False
         if result.outcome is Outcome.ANSWER and result.answer is not None:
             session.event("faq", topic=result.answer.id, outcome="answer")
-            session.data["question_for"] = result.answer.id
+            session.data.question_for = result.answer.id
             self.answer(session, result.answer)
         elif result.outcome is Outcome.SUGGESTIONS:
             session.event("faq", topic=result.suggestions[0].id, outcome="suggestions")
             session.review.append(ReviewNote("suggestions", question, result.suggestions[0].id))
-            session.data["suggested"] = True
-            buttons = [Button(FAQ + e.id, e.title) for e in result.suggestions]
-            buttons += [Button(MENU + "person", self.texts.button("person"))]
+            session.data.suggested = True
+            buttons = [Faq(e.id).button(e.title) for e in result.suggestions]
+            buttons += [Menu("person").button(self.texts.button("person"))]
             session.reply(self.texts.say("suggestions"), buttons)
         else:
             session.event("faq", outcome="no_match")
@@ -93,9 +93,9 @@ class FaqFlow:
         session.reply(
             t.say("no_match"),
             [
-                Button(MENU + "tree", t.button("tree")),
-                Button(MENU + "person", t.button("person")),
-                Button(MENU + "menu", t.button("menu")),
+                Menu("tree").button(t.button("tree")),
+                Menu("person").button(t.button("person")),
+                Menu("menu").button(t.button("menu")),
             ],
         )
 
@@ -108,43 +108,42 @@ class FaqFlow:
             parts.append(f"{t.say('faq_steps')}\n{steps}")
         if entry.provenance.link:
             parts.append(t.say("source_link", link=entry.provenance.link))
-        asked = session.data.setdefault("faq_asked", [])
-        if entry.id not in asked:
-            asked.append(entry.id)
-        session.data["last_faq"] = entry.id
-        person = Button(MENU + "person", t.button("person"))
+        if entry.id not in session.data.faq_asked:
+            session.data.faq_asked.append(entry.id)
+        session.data.last_faq = entry.id
+        person = Menu("person").button(t.button("person"))
         buttons = [person] if entry.offer_person else []
         buttons += [
-            Button(FAQ + r, self.entries[r].title)
+            Faq(r).button(self.entries[r].title)
             for r in entry.related[:MAX_RELATED]
             if r in self.entries
         ]
         buttons += [
-            Button(f"{FEEDBACK}y:{entry.id}", t.button("helped_yes")),
-            Button(f"{FEEDBACK}n:{entry.id}", t.button("helped_no")),
+            FaqFeedback(True, entry.id).button(t.button("helped_yes")),
+            FaqFeedback(False, entry.id).button(t.button("helped_no")),
         ]
         if not entry.offer_person:
             buttons.append(person)
         if session.state == "tree":
-            buttons.append(Button(TREE + "resume", t.button("resume")))
+            buttons.append(TreeNav("resume").button(t.button("resume")))
         session.reply("\n\n".join(parts) + "\n\n" + t.say("faq_feedback"), buttons)
 
     def feedback(self, session: Session, helped: bool, entry_id: str) -> None:
         t = self.texts
         session.event("feedback", topic=entry_id, outcome="helped" if helped else "not_helped")
-        session.data.pop("last_faq", None)
-        asked_at = session.data.pop("question_at", None)
-        if session.data.pop("question_for", None) != entry_id:
+        asked_at, answered = session.data.question_at, session.data.question_for
+        session.data.last_faq = session.data.question_at = session.data.question_for = None
+        if answered != entry_id:
             asked_at = None  # a 👎 on a related entry says nothing about the typed question
         if not helped and asked_at:
-            session.review.append(ReviewNote("not_helped", None, entry_id, str(asked_at)))
+            session.review.append(ReviewNote("not_helped", None, entry_id, asked_at))
         if helped and session.state == "tree":
             session.reply(
                 t.say("feedback_thanks"),
                 [
-                    Button(TREE + "resume", t.button("resume")),
-                    Button(MENU + "ask", t.button("ask")),
-                    Button(MENU + "menu", t.button("menu")),
+                    TreeNav("resume").button(t.button("resume")),
+                    Menu("ask").button(t.button("ask")),
+                    Menu("menu").button(t.button("menu")),
                 ],
             )
         elif helped:
@@ -153,8 +152,8 @@ class FaqFlow:
             session.reply(
                 t.say("feedback_sorry"),
                 [
-                    Button(MENU + "person", t.button("person")),
-                    Button(MENU + "tree", t.button("tree")),
-                    Button(MENU + "ask", t.button("ask")),
+                    Menu("person").button(t.button("person")),
+                    Menu("tree").button(t.button("tree")),
+                    Menu("ask").button(t.button("ask")),
                 ],
             )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.core.choices import MENU
+from bot.core.buttons import Forget
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.parent_flow import ParentFlow
 from bot.core.parent_relay import ParentRelay
@@ -19,8 +19,8 @@ from bot.storage.contract import Tx
 from handoff.model import Handoff
 
 log = logging.getLogger(__name__)
-FORGET_YES = MENU + "forget:yes"
-FORGET_NO = MENU + "forget:no"
+FORGET_YES = Forget(yes=True).id
+FORGET_NO = Forget(yes=False).id
 
 
 class ForgetFlow:
@@ -61,7 +61,7 @@ class ForgetFlow:
 
     async def keep(self, session: Session, route: ReplyRoute) -> list[Outbound]:
         """The parent chose not to erase: say so, then where they were."""
-        session.data.pop("shown", None)
+        session.data.shown = ()
         session.reply(self.texts.say("forget_kept"))
         if session.state != "handoff":
             self.parents.show_current(session)

@@ -20,6 +20,8 @@ from handoff.hours import describe_moment
 from handoff.model import URGENT_CATEGORIES, Handoff, Volunteer
 from handoff.settings import HandoffSettings
 
+CATCH_UP_SHOWN = 20  # urgent requests a volunteer who just arrived hears of, at most
+
 
 class Notices:
     """Writes messages for the other side of a handoff into the outbox."""
@@ -218,8 +220,9 @@ class Notices:
         """Tell volunteers a parent is waiting, with an *Oppakken* button; `previous` says
         the preferred volunteer spoke with this parent before."""
         key = "urgent" if handoff.urgent and key == "new" else key
-        if targets:  # so the queue watch does not announce it again
+        if targets:  # so the queue watch does not announce it again; widening skips them
             tx.queue.set_fields(handoff.id, announced=1)
+            tx.queue.mark_told(handoff.id, [v.id for v in targets])
         for volunteer in targets:
             text = self.texts.tell(key, header=self.header(handoff, now))
             if previous and handoff.preferred_volunteer == volunteer.id:
@@ -239,7 +242,9 @@ class Notices:
         opening hours the queue watch announces other requests when the line opens."""
         if not (handoff.urgent or self.settings.hours.is_open(now)):
             return
-        targets = routing.notify_targets(handoff, reachable)
+        targets = routing.announce_set(
+            handoff, reachable, step=0, limit=self.settings.announce_limit
+        )
         self.announce(tx, handoff, targets, now, previous=previous)
         professionals = routing.professionals_free(reachable)
         if handoff.urgent and not handoff.open_to_buddies and not professionals:
@@ -251,19 +256,21 @@ class Notices:
         """No advisor took an urgent request in time (or none is there): buddies with room
         may take it now, and hear so with a clear marker."""
         tx.queue.set_fields(handoff.id, open_to_buddies=1)
-        buddies = [v for v in reachable if v.role == "buddy" and v.free > 0]
-        self.announce(tx, handoff, buddies, now, key="urgent_buddy")
+        told = tx.queue.told(handoff.id)
+        buddies = [v for v in reachable if v.role == "buddy" and v.free > 0 and v.id not in told]
+        buddies.sort(key=lambda v: (-v.free, v.active, v.id))
+        self.announce(tx, handoff, buddies[: self.settings.announce_limit], now, key="urgent_buddy")
 
     def catch_up(self, tx: Tx, volunteer: Volunteer, now: datetime) -> None:
         """A volunteer just linked or became available: urgent requests they may take at
         once, with their buttons, and how many others wait."""
-        waiting = tx.queue.queued()
-        urgent = [h for h in waiting if h.urgent and routing.may_claim(volunteer, h)]
+        first = tx.queue.head(CATCH_UP_SHOWN)  # most severe first: urgent ones lead
+        urgent = [h for h in first if h.urgent and routing.may_claim(volunteer, h)]
         if volunteer.role != "coordinator" and volunteer.free == 0:
             urgent = []
         for handoff in urgent:
             self.announce(tx, handoff, [volunteer], now)
-        others = len(waiting) - len(urgent)
+        others = tx.queue.waiting_count() - len(urgent)
         if others:
             self.to_volunteer(tx, volunteer, self.texts.tell("catch_up", count=str(others)), now)
 

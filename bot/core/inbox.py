@@ -21,7 +21,7 @@ from bot.core.safety import CRISIS_CATEGORIES
 from bot.core.text_input import normalise
 from bot.storage import StorageBusy
 from bot.storage.contract import Tx
-from bot.storage.records import AlreadyHandled, Letter
+from bot.storage.records import AlreadyHandled, Letter, NotNext
 
 log = logging.getLogger(__name__)
 MAX_HANDLE_ATTEMPTS = 3  # a message that keeps failing gets an apology instead of a loop
@@ -97,6 +97,15 @@ class InboxReader:
                 self.notify(arrival.inbound.conversation_id)
         return fresh
 
+    def noted(self, payload: str) -> None:
+        """A database note "<channel> <address>" (a message stored by any instance); ""
+        after a lost listener connection: resume everything."""
+        channel, _, address = payload.partition(" ")
+        if not address:
+            asyncio.get_running_loop().create_task(self.resume())
+        elif channel in self.channels:
+            self.notify(address)
+
     def notify(self, address: str) -> None:
         """Something for `address` is in the inbox: make sure a worker handles it."""
         if self._stopped:
@@ -154,7 +163,9 @@ class InboxReader:
                             lambda tx: tx.inbox.waiting(address=address, limit=PAGE)
                         )
                         for letter in letters:
-                            await self._handle(letter)
+                            if not await self._handle(letter):
+                                self._again.add(address)  # an earlier one came in: read again
+                                break
                         failures = 0
                     except Exception as error:  # storage busy or broken: wait, then again
                         failures += 1
@@ -167,13 +178,17 @@ class InboxReader:
         finally:
             self._workers.pop(address, None)
 
-    async def _handle(self, letter: Letter) -> None:
+    async def _handle(self, letter: Letter) -> bool:
         """One message through the engine; a message that keeps failing (a bug, not a busy
-        database) is answered with an apology and marked handled, so it cannot block the rest."""
+        database) is answered with an apology and marked handled, so it cannot block the rest.
+        False: an earlier message of this conversation (stored by another instance) is still
+        unhandled, so the worker reads the conversation's messages again, in order."""
         try:
             await self.engine.handle(letter.inbound, receipt=letter.id)
         except AlreadyHandled:  # another process was first: its turn counts
             log.info("inbox: a message was handled elsewhere meanwhile")
+        except NotNext:
+            return False
         except StorageBusy:
             raise
         except Exception as error:
@@ -183,10 +198,11 @@ class InboxReader:
             )
             attempts = await self.store.transaction(lambda tx: tx.inbox.failed(letter_id=letter.id))
             if attempts == 0:  # handled after all (the error came after the commit)
-                return
+                return True
             if attempts < MAX_HANDLE_ATTEMPTS:
                 raise
             await self._apologise(letter)
+        return True
 
     async def _apologise(self, letter: Letter) -> None:
         """Give up on one message: the sender hears something went wrong and may try again;
@@ -200,7 +216,7 @@ class InboxReader:
         now = datetime.now(UTC)
         try:
             await self.store.transaction(lambda tx: route.write(tx, [sorry], now))
-        except AlreadyHandled:
+        except (AlreadyHandled, NotNext):
             return
         self.engine.on_outbox()
 

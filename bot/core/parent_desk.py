@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.choices import HANDOFF, MENU
+from bot.core.buttons import HandoffFeedback, Leave, Menu, QueueStep, Reopen
+from bot.core.choices import parse_button
 from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
 from bot.core.messages import Button
-from bot.core.session import Session
-from bot.core.text_input import ascii_number
+from bot.core.session import Action, OpenHandoff, Session
 from bot.core.texts import Texts
 from bot.core.tree_flow import TreeFlow
 from bot.storage.contract import Tx
@@ -22,9 +22,9 @@ from handoff import queue as queue_rules
 from handoff import routing
 from handoff.model import Handoff, Summary, Volunteer
 from handoff.settings import HandoffSettings
-from handoff.wait import SOON_MINUTES, WaitEstimate, estimate
+from handoff.wait import SOON_MINUTES, WaitEstimate, estimate_from_counts
 
-LEAVE = HANDOFF + "leave"
+LEAVE = Leave().id
 
 
 class ParentDesk:
@@ -96,9 +96,7 @@ class ParentDesk:
         self._queued(tx, session, handoff, reachable, previous)
 
     def _summary(self, session: Session) -> Summary:
-        titles = [
-            self.entries[i].title for i in session.data.get("faq_asked", []) if i in self.entries
-        ]
+        titles = [self.entries[i].title for i in session.data.faq_asked if i in self.entries]
         route = self.tree.summary(session.path) if session.path else []
         return Summary(tuple(route), tuple(titles), session.crisis)
 
@@ -106,12 +104,14 @@ class ParentDesk:
     def _enter(session: Session, handoff: Handoff) -> None:
         session.state = "handoff"
         session.path = []
-        session.data["handoff"] = handoff.id
-        session.data.pop("acked_at", None)
+        session.data.handoff = handoff.id
+        session.data.acked_at = None
 
     def wait_for(self, tx: Tx, handoff: Handoff) -> WaitEstimate:
-        return estimate(
-            handoff, tx.queue.queued(), tx.registry.reachable(), tx.queue.handling_minutes()
+        """One parent's place and wait from two counts, not from reading the whole queue."""
+        position, ahead = tx.queue.ahead(handoff)
+        return estimate_from_counts(
+            handoff.role, position, ahead, tx.registry.reachable(), tx.queue.handling_minutes()
         )
 
     def wait_text(self, tx: Tx, handoff: Handoff, now: datetime) -> tuple[str, WaitEstimate]:
@@ -143,7 +143,7 @@ class ParentDesk:
         )
         buttons = [Button(LEAVE, t.button("leave_queue"))]
         if handoff.preferred_volunteer is not None:
-            buttons.insert(0, Button(f"{HANDOFF}anyone:{handoff.id}", t.button("someone_else")))
+            buttons.insert(0, QueueStep("anyone", handoff.id).button(t.button("someone_else")))
         parts = [text, t.say("queued_tell")]
         if handoff.urgent and not closed:  # the closed urgent text already has the numbers
             parts.append(self.notices.short_help(handoff))
@@ -153,18 +153,15 @@ class ParentDesk:
 
     # -- after closing: feedback, reopen; while waiting: anyone else -------------------------
 
-    def is_live(self, session: Session, choice: str, latest: Handoff | None) -> bool:
+    def is_live(
+        self, session: Session, press: HandoffFeedback | Reopen, latest: Handoff | None
+    ) -> bool:
         """Whether a parent's h:… button still means something for their latest handoff."""
-        if latest is None:
+        if latest is None or press.handoff != latest.id:
             return False
-        kind, _, number = choice[len(HANDOFF) :].rpartition(":")
-        if ascii_number(number) != latest.id:
-            return False
-        if kind in ("fb:y", "fb:n"):
+        if isinstance(press, HandoffFeedback):
             return latest.status == "closed" and latest.feedback is None
-        if kind == "reopen":
-            return latest.status == "closed" and self._reopenable(latest, session.now)
-        return False
+        return latest.status == "closed" and self._reopenable(latest, session.now)
 
     def _reopenable(self, handoff: Handoff, now: datetime) -> bool:
         closed = handoff.closed_at
@@ -173,33 +170,35 @@ class ParentDesk:
     def closing_buttons(self, handoff: Handoff) -> list[Button]:
         t = self.texts
         return [
-            Button(f"{HANDOFF}fb:y:{handoff.id}", t.button("helped_yes")),
-            Button(f"{HANDOFF}fb:n:{handoff.id}", t.button("helped_no")),
-            Button(f"{HANDOFF}reopen:{handoff.id}", t.button("reopen")),
-            Button(MENU + "menu", t.button("menu")),
+            HandoffFeedback(True, handoff.id).button(t.button("helped_yes")),
+            HandoffFeedback(False, handoff.id).button(t.button("helped_no")),
+            Reopen(handoff.id).button(t.button("reopen")),
+            Menu("menu").button(t.button("menu")),
         ]
 
-    def apply(self, tx: Tx, session: Session, action: dict[str, object]) -> None:
+    def apply(self, tx: Tx, session: Session, action: Action) -> None:
         """Do what a pure step asked for (`session.action`), re-checked against fresh rows."""
-        do = action["do"]
-        if do == "open":
-            topic = action.get("topic")
-            self.open(tx, session, str(action["role"]), str(topic) if topic else None)
+        if isinstance(action, OpenHandoff):
+            self.open(tx, session, action.role, action.topic)
             return
-        handoff = tx.queue.get(int(str(action["handoff"])))
+        handoff = tx.queue.get(action.handoff)
         if handoff is None or handoff.is_open:
             session.reply(self.texts.say("stale_choice"))
             return
-        if do == "feedback":
-            helped = bool(action["helped"])
+        if isinstance(action, HandoffFeedback):
+            helped = action.helped
             tx.queue.set_fields(handoff.id, feedback="helped" if helped else "not_helped")
             outcome = "helped" if helped else "not_helped"
             session.event("handoff_feedback", topic=handoff.role, outcome=outcome)
-            buttons = [b for b in self.closing_buttons(handoff) if "fb:" not in b.id]
+            buttons = [
+                b
+                for b in self.closing_buttons(handoff)
+                if not isinstance(parse_button(b.id), HandoffFeedback)
+            ]
             days = str(self.settings.reopen_days)
             key = "handoff_feedback_thanks" if helped else "handoff_feedback_sorry"
             session.reply(self.texts.say(key, days=days), buttons)
-        elif do == "reopen":
+        else:
             self._reopen(tx, session, handoff)
 
     def _reopen(self, tx: Tx, session: Session, closed: Handoff) -> None:
@@ -261,8 +260,8 @@ class ParentDesk:
                     other=t.word("role_names", other),
                 ),
                 [
-                    Button(f"{HANDOFF}either:{handoff.id}", t.button("take_other")),
-                    Button(f"{HANDOFF}wait:{handoff.id}", t.button("keep_waiting")),
+                    QueueStep("either", handoff.id).button(t.button("take_other")),
+                    QueueStep("wait", handoff.id).button(t.button("keep_waiting")),
                     leave,
                 ],
             )

@@ -9,7 +9,19 @@ greeting, then free text through the FAQ. Work that needs the handoff queue is l
 
 from __future__ import annotations
 
-from bot.core.choices import FAQ, FEEDBACK, HANDOFF, MENU, TREE, typed_choice
+from bot.core.buttons import (
+    Faq,
+    FaqFeedback,
+    HandoffFeedback,
+    Menu,
+    PickRole,
+    PickTopic,
+    Press,
+    Reopen,
+    TreeNav,
+    TreeStep,
+)
+from bot.core.choices import parse_button, typed_choice
 from bot.core.faq_flow import FaqFlow
 from bot.core.intents import Intents
 from bot.core.messages import Button, Inbound
@@ -141,7 +153,7 @@ class ParentFlow:
     ) -> None:
         """The help, then the FAQ answer if there is one (its buttons offer a person too),
         else the buttons to a person or back to where they were, with any entries it might be."""
-        reads = [Button(FAQ + entry.id, entry.title) for entry in maybe]
+        reads = [Faq(entry.id).button(entry.title) for entry in maybe]
         session.reply(help_text, () if answer else reads + self._help_buttons(session))
         if answer is not None:
             session.event("faq", topic=answer.id, outcome="answer")
@@ -150,10 +162,10 @@ class ParentFlow:
     def _help_buttons(self, session: Session) -> list[Button]:
         """After crisis or distress help: a person, or on where they were."""
         t = self.texts
-        buttons = [Button(MENU + "person", t.button("person"))]
+        buttons = [Menu("person").button(t.button("person"))]
         if session.state == "tree":
-            buttons.append(Button(TREE + "resume", t.button("resume")))
-        buttons.append(Button(MENU + "menu", t.button("menu")))
+            buttons.append(TreeNav("resume").button(t.button("resume")))
+        buttons.append(Menu("menu").button(t.button("menu")))
         return buttons
 
     def _run_command(self, session: Session, command: str) -> None:
@@ -180,74 +192,70 @@ class ParentFlow:
 
     def _pressed(
         self, session: Session, choice: str | None, text: str, latest: Handoff | None
-    ) -> str | None:
-        """The button id the parent chose, by press or by typing its number or label."""
+    ) -> Press | None:
+        """The button the parent chose, by press or by typing its number or label."""
         if choice is None:
             typed = typed_choice(text, session.shown)
             choice = typed.id if typed is not None else None
-        return choice if choice is not None and self._is_live(session, choice, latest) else None
+        if choice is None:
+            return None
+        press = parse_button(choice)
+        return press if self._is_live(session, press, latest) else None
 
-    def _is_live(self, session: Session, choice: str, latest: Handoff | None) -> bool:
+    def _is_live(self, session: Session, press: Press, latest: Handoff | None) -> bool:
         """Whether a button still means something now; old ones get 'deze keuze is verlopen'."""
-        if choice.startswith(MENU):
-            return choice[len(MENU) :] in {"ask", "tree", "person", "menu"}
-        if choice.startswith(FAQ):
-            return choice[len(FAQ) :] in self.faq.entries
-        if choice.startswith(FEEDBACK):
-            return choice[len(FEEDBACK) + 2 :] == session.data.get("last_faq")
-        if choice.startswith(HANDOFF):
-            return self.person.is_live(session, choice) or self.desk.is_live(
-                session, choice, latest
-            )
-        if choice == TREE + "resume":
-            return True
-        if choice.startswith(TREE):
-            if session.state != "tree" or not self.tree.is_valid(session):
-                return False
-            target = choice[len(TREE) :]
-            return target in {"back", "restart"} or self.tree.allows(session, target)
+        match press:
+            case Menu():
+                return True
+            case Faq(entry):
+                return entry in self.faq.entries
+            case FaqFeedback(_, entry):
+                return entry == session.data.last_faq
+            case PickRole() | PickTopic():
+                return self.person.is_live(session, press)
+            case HandoffFeedback() | Reopen():
+                return self.desk.is_live(session, press, latest)
+            case TreeNav("resume"):
+                return True
+            case TreeNav() | TreeStep():
+                if session.state != "tree" or not self.tree.is_valid(session):
+                    return False
+                return isinstance(press, TreeNav) or self.tree.allows(session, press.node)
         return False
 
-    def _press(self, session: Session, choice: str) -> None:
-        if choice.startswith(MENU):
-            action = choice[len(MENU) :]
-            if action == "ask":
+    def _press(self, session: Session, press: Press) -> None:
+        match press:
+            case Menu("ask"):
                 session.state = "asking"
                 session.reply(self.texts.say("ask_prompt"))
-            elif action == "tree":
+            case Menu("tree"):
                 self.tree.enter(session)
-            elif action == "person":
+            case Menu("person"):
                 self.person.start(session)
-            else:
+            case Menu():
                 self.faq.menu(session)
-        elif choice.startswith(FAQ):
-            entry = self.faq.entries[choice[len(FAQ) :]]
-            session.event("faq", topic=entry.id, outcome="chosen")
-            session.took_suggestion = bool(session.data.pop("suggested", None))
-            if session.took_suggestion:
-                session.data["question_for"] = entry.id  # the typed question meant this one
-            self.faq.answer(session, entry)
-        elif choice.startswith(FEEDBACK):
-            self.faq.feedback(session, choice[len(FEEDBACK)] == "y", choice[len(FEEDBACK) + 2 :])
-        elif choice.startswith(HANDOFF):
-            self._press_handoff(session, choice)
-        elif choice == TREE + "resume":
-            self.tree.resume(session)
-        elif choice == TREE + "back":
-            self.tree.back(session)
-        elif choice == TREE + "restart":
-            self.tree.restart(session)
-        else:
-            self.tree.choose(session, choice[len(TREE) :])
-
-    def _press_handoff(self, session: Session, choice: str) -> None:
-        kind, _, number = choice[len(HANDOFF) :].rpartition(":")
-        if kind in ("fb:y", "fb:n"):
-            session.action = {"do": "feedback", "handoff": number, "helped": kind == "fb:y"}
-        elif kind == "reopen":
-            session.action = {"do": "reopen", "handoff": number}
-        else:
-            self.person.press(session, choice)
+            case Faq(entry_id):
+                entry = self.faq.entries[entry_id]
+                session.event("faq", topic=entry.id, outcome="chosen")
+                session.took_suggestion = session.data.suggested
+                session.data.suggested = False
+                if session.took_suggestion:
+                    session.data.question_for = entry.id  # the typed question meant this one
+                self.faq.answer(session, entry)
+            case FaqFeedback(helped, entry_id):
+                self.faq.feedback(session, helped, entry_id)
+            case HandoffFeedback() | Reopen():
+                session.action = press  # the engine does it against the queue
+            case PickRole() | PickTopic():
+                self.person.press(session, press)
+            case TreeNav("resume"):
+                self.tree.resume(session)
+            case TreeNav("back"):
+                self.tree.back(session)
+            case TreeNav():
+                self.tree.restart(session)
+            case TreeStep(node):
+                self.tree.choose(session, node)
 
     def _stale(self, session: Session) -> None:
         session.event("stale_button")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.choices import HANDOFF, MENU
+from bot.core.buttons import Leave, Menu, QueueStep, Stay
+from bot.core.choices import parse_button
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Attachment, Button, Inbound
 from bot.core.parent_desk import LEAVE, ParentDesk
@@ -44,8 +45,10 @@ class ParentRelay:
         t = self.texts
         text = (inbound.text or "").strip()
         volunteer = self._volunteer(tx, handoff)
-        confirmed = inbound.choice == f"{HANDOFF}stop:{handoff.id}"
-        asks_stop = inbound.choice == LEAVE or command == "stop"
+        press = parse_button(inbound.choice) if inbound.choice is not None else None
+        queued = handoff.status == "queued"
+        confirmed = press == QueueStep("stop", handoff.id)
+        asks_stop = isinstance(press, Leave) or command == "stop"
         if asks_stop and (volunteer is not None or handoff.urgent):
             # A live conversation, or an urgent request, ends only when the parent says so twice.
             live = volunteer is not None
@@ -57,24 +60,23 @@ class ParentRelay:
             session.reply(
                 question,
                 [
-                    Button(
-                        f"{HANDOFF}stop:{handoff.id}",
-                        t.button("stop_yes" if live else "leave_queue"),
+                    QueueStep("stop", handoff.id).button(
+                        t.button("stop_yes" if live else "leave_queue")
                     ),
-                    Button(f"{HANDOFF}stay", t.button("stop_no" if live else "keep_waiting")),
+                    Stay().button(t.button("stop_no" if live else "keep_waiting")),
                 ],
             )
-        elif inbound.choice == LEAVE or command == "stop" or confirmed:
+        elif asks_stop or confirmed:
             self.stop(tx, session, handoff, volunteer)
-        elif inbound.choice == f"{HANDOFF}stay" and volunteer is not None:
+        elif isinstance(press, Stay) and volunteer is not None:
             session.reply(t.say("stay", name=volunteer.name))
-        elif inbound.choice == f"{HANDOFF}stay" or (
-            inbound.choice == f"{HANDOFF}wait:{handoff.id}" and handoff.status == "queued"
+        elif isinstance(press, Stay) or (
+            press == QueueStep("wait", handoff.id) and queued
         ):  # "Ik wacht": stays in the queue
             session.reply(t.say("waiting_help"), [Button(LEAVE, t.button("leave_queue"))])
-        elif inbound.choice == f"{HANDOFF}anyone:{handoff.id}" and handoff.status == "queued":
+        elif press == QueueStep("anyone", handoff.id) and queued:
             self.desk.anyone(tx, session, handoff)
-        elif inbound.choice == f"{HANDOFF}either:{handoff.id}" and handoff.status == "queued":
+        elif press == QueueStep("either", handoff.id) and queued:
             self.desk.take_either(tx, session, handoff)
         elif inbound.choice is not None or command is not None:
             key = "in_handoff_help" if volunteer else "waiting_help"
@@ -172,7 +174,7 @@ class ParentRelay:
         crisis = category in URGENT_CATEGORIES
         session.note_triage(category)
         raised = tx.queue.raise_category(handoff.id, category) if category else None
-        told: list[str] = session.data.setdefault("crisis_told", [])
+        told = session.data.crisis_told
         first = f"{handoff.id}:{category}" not in told  # the full help once per handoff
         if crisis:
             session.event("crisis", topic=category, outcome="in_handoff")
@@ -188,9 +190,9 @@ class ParentRelay:
             self.notices.announce_waiting(tx, raised, tx.registry.reachable(), now)
         if category == "distress":
             session.reply(t.say("distress_waiting"))
-        last = session.data.get("acked_at")
-        if last is None or session.now - datetime.fromisoformat(str(last)) >= ACK_EVERY:
-            session.data["acked_at"] = session.now.isoformat()  # nobody waits in silence
+        last = session.data.acked_at
+        if last is None or session.now - last >= ACK_EVERY:
+            session.data.acked_at = session.now  # nobody waits in silence
             position = self.desk.wait_for(tx, handoff).position
             session.reply(t.say("waiting_ack", position=str(position)))
 
@@ -233,7 +235,7 @@ class ParentRelay:
                 tx, volunteer, t.tell("parent_stopped", label=label), session.now
             )
         session.state = "menu"
-        session.data.pop("handoff", None)
+        session.data.handoff = None
         if volunteer is not None:  # a real conversation ended: did it help?
             closed = tx.queue.get(handoff.id)
             assert closed is not None
@@ -245,9 +247,9 @@ class ParentRelay:
         session.reply(
             t.say("left_queue"),
             [
-                Button(MENU + "ask", t.button("ask")),
-                Button(MENU + "tree", t.button("tree")),
-                Button(MENU + "menu", t.button("menu")),
+                Menu("ask").button(t.button("ask")),
+                Menu("tree").button(t.button("tree")),
+                Menu("menu").button(t.button("menu")),
             ],
         )
 

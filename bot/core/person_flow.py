@@ -9,16 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.core.choices import HANDOFF
-from bot.core.messages import Button
-from bot.core.session import Session
+from bot.core.buttons import REQUESTED_ROLES, PickRole, PickTopic
+from bot.core.session import OpenHandoff, Session
 from bot.core.texts import Texts
 from handoff.hours import OpeningHours
-from handoff.model import REQUESTED_ROLES
-
-ROLE = HANDOFF + "role:"
-TOPIC = HANDOFF + "topic:"
-NO_TOPIC = "-"
 
 
 class PersonFlow:
@@ -41,40 +35,38 @@ class PersonFlow:
         (whoever is free first) and say so honestly."""
         session.event("person_requested")
         nobody = not session.helpers_there and self.hours.is_open(session.now)
-        exhausted = session.data.get("triage") == "distress"
+        exhausted = session.data.triage == "distress"
         if session.crisis or exhausted or nobody:
-            session.action = {"do": "open", "role": "either", "topic": None}
+            session.action = OpenHandoff("either", None)
             return
         t = self.texts
         session.state = "person"
-        session.data.pop("person_role", None)
+        session.data.person_role = None
         if not self.hours.is_open(session.now):  # say it before asking anything
             session.reply(t.say("person_closed_now", moment=self.back_at(session.now)))
         session.reply(
             t.say("person_choose_role"),
-            [Button(ROLE + role, t.button(f"role_{role}")) for role in REQUESTED_ROLES],
+            [PickRole(role).button(t.button(f"role_{role}")) for role in REQUESTED_ROLES],
         )
 
-    def is_live(self, session: Session, choice: str) -> bool:
+    def is_live(self, session: Session, press: PickRole | PickTopic) -> bool:
         if session.state != "person":
             return False
-        if choice.startswith(ROLE):
-            return choice[len(ROLE) :] in REQUESTED_ROLES
-        if choice.startswith(TOPIC):
-            topic = choice[len(TOPIC) :]
-            return "person_role" in session.data and (
-                topic == NO_TOPIC or topic in self.texts.topics
-            )
-        return False
+        if isinstance(press, PickRole):
+            return True
+        topic = press.topic
+        return session.data.person_role is not None and (
+            topic is None or topic in self.texts.topics
+        )
 
-    def press(self, session: Session, choice: str) -> None:
+    def press(self, session: Session, press: PickRole | PickTopic) -> None:
         t = self.texts
-        if choice.startswith(ROLE):
-            session.data["person_role"] = choice[len(ROLE) :]
-            buttons = [Button(TOPIC + key, label) for key, label in t.topics.items()]
-            buttons.append(Button(TOPIC + NO_TOPIC, t.button("topic_other")))
+        if isinstance(press, PickRole):
+            session.data.person_role = press.role
+            buttons = [PickTopic(key).button(label) for key, label in t.topics.items()]
+            buttons.append(PickTopic(None).button(t.button("topic_other")))
             session.reply(t.say("person_choose_topic"), buttons)
             return
-        topic = choice[len(TOPIC) :]
-        role = str(session.data.pop("person_role"))
-        session.action = {"do": "open", "role": role, "topic": None if topic == NO_TOPIC else topic}
+        role = session.data.person_role or "either"  # is_live: always chosen by now
+        session.data.person_role = None
+        session.action = OpenHandoff(role, press.topic)

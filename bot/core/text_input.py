@@ -20,7 +20,8 @@ def normalise(text: str | None) -> str | None:
         return None
     safe = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
     folded = unicodedata.normalize("NFKC", safe)
-    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    # format characters (zero-width, direction marks) and NUL, which no database text keeps
+    return "".join(c for c in folded if c != "\x00" and unicodedata.category(c) != "Cf")
 
 
 def ascii_number(text: str) -> int | None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from bot.core.choices import FAQ, MENU, TREE
-from bot.core.messages import Button
+from bot.core.buttons import Faq, Menu, TreeNav, TreeStep
 from bot.core.session import Session
 from bot.core.texts import Texts
 from faq.decision_tree import DecisionTree
@@ -80,16 +79,19 @@ class TreeFlow:
         """Render the current node: its question with choices, or a leaf with next steps."""
         t = self.texts
         node = self.tree.node(session.path[-1])
-        session.data["tree_leaf"] = node.is_leaf  # leaving from a leaf is finishing, not leaving
-        session.data.pop("tree_left", None)  # back on the route
+        session.data.tree_leaf = node.is_leaf  # leaving from a leaf is finishing, not leaving
+        session.data.tree_left = False  # back on the route
         deeper = len(session.path) > 1  # on the first question, back and restart mean nothing
         nav = (
-            [Button(TREE + "back", t.button("back")), Button(TREE + "restart", t.button("restart"))]
+            [
+                TreeNav("back").button(t.button("back")),
+                TreeNav("restart").button(t.button("restart")),
+            ]
             if deeper
             else []
         )
         if not node.is_leaf:
-            choices = [Button(TREE + c.next, c.label) for c in node.choices]
+            choices = [TreeStep(c.next).button(c.label) for c in node.choices]
             session.reply(node.text, choices + nav)
             return
         # Bullets, not numbers: "1." above button [1] makes a parent press the wrong one.
@@ -97,12 +99,12 @@ class TreeFlow:
         text = f"{node.text}\n\n{t.say('tree_steps')}\n{steps}"
         if node.provenance.link:
             text += "\n\n" + t.say("source_link", link=node.provenance.link)
-        reads = [Button(FAQ + f, self.entries[f].title) for f in node.faq if f in self.entries]
+        reads = [Faq(f).button(self.entries[f].title) for f in node.faq if f in self.entries]
         if reads:
             text += f"\n\n{t.say('tree_read_more')}"
         text += f"\n\n{t.say('tree_person')}"
-        person = Button(MENU + "person", t.button("person"))
-        session.reply(text, [person, *reads, *nav, Button(MENU + "menu", t.button("menu"))])
+        person = Menu("person").button(t.button("person"))
+        session.reply(text, [person, *reads, *nav, Menu("menu").button(t.button("menu"))])
 
     def summary(self, path: list[str]) -> list[str]:
         """The route as 'question → chosen answer' lines, for a volunteer later (issue 4)."""

@@ -49,6 +49,7 @@ class TurnWriter:
         taken: list[ReviewWrite | None] = []  # once: a retried transaction writes the same
 
         def run(tx: Tx) -> list[Outbound]:
+            claim(tx, session)
             work(tx)  # may add review notes (a parent's question during or after a handoff)
             if not taken:
                 taken.append(ReviewWrite.of(session, self.scrub))
@@ -70,6 +71,7 @@ class TurnWriter:
         deliver = functools.partial(route.write, replies=replies, now=session.now)
 
         def extra(tx: Tx) -> None:
+            claim(tx, session)
             if review is not None:
                 review(tx)
             deliver(tx)
@@ -86,6 +88,13 @@ class TurnWriter:
         if route.durable:
             self.wake()
         return replies
+
+
+def claim(tx: Tx, session: Session) -> None:
+    """First in a turn's transaction: hold the conversation (a second instance waits), and
+    refuse a turn computed from a state someone changed meanwhile (StaleTurn: redo it)."""
+    tx.lock(f"conversation:{session.conversation_id}")
+    tx.conversations.expect(session.conversation_id, session.read_version)
 
 
 def lines(session: Session, inbound_text: str | None) -> list[TranscriptLine]:

@@ -11,29 +11,25 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from bot.core.buttons import CASE_PRESSES, Case, CaseMenu, Press, VolunteerFlag
 from bot.core.case_handover import Handover
-from bot.core.choices import VOLUNTEER
+from bot.core.choices import parse_button
 from bot.core.handoff_notices import Notices
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.texts import Texts
-from bot.core.volunteer_reply import Reply, mine, number
+from bot.core.volunteer_reply import Reply, mine
 from bot.storage.contract import Tx
 from handoff import routing
 from handoff.model import Handoff, Volunteer
 
 MAX_LISTED = 8
-# Buttons under a claimed conversation: v:passmenu:<n>, v:release:<n>, v:closemenu:<n>.
-_MENUS = {"passmenu": "pass", "release": "release", "closemenu": "close"}
-# The console sends typed text and notes for one conversation as presses with the text along:
-# v:say:<n> (text to that parent, as if typed after /wissel) and v:note:<n>.
-_SAY = f"{VOLUNTEER}say:"
-_NOTE = f"{VOLUNTEER}note:"
 
 
-def _target(tx: Tx, choice: str, prefix: str) -> Handoff | None:
-    """The handoff a console press names (`v:say:12` → handoff 12), if it exists."""
-    row = number(choice.removeprefix(prefix))
-    return tx.queue.get(row) if row is not None else None
+def _console(press: Press | None, kind: str) -> Case | None:
+    """The console sends typed text and notes for one conversation as presses with the text
+    along: v:say:<n> (text to that parent, as if typed after /wissel) and v:note:<n>. This is
+    the press if it is one of `kind`, else None."""
+    return press if isinstance(press, Case) and press.kind == kind else None
 
 
 class VolunteerDesk:
@@ -47,9 +43,9 @@ class VolunteerDesk:
         self.notices = notices
         self.handover = Handover(texts, notices, closing)
 
-    def button(self, key: str, target: str, **values: str) -> Button:
+    def button(self, key: str, press: Press, **values: str) -> Button:
         label = self.texts.word("volunteer_buttons", key)
-        return Button(f"{VOLUNTEER}{target}", label.format(**values) if values else label)
+        return press.button(label.format(**values) if values else label)
 
     def handle(
         self,
@@ -64,10 +60,12 @@ class VolunteerDesk:
         assert volunteer.address is not None
         out = Reply(volunteer.address, now)
         text = (inbound.text or "").strip()
-        if volunteer.pending and (inbound.choice or "").startswith(_NOTE):
+        press = parse_button(inbound.choice) if inbound.choice is not None else None
+        if volunteer.pending and _console(press, "note"):
             inbound = replace(inbound, choice=None)  # the console's note box: the pass-on note
-        if (inbound.choice or "").startswith(_SAY):  # the console's reply box of one tab
-            target = _target(tx, inbound.choice or "", _SAY)
+        say = _console(press, "say")
+        if say is not None:  # the console's reply box of one tab
+            target = tx.queue.get(say.handoff)
             if not mine(volunteer, target) or target is None:
                 out.say(self.texts.tell("stale"))
                 return out.messages
@@ -79,7 +77,7 @@ class VolunteerDesk:
             # a message again, never a note for a conversation the volunteer left.
             tx.registry.set_pending(volunteer.id, None)
             volunteer = replace(volunteer, pending={})
-            if inbound.choice != f"{VOLUNTEER}cancel" and (command or ("",))[0] != "cancel":
+            if press != VolunteerFlag("cancel") and (command or ("",))[0] != "cancel":
                 out.say(self.texts.tell("pass_dropped"))  # never silently
         if inbound.choice is not None:
             self._press(tx, volunteer, inbound.choice, text, out)
@@ -105,7 +103,9 @@ class VolunteerDesk:
         elif name == "next":
             buddy = v.role == "buddy"
             found = tx.queue.claim_next(v.id, routing.claim_roles(v), out.now, buddy=buddy)
-            if found is None and any(not routing.may_claim(v, h) for h in tx.queue.queued()):
+            if found is None and any(
+                not routing.may_claim(v, h) for h in tx.queue.head(MAX_LISTED)
+            ):
                 self._urgent_first(out)  # only urgent ones wait, for an advisor first
             elif found is None:
                 self._why_not(tx, v, None, out)
@@ -144,12 +144,12 @@ class VolunteerDesk:
 
     def _queue(self, tx: Tx, v: Volunteer, out: Reply) -> None:
         """Who waits, most severe first; a claim button only where this volunteer may claim."""
-        waiting = tx.queue.queued()
+        waiting = tx.queue.head(MAX_LISTED)
         if not waiting:
             out.say(self.texts.tell("queue_empty"))
             return
         shown = waiting[:MAX_LISTED]
-        lines = [self.texts.tell("queue_head", count=str(len(waiting)))]
+        lines = [self.texts.tell("queue_head", count=str(tx.queue.waiting_count()))]
         lines += [self.notices.header(h, out.now) for h in shown]
         buttons = [self.notices.claim_button(h) for h in shown if routing.may_claim(v, h)]
         out.say("\n".join(lines), buttons)
@@ -168,26 +168,25 @@ class VolunteerDesk:
     # -- buttons ----------------------------------------------------------------------------
 
     def _press(self, tx: Tx, v: Volunteer, choice: str, text: str, out: Reply) -> None:
-        parts = choice.removeprefix(VOLUNTEER).split(":")
-        row = number(parts[1]) if len(parts) > 1 else None
+        press = parse_button(choice)
+        row = press.handoff if isinstance(press, CASE_PRESSES) else None
         handoff = tx.queue.get(row) if row is not None else None
-        kind = parts[0] if choice.startswith(VOLUNTEER) else ""
-        if kind == "cancel":
+        if press == VolunteerFlag("cancel"):
             tx.registry.set_pending(v.id, None)
             out.say(self.texts.tell("cancelled"))
-        elif kind in ("available", "away"):  # the console's availability toggle
-            self._command(tx, v, kind, "", out)
-        elif kind == "claim" and handoff is not None:
+        elif isinstance(press, VolunteerFlag):  # the console's availability toggle
+            self._command(tx, v, press.kind, "", out)
+        elif isinstance(press, Case) and press.kind == "claim" and handoff is not None:
             self._claim(tx, v, handoff, out)
         elif not mine(v, handoff) or handoff is None:
             out.say(self.texts.tell("stale"))
-        elif kind == "switch":
+        elif isinstance(press, Case) and press.kind == "switch":
             self._switch(tx, v, handoff, out)
-        elif kind == "note":  # the console's note box: the text came with the press
+        elif isinstance(press, Case) and press.kind == "note":  # the text came with the press
             self._note(tx, v, handoff, text, out)
-        elif kind in _MENUS:
-            self.handover.menu(tx, v, handoff, _MENUS[kind], out)
-        elif not self.handover.press(tx, v, handoff, parts, out):
+        elif isinstance(press, CaseMenu):
+            self.handover.menu(tx, v, handoff, press.menu, out)
+        elif not self.handover.press(tx, v, handoff, press, out):
             out.say(self.texts.tell("stale"))
 
     # -- claiming ---------------------------------------------------------------------------
@@ -224,7 +223,7 @@ class VolunteerDesk:
         active = len(tx.queue.active_for(v.id))
         if fresh is not None and mine(v, fresh):  # pressed twice: it is already theirs
             self._switch(tx, v, fresh, out)
-        elif handoff is None and not tx.queue.queued():
+        elif handoff is None and not tx.queue.waiting_count():
             out.say(t.tell("queue_empty"))
         elif active >= v.max_active and (fresh is None or fresh.status == "queued"):
             out.say(t.tell("claim_full", count=str(active)))
@@ -246,9 +245,9 @@ class VolunteerDesk:
             tx, handoff, t.say("claimed_parent", name=v.name, role=role), out.now
         )
         buttons = [
-            self.button("pass", f"passmenu:{handoff.id}"),
-            self.button("release", f"release:{handoff.id}"),
-            self.button("close", f"closemenu:{handoff.id}"),
+            self.button("pass", CaseMenu("pass", handoff.id)),
+            self.button("release", CaseMenu("release", handoff.id)),
+            self.button("close", CaseMenu("close", handoff.id)),
         ]
         summary = self.notices.summary(tx, handoff, out.now)
         out.say(summary + "\n\n" + t.tell("claimed", label=label), buttons, handoff)

@@ -178,6 +178,8 @@ def open_backend(
     target: str | Path, *, busy_timeout_ms: int, busy_retries: int, retry_backoff_s: float
 ) -> tuple[Callable[[], Backend], int]:
     """How to create the backend `target` names, and how many threads may use it."""
+    if "dbname=" in str(target):  # a libpq key=value string is no SQLite file name
+        raise ValueError("a PostgreSQL database is given as a postgresql:// URL")
     if str(target).startswith(("postgresql://", "postgres://")):
         from bot.storage.postgres.store import PgStore
 

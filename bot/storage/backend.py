@@ -84,9 +84,9 @@ class SharedOperations:
         def work(sql: Sql) -> None:
             tx = SqlTx(sql)
             for state, lines, events, extra in turns:
-                write_turn(sql, state, lines, events)
-                if extra is not None:
+                if extra is not None:  # first: it may hold the conversation or refuse the turn
                     extra(tx)
+                write_turn(sql, state, lines, events)
 
         self._in_transaction(work)
 

@@ -37,6 +37,7 @@ class ConversationState:
     data: dict[str, object] = field(hash=False)
     created_at: datetime
     updated_at: datetime
+    version: int = field(default=0, compare=False)  # grows with every stored turn
 
     def __post_init__(self) -> None:
         """Normalise the path to a tuple and insist on aware datetimes."""

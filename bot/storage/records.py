@@ -8,6 +8,16 @@ from datetime import datetime
 from bot.core.messages import Button, Inbound, Outbound
 
 
+class StaleTurn(Exception):  # noqa: N818 - reads as a verdict on one turn
+    """Raised inside a turn's transaction when the conversation changed since the turn read it
+    (another instance, or a volunteer's action): the turn rolls back and is computed again."""
+
+
+class NotNext(Exception):  # noqa: N818 - reads as a verdict on one message
+    """Raised inside a turn's transaction when an earlier message of the same conversation is
+    still unhandled: messages are handled strictly in the order they were stored."""
+
+
 class AlreadyHandled(Exception):  # noqa: N818 - reads as a verdict on one message
     """Raised inside a turn's transaction when its message was handled meanwhile (by another
     process): the transaction rolls back, so the turn never counts twice."""

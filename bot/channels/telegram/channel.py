@@ -40,7 +40,6 @@ from bot.core.courier import Courier, MaybeSent, Undeliverable
 from bot.core.engine import Engine
 from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Attachment, Outbound
-from handoff import registry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -25,6 +25,7 @@ from bot.app import Service
 from bot.channels.web.console_auth import CONSOLE_CHANNEL, ConsoleAuth, Signed
 from bot.channels.web.console_presence import Presence
 from bot.channels.web.console_state import snapshot
+from bot.channels.web.live_log import LiveLog
 from bot.channels.web.pages import LOCALES, problem
 from bot.channels.web.parent_chat import MAX_FRAME_BYTES, MAX_ROW_ID, MAX_TEXT_CHARS, WebChat
 from bot.channels.web.security import RateLimit
@@ -73,6 +74,8 @@ class ConsoleDesk:
         self._cookies: dict[web.WebSocketResponse, str] = {}  # which session each socket is
         self._shown: dict[int, str] = {}  # volunteer id -> the last state sent (JSON)
         self.limit = RateLimit(burst=20, per_seconds=10.0)
+        self.live = LiveLog(self.store)  # what this instance's consoles were sent
+        service.web_notes.append(self.noted)
         service.courier.register(CONSOLE_CHANNEL, self.deliver)
         service.inbox.serve(CONSOLE_CHANNEL)
         chat.on_parent_typing = self.parent_typing
@@ -102,8 +105,18 @@ class ConsoleDesk:
             )
         )
         if volunteer_id is not None:
-            await self._push(volunteer_id, _desk_frame(stored))
+            async with self.live.lock(message.to):
+                if self.live.fresh(message.to, stored.id):
+                    await self._push(volunteer_id, _desk_frame(stored))
             await self.refresh(volunteer_id)
+
+    async def noted(self, address: str) -> None:
+        """Another instance stored a desk message for `address`: consoles open here get it."""
+        volunteer_id = _volunteer_id(address)
+        if volunteer_id is None or volunteer_id not in self.sockets:
+            return
+        await self.live.catch_up(address, lambda m: self._push(volunteer_id, _desk_frame(m)))
+        await self.refresh(volunteer_id)
 
     async def _push(self, volunteer_id: int, frame: Frame) -> None:
         for ws in list(self.sockets.get(volunteer_id, ())):
@@ -184,6 +197,7 @@ class ConsoleDesk:
             if not tabs:
                 self.sockets.pop(vid, None)
                 self._shown.pop(vid, None)
+                self.live.forget(f"{CONSOLE_CHANNEL}:{vid}")
                 self.presence.gone(vid)
         return ws
 
@@ -192,8 +206,10 @@ class ConsoleDesk:
         recent = await self.store.read(
             functools.partial(_recent_desk, address=address, limit=DESK_HISTORY)
         )
-        for message in recent:
-            await ws.send_json(_desk_frame(message))
+        async with self.live.lock(address):
+            for message in recent:
+                await ws.send_json(_desk_frame(message))
+            self.live.seen(address, max([0, *(m.id for m in recent)]))
         await self.refresh(volunteer_id, force=True)
 
     async def _guarded(self, ws: web.WebSocketResponse, signed: Signed, raw: str) -> None:

@@ -38,9 +38,8 @@ def snapshot(
     tx: Tx, volunteer: Volunteer, texts: Texts, notices: Notices, now: datetime
 ) -> dict[str, Any]:
     """The `state` frame's body for one volunteer."""
-    waiting = tx.queue.queued()
     items = []
-    for h in waiting[:MAX_QUEUE_SHOWN]:
+    for h in tx.queue.head(MAX_QUEUE_SHOWN):
         item = _handoff(h, texts, notices)
         since = h.requested_at  # since they asked: after a release the wait goes on
         item["waiting_minutes"] = max(0, int((now - since).total_seconds() // 60))

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.app import Service
+from bot.channels.web.live_log import LiveLog
 from bot.channels.web.security import RateLimit
 from bot.core.choices import HANDOFF
 from bot.core.inbox import Arrival
@@ -90,6 +91,8 @@ class WebChat:
         self.typing_limit = RateLimit(burst=2, per_seconds=4.0)
         self.on_parent_typing: TypingHook | None = None  # the console shows it to the volunteer
         self._queue_told: dict[str, tuple[int | None, int | None]] = {}
+        self.live = LiveLog(self.store)  # what this instance's tabs were sent
+        service.web_notes.append(self.noted)
         service.courier.register(CHANNEL, self.deliver)
         service.inbox.serve(CHANNEL)
 
@@ -115,11 +118,18 @@ class WebChat:
                 ends=message.farewell,
             )
         )
-        reached = await self.push(message.to, message_frame(stored))
+        async with self.live.lock(message.to):
+            fresh = self.live.fresh(message.to, stored.id)
+            reached = await self.push(message.to, message_frame(stored)) if fresh else 0
         if message.farewell and reached:  # the tab wipes itself: the farewell row goes too
             await self.store.transaction(lambda tx: tx.web.drop_log(address=message.to))
         elif message.to in self.sockets:
             await self._tell_queue(message.to)
+
+    async def noted(self, address: str) -> None:
+        """Another instance stored a line for `address`: tabs open here get it too."""
+        if address in self.sockets:
+            await self.live.catch_up(address, lambda m: self.push(address, message_frame(m)))
 
     async def push(self, address: str, frame: Frame) -> int:
         """Send a frame to every open tab of this session (a closed one is skipped); returns
@@ -164,6 +174,7 @@ class WebChat:
             if not tabs:
                 self.sockets.pop(address, None)
                 self._queue_told.pop(address, None)
+                self.live.forget(address)
         return ws
 
     def status_frame(self) -> Frame:
@@ -256,9 +267,11 @@ class WebChat:
 
     async def _resume(self, ws: web.WebSocketResponse, address: str, after: int) -> None:
         """Send what the tab missed; a session that was never shown anything is greeted."""
-        missed = await self.store.read(lambda tx: tx.web.after(address=address, last_id=after))
-        for message in missed:
-            await ws.send_json(message_frame(message))
+        async with self.live.lock(address):
+            missed = await self.store.read(lambda tx: tx.web.after(address=address, last_id=after))
+            for message in missed:
+                await ws.send_json(message_frame(message))
+            self.live.seen(address, max([after, *(m.id for m in missed)]))
         if any(m.ends for m in missed):  # a tab that missed the farewell has it now
             await self.store.transaction(lambda tx: tx.web.drop_log(address=address))
             return

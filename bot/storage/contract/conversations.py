@@ -18,7 +18,12 @@ class Conversations(Protocol):
         ...
 
     def save(self, state: ConversationState) -> None:
-        """Insert or update a conversation's state."""
+        """Insert or update a conversation's state; its version grows by one."""
+        ...
+
+    def expect(self, conversation_id: str, version: int) -> None:
+        """Raise StaleTurn unless the conversation is still at `version` (0: not stored): a
+        turn computed from what it read is only stored if nobody changed it meanwhile."""
         ...
 
     def drop(self, conversation_id: str) -> None:

@@ -16,6 +16,15 @@ class Outbox(Protocol):
         """Queue a message for delivery to `message.to` on `channel`, one row per piece."""
         ...
 
+    def lease(self, address: str, owner: str, now: datetime, seconds: float) -> bool:
+        """Deliver to `address` as its only courier for `seconds` (taken over once expired,
+        or renewed by its owner): one instance at a time keeps an address's order."""
+        ...
+
+    def release(self, address: str, owner: str) -> None:
+        """This courier is done with `address` for now."""
+        ...
+
     def waiting_addresses(self, channels: list[str]) -> list[tuple[str, str]]:
         """(channel, address) pairs with messages waiting on the given channels."""
         ...

@@ -12,8 +12,9 @@ from handoff.model import Handoff, RelayedMessage, Sender, Summary, Volunteer, W
 class Queue(Protocol):
     """The handoff queue."""
 
-    def get(self, handoff_id: int) -> Handoff | None:
-        """The handoff with this id, open or closed."""
+    def get(self, handoff_id: int, *, lock: bool = False) -> Handoff | None:
+        """The handoff with this id, open or closed; `lock` (in a write transaction) holds its
+        row until commit, so no other instance claims or changes it meanwhile."""
         ...
 
     def by_code(self, code: str) -> Handoff | None:
@@ -68,9 +69,25 @@ class Queue(Protocol):
         """Everyone waiting, in queue order, without summaries: what the queue watch needs."""
         ...
 
-    def position(self, handoff_id: int) -> int:
-        """1-based place of a waiting handoff among everyone waiting (0: not waiting); one
-        index range count, not a scan of the queue."""
+    def head(self, limit: int) -> list[Handoff]:
+        """The first `limit` waiting, in queue order (lists and consoles show no more)."""
+        ...
+
+    def waiting_count(self) -> int:
+        """How many wait (one index range count)."""
+        ...
+
+    def ahead(self, handoff: Handoff) -> tuple[int, int]:
+        """(place in the whole queue, how many ahead ask for a role this one's volunteers
+        serve): what one parent's wait estimate needs, from two counts, not the queue."""
+        ...
+
+    def told(self, handoff_id: int) -> frozenset[int]:
+        """The volunteers told of this request since it last entered the queue."""
+        ...
+
+    def mark_told(self, handoff_id: int, volunteer_ids: list[int]) -> None:
+        """Remember who heard of this request, so widening never tells anyone twice."""
         ...
 
     def active_for(self, volunteer_id: int) -> list[Handoff]:

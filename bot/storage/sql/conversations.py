@@ -8,16 +8,17 @@ from datetime import datetime
 from typing import Any, cast
 
 from bot.storage.model import ConversationState, Direction, Event, TranscriptLine
+from bot.storage.records import StaleTurn
 from bot.storage.sql.executor import Sql
 from bot.storage.times import from_text, to_text
 
 _UPSERT_STATE = (
     "INSERT INTO conversations (conversation_id, channel, state, node, path, crisis, data, "
-    "created_at, updated_at) VALUES (:conversation_id, :channel, :state, :node, :path, :crisis, "
-    ":data, :created_at, :updated_at) ON CONFLICT (conversation_id) DO UPDATE SET "
-    "channel = excluded.channel, state = excluded.state, node = excluded.node, "
+    "created_at, updated_at, version) VALUES (:conversation_id, :channel, :state, :node, :path, "
+    ":crisis, :data, :created_at, :updated_at, 1) ON CONFLICT (conversation_id) DO UPDATE "
+    "SET channel = excluded.channel, state = excluded.state, node = excluded.node, "
     "path = excluded.path, crisis = excluded.crisis, data = excluded.data, "
-    "updated_at = excluded.updated_at"
+    "updated_at = excluded.updated_at, version = conversations.version + 1"
 )
 _INSERT_LINE = (
     "INSERT INTO transcript (conversation_id, at, direction, text) "
@@ -65,6 +66,7 @@ def state_from_row(row: dict[str, Any]) -> ConversationState:
         data=cast(dict[str, object], json.loads(row["data"])),
         created_at=from_text(row["created_at"]),
         updated_at=from_text(row["updated_at"]),
+        version=row.get("version") or 0,
     )
 
 
@@ -82,8 +84,17 @@ class SqlConversations:
         return state_from_row(rows[0]) if rows else None
 
     def save(self, state: ConversationState) -> None:
-        """Insert or update a conversation's state."""
+        """Insert or update a conversation's state; its version grows by one."""
         self.sql.execute(_UPSERT_STATE, state_row(state))
+
+    def expect(self, conversation_id: str, version: int) -> None:
+        """Raise StaleTurn unless the conversation is still at `version` (0: not stored): a
+        turn computed from what it read is only stored if nobody changed it meanwhile."""
+        row = self.sql.execute(
+            "SELECT version FROM conversations WHERE conversation_id = ?", [conversation_id]
+        ).fetchone()
+        if (0 if row is None else int(row[0])) != version:
+            raise StaleTurn("the conversation changed since this turn read it")
 
     def drop(self, conversation_id: str) -> None:
         """Delete a conversation's state and transcript."""

@@ -56,3 +56,15 @@ class Sql(Protocol):
         """Hold an exclusive lock named `key` until this transaction ends (PostgreSQL: an
         advisory transaction lock; SQLite: nothing, its one writer already excludes others)."""
         ...
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Tell every instance, once this transaction commits, that something for `payload`
+        happened on `channel` (PostgreSQL NOTIFY; SQLite: nothing, one process polls)."""
+        ...
+
+
+# What instances tell each other (PostgreSQL LISTEN/NOTIFY channels).
+OUTBOX_NOTE = "ouderlijn_outbox"  # something to deliver (payload: the address)
+INBOX_NOTE = "ouderlijn_inbox"  # a message stored (payload: the conversation's address)
+WEB_NOTE = "ouderlijn_web"  # a web log line stored (payload: the address of the tab or desk)
+NOTES = (OUTBOX_NOTE, INBOX_NOTE, WEB_NOTE)

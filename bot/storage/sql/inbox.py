@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.messages import Attachment, Inbound
-from bot.storage.records import AlreadyHandled, Letter
-from bot.storage.sql.executor import Sql
+from bot.storage.records import AlreadyHandled, Letter, NotNext
+from bot.storage.sql.executor import INBOX_NOTE, Sql
 from bot.storage.times import from_text, to_text
 
 
@@ -56,7 +56,10 @@ class SqlInbox:
             "ON CONFLICT (channel, key) DO NOTHING RETURNING id",
             [inbound.channel, key, inbound.conversation_id, _encode(inbound), to_text(now)],
         ).fetchone()
-        return None if row is None else int(row[0])
+        if row is None:
+            return None
+        self.sql.notify(INBOX_NOTE, f"{inbound.channel} {inbound.conversation_id}")
+        return int(row[0])
 
     def known(self, channel: str, key: str) -> bool:
         """Whether a message with this platform key was stored before (a redelivery)."""
@@ -88,14 +91,22 @@ class SqlInbox:
 
     def handled(self, letter_id: int, now: datetime) -> None:
         """The message's turn is stored: keep the key (for duplicates), drop the words. Raises
-        AlreadyHandled (rolling the turn back) if it was handled meanwhile."""
+        AlreadyHandled if it was handled meanwhile, NotNext if an earlier message of the same
+        conversation still waits (both roll the turn back)."""
         row = self.sql.execute(
             "UPDATE inbox SET handled_at = ?, message = NULL WHERE id = ? AND handled_at IS NULL "
-            "RETURNING id",
+            "AND NOT EXISTS (SELECT 1 FROM inbox earlier WHERE earlier.address = inbox.address "
+            "AND earlier.handled_at IS NULL AND earlier.id < inbox.id) RETURNING id",
             [to_text(now), letter_id],
         ).fetchone()
-        if row is None:
+        if row is not None:
+            return
+        still = self.sql.execute(
+            "SELECT 1 FROM inbox WHERE id = ? AND handled_at IS NULL", [letter_id]
+        ).fetchone()
+        if still is None:
             raise AlreadyHandled(f"inbox row {letter_id}")
+        raise NotNext(f"inbox row {letter_id}")
 
     def failed(self, letter_id: int) -> int:
         """Count a failed attempt to handle a message; returns the attempts so far (0 when it

@@ -6,13 +6,13 @@ crash the courier knows which rows may already have gone out."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.messages import Attachment, Button, Outbound, pieces
 from bot.storage.records import OUTBOX_PAGE, Parcel
 from bot.storage.sql.accounts import SqlAccounts
-from bot.storage.sql.executor import Sql
+from bot.storage.sql.executor import OUTBOX_NOTE, Sql
 from bot.storage.times import to_text
 
 _INSERT = (
@@ -72,7 +72,27 @@ class SqlOutbox:
                 ],
             ).fetchone()
             stored.append(Parcel(int(row[0]), channel, piece, 0))
+        if stored:
+            self.sql.notify(OUTBOX_NOTE, f"{channel} {message.to}")
         return stored
+
+    def lease(self, address: str, owner: str, now: datetime, seconds: float) -> bool:
+        """Deliver to `address` as its only courier for `seconds` (taken over once expired,
+        or renewed by its owner): one instance at a time keeps an address's order."""
+        row = self.sql.execute(
+            "INSERT INTO delivery_leases (address, owner, until) VALUES (?, ?, ?) "
+            "ON CONFLICT (address) DO UPDATE SET owner = excluded.owner, until = excluded.until "
+            "WHERE delivery_leases.until < ? OR delivery_leases.owner = excluded.owner "
+            "RETURNING address",
+            [address, owner, to_text(now + timedelta(seconds=seconds)), to_text(now)],
+        ).fetchone()
+        return row is not None
+
+    def release(self, address: str, owner: str) -> None:
+        """This courier is done with `address` for now."""
+        self.sql.execute(
+            "DELETE FROM delivery_leases WHERE address = ? AND owner = ?", [address, owner]
+        )
 
     def waiting_addresses(self, channels: list[str]) -> list[tuple[str, str]]:
         """(channel, address) pairs with messages waiting on the given channels."""

@@ -79,9 +79,11 @@ class SqlQueue:
                 break
         raise HandoffError("no free pseudonym code")
 
-    def get(self, handoff_id: int) -> Handoff | None:
-        """The handoff with this id, open or closed."""
-        rows = self.sql.rows("SELECT * FROM handoffs WHERE id = ?", [handoff_id])
+    def get(self, handoff_id: int, *, lock: bool = False) -> Handoff | None:
+        """The handoff with this id, open or closed; `lock` (in a write transaction) holds its
+        row until commit, so no other instance claims or changes it meanwhile."""
+        held = self.sql.dialect.lock_row if lock else ""
+        rows = self.sql.rows(f"SELECT * FROM handoffs WHERE id = ?{held}", [handoff_id])
         return handoff_of(rows[0]) if rows else None
 
     def by_code(self, code: str) -> Handoff | None:
@@ -202,21 +204,51 @@ class SqlQueue:
         ).fetchall()
         return [waiting_of(tuple(r)) for r in rows]
 
-    def position(self, handoff_id: int) -> int:
-        """1-based place of a waiting handoff among everyone waiting (0: not waiting); one
-        index range count, not a scan of the queue."""
-        row = self.sql.execute(
-            "SELECT severity, requested_at FROM handoffs WHERE id = ? AND status = 'queued'",
-            [handoff_id],
-        ).fetchone()
-        if row is None:
-            return 0
-        ahead = self.sql.execute(
-            "SELECT count(*) FROM handoffs WHERE status = 'queued' AND (severity > ? "
-            "OR (severity = ? AND (requested_at < ? OR (requested_at = ? AND id < ?))))",
-            [row[0], row[0], row[1], row[1], handoff_id],
-        ).fetchone()
-        return int(ahead[0]) + 1
+    def head(self, limit: int) -> list[Handoff]:
+        """The first `limit` waiting, in queue order (lists and consoles show no more)."""
+        rows = self.sql.rows(
+            f"SELECT * FROM handoffs WHERE status = 'queued' ORDER BY {QUEUE_ORDER} LIMIT ?",
+            [limit],
+        )
+        return [handoff_of(r) for r in rows]
+
+    def waiting_count(self) -> int:
+        """How many wait (one index range count)."""
+        row = self.sql.execute("SELECT count(*) FROM handoffs WHERE status = 'queued'").fetchone()
+        return int(row[0])
+
+    def ahead(self, handoff: Handoff) -> tuple[int, int]:
+        """(place in the whole queue, how many ahead ask for a role this one's volunteers
+        serve): what one parent's wait estimate needs, from two counts, not the queue."""
+        earlier = (
+            "status = 'queued' AND (severity > :s OR (severity = :s AND (requested_at < :r "
+            "OR (requested_at = :r AND id < :i))))"
+        )
+        params = {"s": handoff.severity, "r": to_text(handoff.requested_at), "i": handoff.id}
+        place = self.sql.execute(f"SELECT count(*) FROM handoffs WHERE {earlier}", params)
+        position = int(place.fetchone()[0]) + 1
+        if handoff.role == "either":
+            return position, position - 1
+        overlapping = self.sql.execute(
+            f"SELECT count(*) FROM handoffs WHERE {earlier} AND role IN (:role, 'either')",
+            {**params, "role": handoff.role},
+        )
+        return position, int(overlapping.fetchone()[0])
+
+    def told(self, handoff_id: int) -> frozenset[int]:
+        """The volunteers told of this request since it last entered the queue."""
+        rows = self.sql.execute(
+            "SELECT volunteer_id FROM handoff_told WHERE handoff_id = ?", [handoff_id]
+        ).fetchall()
+        return frozenset(int(r[0]) for r in rows)
+
+    def mark_told(self, handoff_id: int, volunteer_ids: list[int]) -> None:
+        """Remember who heard of this request, so widening never tells anyone twice."""
+        self.sql.executemany(
+            "INSERT INTO handoff_told (handoff_id, volunteer_id) VALUES (?, ?) "
+            "ON CONFLICT (handoff_id, volunteer_id) DO NOTHING",
+            [(handoff_id, v) for v in volunteer_ids],
+        )
 
     def active_for(self, volunteer_id: int) -> list[Handoff]:
         """A volunteer's open conversations, oldest first."""
@@ -241,6 +273,7 @@ class SqlQueue:
         before = self.get(handoff_id)
         if before is None:
             raise HandoffError(f"no handoff {handoff_id}")
+        self.sql.execute("DELETE FROM handoff_told WHERE handoff_id = ?", [handoff_id])
         self.sql.execute(
             "UPDATE handoffs SET status = 'queued', role = ?, preferred_volunteer = ?, "
             "requested_at = ?, queued_at = ?, announced = 0, escalated = 0, announce_step = 0, "

@@ -23,6 +23,7 @@ _PURGES = (
     "DELETE FROM conversations WHERE updated_at < ? AND conversation_id NOT IN "
     "(SELECT conversation_id FROM handoffs WHERE status != 'closed')",
     "DELETE FROM console_logins WHERE expires_at < ?",
+    "DELETE FROM delivery_leases WHERE until < ?",  # left by an instance that stopped
     "DELETE FROM console_sessions WHERE expires_at < ?",
     "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
     # accounts nobody needs any more (an erased parent whose farewell never went out)

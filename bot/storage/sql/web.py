@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.core.messages import Button
 from bot.storage.records import ConsoleSession, WebMessage
-from bot.storage.sql.executor import Sql
+from bot.storage.sql.executor import WEB_NOTE, Sql
 from bot.storage.times import from_text, to_text
 
 
@@ -54,6 +54,8 @@ class SqlWeb:
                 client_id,
             ],
         ).fetchone()
+        if sender != "parent":  # a parent's own line is only for a reloaded page
+            self.sql.notify(WEB_NOTE, address)
         return WebMessage(int(row[0]), sender, name, text, buttons, at, ends, client_id)
 
     def after(self, address: str, last_id: int, limit: int = 500) -> list[WebMessage]:

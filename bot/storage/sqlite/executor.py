@@ -35,3 +35,6 @@ class SqliteSql:
 
     def lock(self, key: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already made this the only writer."""
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Nothing to do: processes sharing a SQLite file look now and then instead."""
