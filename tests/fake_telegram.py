@@ -396,3 +396,19 @@ class FakeBotApi(DeliveryExtras):
             self._wake.set()
             self._wake = asyncio.Event()
         return update
+
+    def make_press(
+        self, user: FakeUser, message: SentMessage, label: str = "", *, data: str | None = None
+    ) -> Json:
+        """A button press like user_presses, but NOT queued (for webhook tests)."""
+        if data is None:
+            found = [d for t, d in message.buttons if t == label]
+            found = found or [d for t, d in message.buttons if t.startswith(label)]
+            assert found, f"no button {label!r} on that message: {message.buttons}"
+            data = found[0]
+        query_id = str(4_382_000_000_000_000_000 + next(self._ids))
+        self._callback_ids.add(query_id)
+        shown = dict(self._messages[(message.chat_id, message.message_id)])
+        query = {"id": query_id, "from": self._from(user), "message": shown}
+        query |= {"chat_instance": str(-7_000_000_000 - message.chat_id), "data": data}
+        return self._queue("callback_query", query, queue=False)

@@ -174,12 +174,15 @@ class Courier:
             log.warning("courier: worker stopped (%s)", type(error).__name__)
             self._pause(address, channel)
             return delivered
-        finally:
-            self._workers.pop(address, None)
+        finally:  # release first: a new worker here must not start under a lease being let go
             owner = self.owner
             if owner is not None:
                 with contextlib.suppress(Exception):
                     await self.store.transaction(lambda tx: tx.outbox.release(address, owner))
+            self._workers.pop(address, None)
+            if address in self._again:  # announced while the lease was let go: look again
+                self._named[address] = channel
+                self._wake.set()
 
     async def _take(self, address: str) -> bool:
         """Lease `address` for this courier (or renew the lease it holds)."""

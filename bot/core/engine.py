@@ -326,7 +326,8 @@ class Engine:
         category: str | None,
     ) -> None:
         """A parent who is (or was) in a handoff: relay, or back to the bot once it closed."""
-        handoff = tx.queue.get(session.data.handoff or 0)
+        # locked: a claim on another instance waits, so the line is relayed or in its summary
+        handoff = tx.queue.get(session.data.handoff or 0, lock=True)
         if handoff is not None and handoff.is_open:
             self.relay.turn(tx, session, handoff, inbound, command, category)
             return
