@@ -21,7 +21,7 @@ from handoff.model import Handoff, Volunteer, WaitingView
 from handoff.settings import HandoffSettings
 from handoff.wait import WaitEstimate, estimates
 
-BATCH = 50  # handoffs written per transaction
+BATCH = 5  # handoffs written per transaction: a parent's turn waits for one batch at most
 
 
 @dataclass(frozen=True)

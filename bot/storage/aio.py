@@ -105,6 +105,10 @@ class AsyncStore:
         turn by turn), so it must only write, never append to outside state."""
         if self._closed:
             raise RuntimeError("AsyncStore is closed")
+        if self._store.threads > 1:  # PostgreSQL: turns commit side by side, one each; a
+            turn = (state, tuple(lines), tuple(events), extra)  # group would take their
+            await self._run(functools.partial(self._store.commit_turns, [turn]))  # locks in
+            return  # any order and deadlock on the shared event counts
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         with self._pending_lock:
