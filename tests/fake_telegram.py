@@ -187,6 +187,11 @@ class FakeBotApi(DeliveryExtras):
         self, user: FakeUser, message: SentMessage, label: str = "", *, data: str | None = None
     ) -> Json:
         """A callback_query for the button `label` (exact, else prefix) or with `data`."""
+        return self._press(user, message, label, data, queue=True)
+
+    def _press(
+        self, user: FakeUser, message: SentMessage, label: str, data: str | None, queue: bool
+    ) -> Json:
         if data is None:
             found = [d for t, d in message.buttons if t == label]
             found = found or [d for t, d in message.buttons if t.startswith(label)]
@@ -197,7 +202,7 @@ class FakeBotApi(DeliveryExtras):
         shown = dict(self._messages[(message.chat_id, message.message_id)])
         query = {"id": query_id, "from": self._from(user), "message": shown}
         query |= {"chat_instance": str(-7_000_000_000 - message.chat_id), "data": data}
-        return self._queue("callback_query", query)
+        return self._queue("callback_query", query, queue=queue)
 
     def group_message(self, user: FakeUser, chat_id: int, text: str) -> Json:
         """A message from `user` in the supergroup `chat_id` (negative)."""
@@ -401,14 +406,4 @@ class FakeBotApi(DeliveryExtras):
         self, user: FakeUser, message: SentMessage, label: str = "", *, data: str | None = None
     ) -> Json:
         """A button press like user_presses, but NOT queued (for webhook tests)."""
-        if data is None:
-            found = [d for t, d in message.buttons if t == label]
-            found = found or [d for t, d in message.buttons if t.startswith(label)]
-            assert found, f"no button {label!r} on that message: {message.buttons}"
-            data = found[0]
-        query_id = str(4_382_000_000_000_000_000 + next(self._ids))
-        self._callback_ids.add(query_id)
-        shown = dict(self._messages[(message.chat_id, message.message_id)])
-        query = {"id": query_id, "from": self._from(user), "message": shown}
-        query |= {"chat_instance": str(-7_000_000_000 - message.chat_id), "data": data}
-        return self._queue("callback_query", query, queue=False)
+        return self._press(user, message, label, data, queue=False)
