@@ -151,10 +151,12 @@ class Service:
 
 
 def instance_name(settings: Settings) -> str:
-    """This instance among several on one database: the machine and the address it serves
-    (stable across restarts, so a restarted instance takes its delivery leases back)."""
+    """This instance among several on one database. `OUDERLIJN_INSTANCE` (one per unit) is
+    stable across restarts, so a restarted instance takes its delivery leases back at once;
+    without it the process id is part of the name, so two processes never share a lease."""
     web = settings.web
-    return os.environ.get("OUDERLIJN_INSTANCE") or f"{socket.gethostname()}:{web.host}:{web.port}"
+    default = f"{socket.gethostname()}:{web.host}:{web.port}:{os.getpid()}"
+    return os.environ.get("OUDERLIJN_INSTANCE") or default
 
 
 def default_settings() -> Settings:
