@@ -3,7 +3,10 @@ with OUDERLIJN_STRESS=full (README: "Stress suites in full")."""
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
+from typing import Any
 
 FULL = os.environ.get("OUDERLIJN_STRESS", "").strip().lower() == "full"
 
@@ -16,3 +19,16 @@ def size(short: int, full: int) -> int:
 def seconds(short: float, full: float) -> float:
     """How long a timed stress run lasts in this form."""
     return full if FULL else short
+
+
+RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
+
+
+def record(name: str, figures: dict[str, Any]) -> None:
+    """Keep a stress run's figures (kills, faults, inputs, lost, duplicated) for the benchmark
+    report (`python -m bench.report` puts them in bench/README.md); only the full form writes."""
+    if not FULL and not os.environ.get("OUDERLIJN_STRESS_RECORD"):
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    figures = {"suite": name, "form": "full" if FULL else "short", **figures}
+    (RESULTS / f"stress-{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
