@@ -253,7 +253,8 @@ def check_faq(
         file_entries, file_problems = _entries_in_file(path, limits)
         entries.extend(file_entries)
         problems.extend(file_problems)
-    if any(p.message.startswith(("YAML syntax", "cannot read")) for p in problems):
+    unreadable = ("YAML syntax", "cannot read", "the file must be a list")
+    if any(p.message.startswith(unreadable) for p in problems):
         return entries, sorted(problems)  # cross-file checks would only echo the missing file
     problems.extend(_cross_checks(entries))
     if catalogue is not None:

@@ -115,7 +115,7 @@ def test_top_level_must_be_a_list(tmp_path):
     found = problems_for(tmp_path, "id: eerste\n")
     assert found == [
         f"{tmp_path}/content/a.yaml:1: the file must be a list of entries ('- id: ...')"
-    ] or any("must be a list of entries" in p for p in found)
+    ]
 
 
 def test_empty_content_dir_is_an_error(tmp_path):

@@ -228,12 +228,18 @@ async def test_odd_buttons_and_texts_get_an_answer_and_never_crash(line: Helplin
     parent = line.parent()
     await ask(parent)
     await sanne.presses("Oppakken")
-    for who in (sanne, parent):
+    for who, other in ((sanne, parent), (parent, sanne)):
         for choice in ODD_CHOICES:
             replies = await line.engine.handle(Inbound(who.name, "fake", who.at, choice=choice))
             assert replies or who is sanne, choice  # a parent always hears something
         for text in ODD_TEXTS:
-            await line.engine.handle(Inbound(who.name, "fake", who.at, text=text))
+            before = len(other.received)
+            replies = await line.engine.handle(Inbound(who.name, "fake", who.at, text=text))
+            await line.channel.settle()
+            relayed = "".join(m.text.split(": ", 1)[-1] for m in other.received[before:])
+            # either the bot answers the sender or the text reaches the other side, whole
+            assert bool(replies) != bool(relayed), (text[:20], replies, relayed[:40])
+            assert not relayed or relayed.replace("\n", "") == text, text[:20]
     handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert handoff is not None  # the odd input did not corrupt anything
 
@@ -290,9 +296,12 @@ async def test_other_traffic_does_not_use_up_a_failing_chats_retries(store):
 
     from bot.core.courier import MAX_ATTEMPTS
 
+    sent: list[str] = []
+
     async def send(message: Outbound) -> None:
         if message.to == "tg:down":
             raise ConnectionError("network unreachable")
+        sent.append(message.to)
 
     courier = Courier(store, retry_seconds=30, max_retry_seconds=60)
     courier.register("tg", send)
@@ -306,6 +315,10 @@ async def test_other_traffic_does_not_use_up_a_failing_chats_retries(store):
             )
             courier.wake()
             await asyncio.sleep(0.005)
+        for _ in range(250):  # a loaded machine: let the last wake's delivery finish
+            if len(sent) == MAX_ATTEMPTS + 2:
+                break
+            await asyncio.sleep(0.02)
     finally:
         runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -315,4 +328,5 @@ async def test_other_traffic_does_not_use_up_a_failing_chats_retries(store):
             sql_of(tx).execute("SELECT attempts FROM outbox WHERE address = 'tg:down'").fetchone()
         )
     )
-    assert attempts is not None and attempts[0] <= 2  # it waits its own pause
+    assert attempts is not None and 1 <= attempts[0] <= 2  # tried, then waits its own pause
+    assert sorted(sent) == sorted(f"tg:o{i}" for i in range(MAX_ATTEMPTS + 2))  # others went

@@ -138,7 +138,7 @@ async def test_forget_during_a_handoff_tells_the_volunteer_and_deletes_it(line: 
 async def test_crisis_during_a_conversation_alerts_the_volunteer(line: Helpline):
     parent, sanne = await connected(line)
     await parent.says("ik wil er niet meer zijn")
-    assert "113" in parent.received[-2].text or "113" in parent.last
+    assert "Bel 113 of 0800-0113" in parent.received[-2].text  # the crisis help itself
     assert "Uw bericht is ook naar Sanne gestuurd" in parent.last
     assert any("kan wijzen op een crisis" in m.text for m in sanne.received[-2:])
     assert any(m.text.endswith(": ik wil er niet meer zijn") for m in sanne.received[-2:])

@@ -22,7 +22,8 @@ async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):
     assert "Nieuwe vraag" not in "\n".join(m.text for m in kees.received)
     await sanne.presses("Oppakken")
     assert "Sanne is er nu voor u" in parent.last
-    assert "Wat is een OPP" in sanne.last or "OPP" in sanne.last
+    assert "Vragen die de ouder las:\n• Wat is een OPP?" in sanne.last
+    assert "Het gesprek tot nu toe:\nOuder #" in sanne.last and ": wat is een opp" in sanne.last
     assert "Je praat nu met Ouder #" in sanne.last
 
     await parent.says("Mijn zoon van 9 gaat al drie weken niet naar school.")
