@@ -73,7 +73,7 @@ def test_migrations_create_tables_and_set_user_version(store, path):
     con = raw(path)
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert {"conversations", "transcript", "events", "volunteers", "handoffs", "outbox"} <= tables
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
     indexes = {r[0] for r in con.execute("select name from sqlite_master where type='index'")}
     assert "idx_transcript_conversation_id" in indexes
     assert "handoffs_queue" in indexes  # severity first (v3)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
+from bot.storage.contract.blocks import Block, Blocks
 from bot.storage.contract.conversations import Conversations, Events, Meta, Review, Transcripts
 from bot.storage.contract.delivery import Accounts, Inbox, Outbox, WebLog
 from bot.storage.contract.handoffs import Queue, Registry
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 __all__ = [
     "Accounts",
+    "Block",
+    "Blocks",
     "Conversations",
     "Events",
     "Inbox",
@@ -62,6 +65,8 @@ class Tx(Protocol):
     def review(self) -> Review: ...
     @property
     def meta(self) -> Meta: ...
+    @property
+    def blocks(self) -> Blocks: ...
 
     def lock(self, key: str) -> None:
         """Hold an exclusive lock named `key` until the transaction ends: one conversation's

@@ -7,6 +7,7 @@ import psycopg
 from psycopg import pq
 from psycopg.rows import TupleRow
 
+from bot.storage.block_schema import V8_BLOCKS
 from bot.storage.model import SchemaTooNewError
 from bot.storage.scale_schema import V7_SCALE
 
@@ -130,6 +131,7 @@ POSTGRES_STEPS: tuple[tuple[str, ...], ...] = (
     _V5_WEB,
     _V6_COORDINATORS,
     V7_SCALE,  # written once for both backends
+    V8_BLOCKS,  # the same on both backends too
 )
 POSTGRES_SCHEMA_VERSION = len(POSTGRES_STEPS)
 

@@ -26,6 +26,8 @@ _PURGES = (
     "DELETE FROM delivery_leases WHERE until < ?",  # left by an instance that stopped
     "DELETE FROM console_sessions WHERE expires_at < ?",
     "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
+    # a block that expired a retention period ago (placing a block removes expired ones too)
+    "DELETE FROM parent_blocks WHERE until < ?",
     # accounts nobody needs any more (an erased parent whose farewell never went out)
     "DELETE FROM channel_accounts WHERE created_at < ? "
     "AND address NOT IN (SELECT conversation_id FROM conversations) "

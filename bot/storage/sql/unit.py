@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from bot.storage.sql.accounts import SqlAccounts
+from bot.storage.sql.blocks import SqlBlocks
 from bot.storage.sql.conversations import SqlConversations, SqlTranscripts
 from bot.storage.sql.events import SqlEvents
 from bot.storage.sql.executor import Sql
@@ -71,3 +72,7 @@ class SqlTx:
     @cached_property
     def meta(self) -> SqlMeta:
         return SqlMeta(self.sql)
+
+    @cached_property
+    def blocks(self) -> SqlBlocks:
+        return SqlBlocks(self.sql)

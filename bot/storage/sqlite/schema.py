@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
+from bot.storage.block_schema import V8_BLOCKS
 from bot.storage.model import SchemaTooNewError
 from bot.storage.scale_schema import V7_SCALE
 
@@ -197,6 +198,12 @@ def _v7_scale(db: Database) -> None:
         db.execute(statement)
 
 
+def _v8_blocks(db: Database) -> None:
+    """Volunteers' blocks of a parent: salted pseudonym hash, reason, who, until when."""
+    for statement in V8_BLOCKS:
+        db.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_handoff,
@@ -205,6 +212,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_web,
     _v6_coordinators,
     _v7_scale,
+    _v8_blocks,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
