@@ -194,7 +194,11 @@ class Wiring:
     def engine_settings(self) -> EngineSettings:
         if self._engine_settings is not None:
             return self._engine_settings
-        return EngineSettings(helpline=helpline_from(self.settings), handoff=self.settings.handoff)
+        return EngineSettings(
+            helpline=helpline_from(self.settings),
+            handoff=self.settings.handoff,
+            abuse=self.settings.abuse,
+        )
 
     def report_source(self) -> ReportSource:
         """Statistics for coordinators, named with this content's entry titles and tree nodes."""

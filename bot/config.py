@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from bot.core.flood import AbuseSettings
 from bot.web_settings import WebConfigError, WebSettings, web_settings
 from faq.knowledge import KnowledgeSources
 from faq.matcher import MatcherSettings
@@ -43,6 +44,7 @@ class Settings:
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     web: WebSettings = field(default_factory=WebSettings)
     database_url: str | None = None  # postgresql://…; None: the SQLite file at db_path
+    abuse: AbuseSettings = field(default_factory=AbuseSettings)
 
     @property
     def database(self) -> str | Path:
@@ -143,7 +145,21 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         helpline=helpline,
         handoff=handoff,
         web=web,
+        abuse=_abuse_settings(data.get("abuse", {})),
     )
+
+
+def _abuse_settings(table: Mapping[str, Any]) -> AbuseSettings:
+    """[abuse]: flood limits and block length, whole numbers of at least 1."""
+    known = {f.name for f in fields(AbuseSettings)}
+    values: dict[str, int] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"[abuse] unknown key '{key}' (known: {', '.join(sorted(known))})")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"[abuse] {key} must be a whole number of at least 1")
+        values[key] = value
+    return AbuseSettings(**values)
 
 
 def _helpline_settings(table: Mapping[str, Any], env: Mapping[str, str]) -> HelplineSettings:

@@ -35,8 +35,8 @@ QueueKind = Literal["anyone", "either", "wait", "stop"]
 QUEUE_KINDS: tuple[QueueKind, ...] = ("anyone", "either", "wait", "stop")
 Flag = Literal["cancel", "available", "away"]
 FLAGS: tuple[Flag, ...] = ("cancel", "available", "away")
-CaseKind = Literal["claim", "switch", "say", "note", "keep"]
-CASE_KINDS: tuple[CaseKind, ...] = ("claim", "switch", "say", "note", "keep")
+CaseKind = Literal["claim", "switch", "say", "note", "keep", "block"]
+CASE_KINDS: tuple[CaseKind, ...] = ("claim", "switch", "say", "note", "keep", "block")
 CaseMenuKind = Literal["pass", "release", "close"]
 MENU_IDS: dict[CaseMenuKind, str] = {
     "pass": "passmenu",

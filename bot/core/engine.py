@@ -17,8 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NamedTuple, TypeVar
 
+from bot.core.blocks import ParentBlocks
 from bot.core.choices import split_command
 from bot.core.faq_flow import FaqFlow, Helpline
+from bot.core.flood import AbuseSettings, FloodGate
 from bot.core.forget_flow import ForgetFlow
 from bot.core.handoff_notices import Notices
 from bot.core.intents import Intents
@@ -40,7 +42,7 @@ from bot.core.tree_flow import TreeFlow
 from bot.core.turn_writer import TurnWriter
 from bot.core.volunteer_desk import VolunteerDesk
 from bot.storage import AsyncStore, ConversationState, StorageBusy
-from bot.storage.contract import Tx, write_turn
+from bot.storage.contract import Block, Tx, write_turn
 from bot.storage.records import StaleTurn
 from faq.decision_tree import DecisionTree
 from faq.knowledge import Knowledge
@@ -58,6 +60,7 @@ class EngineSettings:
     helpline: Helpline = field(default_factory=Helpline)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     max_message_chars: int = 4_000
+    abuse: AbuseSettings = field(default_factory=AbuseSettings)
 
 
 def utc_now() -> datetime:
@@ -71,14 +74,17 @@ class Context(NamedTuple):
     volunteer: Volunteer | None
     handoff: Handoff | None  # the conversation's latest handoff, open or closed
     helpers_there: bool = True  # an advisor or buddy is linked and available
+    block: Block | None = None  # a volunteer's block of this parent (maybe expired)
 
 
 def load_context(tx: Tx, address: str) -> Context:
+    volunteer = tx.registry.at_address(address)
     return Context(
         tx.conversations.load(address),
-        tx.registry.at_address(address),
+        volunteer,
         tx.queue.latest_for(address),
         tx.registry.helpers_there(),
+        tx.blocks.find(address) if volunteer is None else None,
     )
 
 
@@ -118,7 +124,9 @@ class Engine:
             texts, self.notices, handoff, self.tree, entries, intents, self.faq.facts
         )
         self.relay = ParentRelay(texts, self.notices, self.desk)
-        self.volunteers = VolunteerDesk(texts, self.notices, self.desk.closing_buttons)
+        self.blocks = ParentBlocks(texts, self.notices, self.settings.abuse)
+        self.flood = FloodGate(texts, self.settings.abuse)
+        self.volunteers = VolunteerDesk(texts, self.notices, self.desk.closing_buttons, self.blocks)
         self.watch = QueueWatch(self.notices, self.desk, handoff)
         self.parents = ParentFlow(
             texts,
@@ -286,6 +294,8 @@ class Engine:
         # Captions and command arguments too; a pressed button's text is our own label.
         category = None if inbound.choice else self.safety.triage(inbound.text).category
         session.helpers_there = ctx.helpers_there
+        block = self.blocks.holds(ctx.block, ctx.handoff, session, category)
+        hush, mark = self.flood.count(session, inbound, category)  # every message counts
         in_handoff = session.state == "handoff"
         if category in CRISIS_CATEGORIES and not in_handoff:
             # The command waits: help comes first. A plain question may get its answer too.
@@ -302,19 +312,30 @@ class Engine:
             return await self.forgetting.keep(session, route)
         if command == "link":
             return await self._link(session, inbound, route)
+        if block is not None and not in_handoff and not session.data.block_crisis:
+            self.blocks.tell(session, block)  # stored; a neutral text once a day at most
+            return await self.writer.commit(session, inbound.text, route)
         if in_handoff:
-            return await self.writer.with_work(
-                session,
-                inbound.text,
-                lambda tx: self._handoff_turn(tx, session, inbound, command, category),
-                route,
-            )
+
+            def relay(tx: Tx) -> None:
+                self._handoff_turn(tx, session, inbound, command, category)
+                if hush:  # relayed and stored; only the bot's own replies wait
+                    self.flood.hush(session, mark)
+
+            return await self.writer.with_work(session, inbound.text, relay, route)
+        if hush:
+            self.flood.hush(session, mark)
+            return await self.writer.commit(session, inbound.text, route)
         self.parents.process(session, inbound, command, ctx.handoff, category)
         action = session.action
         if action is not None:
-            return await self.writer.with_work(
-                session, inbound.text, lambda tx: self.desk.apply(tx, session, action), route
-            )
+
+            def apply(tx: Tx) -> None:
+                self.desk.apply(tx, session, action)
+                if block is not None:  # allowed once after a crisis: urgent, with a note
+                    self.blocks.after_request(tx, session, block)
+
+            return await self.writer.with_work(session, inbound.text, apply, route)
         return await self.writer.commit(session, inbound.text, route)
 
     def _handoff_turn(

@@ -46,6 +46,13 @@ def _count(value: object) -> int | None:
     return value
 
 
+def _seconds(value: object) -> list[int]:
+    """Whole-second times (flood control), oldest first; anything else is left out."""
+    if not isinstance(value, list):
+        return []
+    return [t for t in value if isinstance(t, int) and not isinstance(t, bool) and t >= 0]
+
+
 def _flag(value: object) -> bool:
     return value is True
 
@@ -104,6 +111,14 @@ class ConversationData:
     crisis_told: list[str] = field(default_factory=list)
     # Failed `/aanmelden` attempts (a few, then linking is refused).
     link_attempts: int = 0
+    # Flood control: when (whole seconds) the parent's recent typed messages came, and whether
+    # this flood was already answered with the one friendly message.
+    recent: list[int] = field(default_factory=list)
+    flood_told: bool = False
+    # Blocked: when the parent last heard the neutral text, and whether a crisis since the
+    # block lets them ask for a person (urgent) once.
+    blocked_told: datetime | None = None
+    block_crisis: bool = False
     # Keys this version does not know, written back as they were.
     other: dict[str, object] = field(default_factory=dict)
 
@@ -129,6 +144,10 @@ class ConversationData:
             acked_at=_moment(get("acked_at")),
             crisis_told=_texts(get("crisis_told")),
             link_attempts=_count(get("link_attempts")) or 0,
+            recent=_seconds(get("recent")),
+            flood_told=_flag(get("flood_told")),
+            blocked_told=_moment(get("blocked_told")),
+            block_crisis=_flag(get("block_crisis")),
             other={k: v for k, v in data.items() if isinstance(k, str) and k not in _KEYS},
         )
 
@@ -150,6 +169,10 @@ class ConversationData:
             "acked_at": self.acked_at.isoformat() if self.acked_at is not None else None,
             "crisis_told": list(self.crisis_told),
             "link_attempts": self.link_attempts,
+            "recent": list(self.recent),
+            "flood_told": self.flood_told,
+            "blocked_told": self.blocked_told.isoformat() if self.blocked_told else None,
+            "block_crisis": self.block_crisis,
         }
         found.update((k, v) for k, v in values.items() if not _is_default(v))
         return found

@@ -60,6 +60,8 @@ TEXT_KEYS = frozenset(
         "handoff_file_later",
         "left_queue",
         "closed_parent",
+        "flood",
+        "blocked_parent",
         "handoff_feedback_thanks",
         "handoff_feedback_sorry",
         "released_parent",
@@ -166,6 +168,10 @@ VOLUNTEER_KEYS = frozenset(
         "released",
         "note_saved",
         "note_empty",
+        "block_reason_missing",
+        "blocked",
+        "blocked_coordinator",
+        "block_note",
         "close_choose",
         "closed",
         "parent_stopped",
@@ -214,6 +220,7 @@ VOLUNTEER_COMMAND_KEYS = frozenset(
         "pass",
         "release",
         "note",
+        "block",
         "close",
         "available",
         "away",
@@ -250,7 +257,8 @@ FIXED_SECTIONS: dict[str, frozenset[str]] = {
     "calendar": CALENDAR_KEYS,
     "triage_names": TRIAGE_KEYS,
     "command_descriptions": DESCRIBED_COMMANDS,
-    "volunteer_command_descriptions": VOLUNTEER_COMMAND_KEYS - {"claim", "switch", "cancel"},
+    "volunteer_command_descriptions": VOLUNTEER_COMMAND_KEYS
+    - {"claim", "switch", "cancel", "block"},
 }
 COMMAND_SECTIONS: dict[str, frozenset[str]] = {
     "commands": COMMAND_KEYS,

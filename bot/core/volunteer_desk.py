@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from bot.core.blocks import ParentBlocks
 from bot.core.buttons import CASE_PRESSES, Case, CaseMenu, Press, VolunteerFlag
 from bot.core.case_handover import Handover
 from bot.core.choices import parse_button
@@ -36,12 +37,17 @@ class VolunteerDesk:
     """Handles one message from a linked volunteer."""
 
     def __init__(
-        self, texts: Texts, notices: Notices, closing: Callable[[Handoff], list[Button]]
+        self,
+        texts: Texts,
+        notices: Notices,
+        closing: Callable[[Handoff], list[Button]],
+        blocks: ParentBlocks,
     ) -> None:
         """`closing` gives the buttons a parent gets when a conversation is closed."""
         self.texts = texts
         self.notices = notices
         self.handover = Handover(texts, notices, closing)
+        self.blocks = blocks
 
     def button(self, key: str, press: Press, **values: str) -> Button:
         label = self.texts.word("volunteer_buttons", key)
@@ -123,6 +129,12 @@ class VolunteerDesk:
                 self._switch(tx, v, found, out)
         elif name == "note":
             self._note(tx, v, self._current(tx, v), arg, out)
+        elif name == "block":
+            current = self._current(tx, v)
+            if current is None:
+                self._list(tx, v, out)
+            else:
+                self.blocks.block(tx, v, current, arg, out)
         elif name == "cancel":
             tx.registry.set_pending(v.id, None)
             out.say(t.tell("cancelled"))
@@ -184,6 +196,8 @@ class VolunteerDesk:
             self._switch(tx, v, handoff, out)
         elif isinstance(press, Case) and press.kind == "note":  # the text came with the press
             self._note(tx, v, handoff, text, out)
+        elif isinstance(press, Case) and press.kind == "block":  # the console's reason box
+            self.blocks.block(tx, v, handoff, text, out)
         elif isinstance(press, CaseMenu):
             self.handover.menu(tx, v, handoff, press.menu, out)
         elif not self.handover.press(tx, v, handoff, press, out):

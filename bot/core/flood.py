@@ -1,0 +1,72 @@
+"""Flood control per parent: too many typed messages in a short time get ONE friendly reply,
+then the bot stays quiet until the window has passed. Nothing is lost: every message is still
+stored and relayed, and the crisis check runs on each one before this gate (engine).
+
+The counts live in the conversation's state (`ConversationData.recent`), which every turn
+writes, so the limit holds per pseudonym on every channel and across instances. Volunteers
+are never limited (the engine only asks for parents' turns); pressed buttons do not count
+(a parent walking the tree quickly is no flood).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.messages import Button, Inbound
+from bot.core.session import Session
+from bot.core.texts import Texts
+
+Mark = tuple[int, tuple[Button, ...]]
+
+
+@dataclass(frozen=True)
+class AbuseSettings:
+    """`[abuse]` in ouderlijn.toml: flood limits and how long a volunteer's block lasts."""
+
+    burst_messages: int = 8  # more than this many typed messages ...
+    burst_seconds: int = 20  # ... within this many seconds is a flood
+    window_messages: int = 30  # so is more than this many ...
+    window_seconds: int = 300  # ... within this many seconds
+    block_days: int = 30  # a block ends by itself after this many days
+    blocked_notice_hours: int = 24  # a blocked parent hears the neutral text this often at most
+
+
+class FloodGate:
+    """Counts a parent's typed messages and says when they flood."""
+
+    def __init__(self, texts: Texts, settings: AbuseSettings) -> None:
+        self.texts = texts
+        self.settings = settings
+
+    def count(self, session: Session, inbound: Inbound, category: str | None) -> tuple[bool, Mark]:
+        """Count this message (a press does not count). Whether to hush the bot's replies
+        (over a limit, and triage found nothing: distress still gets its words), and where
+        the replies stand now. Only the last `window_messages + 1` times are kept."""
+        mark = self.mark(session)
+        s, data = self.settings, session.data
+        now = int(session.now.timestamp())
+        recent = [t for t in data.recent if 0 <= now - t < s.window_seconds]
+        if inbound.choice is None:
+            recent.append(now)
+        data.recent = recent[-(s.window_messages + 1) :]
+        burst = sum(1 for t in data.recent if now - t < s.burst_seconds)
+        over = burst > s.burst_messages or len(data.recent) > s.window_messages
+        if not over:
+            data.flood_told = False  # the flood is over: a next one is answered again
+        return over and inbound.choice is None and category is None, mark
+
+    @staticmethod
+    def mark(session: Session) -> Mark:
+        """Where the turn's replies stand now, to drop what follows (`hush`)."""
+        return len(session.replies), session.data.shown
+
+    def hush(self, session: Session, mark: Mark) -> None:
+        """Drop the bot's replies since `mark` (the work is done: stored, relayed; buttons
+        never seen mean nothing); the first time in a flood, one friendly message instead."""
+        before, shown = mark
+        del session.replies[before:]
+        session.data.shown = shown
+        if not session.data.flood_told:
+            session.data.flood_told = True
+            session.event("abuse", outcome="flood")
+            session.reply(self.texts.say("flood"))

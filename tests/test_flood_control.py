@@ -1,0 +1,98 @@
+"""Flood control (#15): too many typed messages in a short time get ONE friendly message, then
+quiet until the window passes; nothing is lost, the crisis check still answers, volunteers are
+never limited. Runs on both backends (`line`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.core.flood import AbuseSettings
+from tests.fakes import Helpline
+
+FLOOD = "Ik krijg veel berichten tegelijk"
+
+
+async def _inbound_lines(line: Helpline, address: str) -> list[str]:
+    found = await line.engine.store.read(lambda tx: tx.transcripts.lines(address))
+    return [x.text or "" for x in found if x.direction == "in"]
+
+
+async def _flood_events(line: Helpline) -> int:
+    events = await line.engine.store.read(lambda tx: tx.events.between(None, None))
+    return sum(1 for e in events if e.kind == "abuse" and e.outcome == "flood")
+
+
+async def test_a_flood_gets_one_friendly_message_and_nothing_is_lost(line: Helpline):
+    parent = line.parent()
+    answered = []
+    for i in range(14):  # one second apart (the fake clock): more than 8 in 20 seconds
+        answered.append(await parent.says(f"hoe vraag ik een gesprek met school aan {i}"))
+    assert all(answered[:8]), "the first eight get their answers"
+    flood = [r for replies in answered for r in replies if FLOOD in r.text]
+    assert len(flood) == 1 and answered[8] == flood, "one friendly message, at the ninth"
+    assert not any(answered[9:]), "then the bot stays quiet"
+    stored = await _inbound_lines(line, parent.name)
+    assert stored == [f"hoe vraag ik een gesprek met school aan {i}" for i in range(14)]
+    assert await _flood_events(line) == 1
+
+    line.clock.advance(minutes=6)  # the window has passed: answered again, no flood message
+    replies = await parent.says("wat is een opp", expect="OPP")
+    assert not any(FLOOD in r.text for r in replies)
+
+
+async def test_the_crisis_check_answers_during_a_flood(line: Helpline):
+    parent = line.parent()
+    for i in range(10):
+        await parent.says(f"bericht {i} over school en huiswerk")
+    assert FLOOD in parent.last
+    replies = await parent.says("ik wil niet meer leven")
+    assert replies and "113" in replies[0].text, "crisis help, flood or not"
+    await parent.says("nog een bericht over school")  # still flooding: quiet again
+    assert "113" in parent.last
+
+
+async def test_pressed_buttons_do_not_count(line: Helpline):
+    parent = line.parent()
+    await parent.says("hallo")
+    for _ in range(12):  # walking menus quickly is no flood
+        replies = await parent.presses("Menu") if "Menu" in parent.labels else []
+        replies = replies or await parent.presses(parent.labels[-1])
+        assert replies and not any(FLOOD in r.text for r in replies)
+
+
+async def test_in_a_live_chat_a_flood_is_relayed_and_the_volunteer_is_never_limited(
+    line: Helpline,
+):
+    sanne = await line.volunteer("Sanne", "buddy")
+    parent = line.parent()
+    await parent.says("hallo")
+    await parent.presses("Praat met een mens")
+    await parent.presses("Ervaren ouder")
+    await parent.presses(parent.labels[0])
+    await sanne.presses("Oppakken")
+    before = len(sanne.received)
+    for i in range(12):
+        await parent.says(f"regel {i} van mijn verhaal")
+    relayed = [m.text for m in sanne.received[before:]]
+    assert [t.split(": ", 1)[1] for t in relayed] == [
+        f"regel {i} van mijn verhaal" for i in range(12)
+    ]
+    assert sum(FLOOD in m.text for m in parent.received) == 1
+
+    heard = len(parent.received)
+    for i in range(15):  # a volunteer typing fast reaches the parent every time
+        await sanne.says(f"antwoord {i}")
+    assert [m.text for m in parent.received[heard:]] == [f"Sanne: antwoord {i}" for i in range(15)]
+
+
+def test_the_abuse_section_has_sane_defaults_and_checks_its_numbers(tmp_path):
+    config = tmp_path / "ouderlijn.toml"
+    config.write_text("[abuse]\nburst_messages = 5\nblock_days = 7\n")
+    settings = load_settings({"OUDERLIJN_CONFIG": str(config)})
+    assert settings.abuse == AbuseSettings(burst_messages=5, block_days=7)
+    assert load_settings({}, cwd=tmp_path / "nowhere").abuse == AbuseSettings()
+    for wrong in ("burst_messages = 0", "block_days = true", "flood = 3"):
+        config.write_text(f"[abuse]\n{wrong}\n")
+        with pytest.raises(ConfigError, match=r"\[abuse\]"):
+            load_settings({"OUDERLIJN_CONFIG": str(config)})
