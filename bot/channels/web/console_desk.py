@@ -268,7 +268,7 @@ class ConsoleDesk:
         await ws.send_json({"type": "ack", "client_id": client_id})
 
     def _inbound(self, signed: Signed, data: Frame) -> Inbound | None:
-        """The engine's view of a console action: a press (with text for say and note)."""
+        """The engine's view of a console action: a press (with text for say, note, block)."""
         kind, handoff = data.get("type"), data.get("handoff")
         address, now = f"{CONSOLE_CHANNEL}:{signed.volunteer.id}", self.engine.clock()
         target = handoff if _row_id(handoff) else None
@@ -285,7 +285,11 @@ class ConsoleDesk:
         if kind == "action" and data.get("action") in _ACTIONS:
             choice = f"{VOLUNTEER}{_ACTIONS[data['action']]}:{target}"
             return Inbound(address, CONSOLE_CHANNEL, now, choice=choice)
-        if kind in ("say", "note") and isinstance(text, str) and 0 < len(text) <= MAX_TEXT_CHARS:
+        if (
+            kind in ("say", "note", "block")
+            and isinstance(text, str)
+            and 0 < len(text) <= MAX_TEXT_CHARS
+        ):
             choice = f"{VOLUNTEER}{kind}:{target}"
             return Inbound(address, CONSOLE_CHANNEL, now, text=text, choice=choice)
         return None

@@ -47,12 +47,13 @@ def esc(text: object) -> str:
 
 def coordinator_top(top: Page, signed: Signed, current: str) -> str:
     """The header and navigation both coordinator pages share (templates/coordinator_top.html);
-    `current` is "dashboard" or "review"."""
+    `current` is "dashboard", "review" or "blocks"."""
     return top.render(
         volunteer_name=signed.volunteer.name,
         csrf=signed.csrf,
         at_dashboard="page" if current == "dashboard" else "false",
         at_review="page" if current == "review" else "false",
+        at_blocks="page" if current == "blocks" else "false",
     )
 
 
@@ -105,6 +106,9 @@ class Dashboard:
         app.router.add_get("/dashboard", self.show)
         app.router.add_get("/dashboard/csv/{table:[a-z_]+}.csv", self.csv)
         app.router.add_get("/dashboard/api/stats", self.api)
+        from bot.channels.web.blocks_page import BlocksPage  # it imports this module
+
+        BlocksPage(self.service, self.auth, self.texts).add_routes(app)
 
     def _request(self, query: Mapping[str, str]) -> Request:
         today = self.stats.today(self.service.engine.clock())
