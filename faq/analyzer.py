@@ -18,6 +18,10 @@ _MIN_PART = 4
 _MIN_COMPOUND = 8
 _MIN_TYPO_WORD = 5
 _CACHE_LIMIT = 50_000
+# No Dutch word is longer (the content's longest has 32 letters): a longer one is pasted or
+# hostile text, never split, corrected or cached, so unique long words cannot fill memory or
+# make every cut of them a frequency look-up (#15).
+_MAX_WORD = 48
 
 
 class Analyzer:
@@ -110,6 +114,8 @@ class Analyzer:
     def resolve(self, word: str) -> tuple[tuple[str, float], ...]:
         """Terms for one surface word (itself or its correction, then compound parts, stemmed),
         each with its weight: 1 for the word, `part_weight` for a part."""
+        if len(word) > _MAX_WORD:
+            return ((word, 1.0),)
         cached = self._resolved.get(word)
         if cached is not None:
             return cached
@@ -148,6 +154,8 @@ class Analyzer:
             return word
         stem = self._stems.get(word)
         if stem is None:
+            if len(self._stems) > _CACHE_LIMIT:  # a flood of unique words stays bounded
+                self._stems.clear()
             stem = str(self._stemmer.stemWord(word))
             self._stems[word] = stem
         return stem
