@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import Wiring, load_content
+from bench import figures, flood
+from bot.app import Content, Wiring, load_content
 from bot.core.courier import Courier
 from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Inbound, Outbound
@@ -43,16 +45,22 @@ QUESTIONS = [
 ANSWERED_QUESTIONS = tuple(q for q in QUESTIONS if q != "wanneer is mijn kind leerplichtig")
 
 
+@functools.cache
+def shared_content() -> Content:
+    """The shipped content, loaded once for all four scenarios (loading is not timed)."""
+    return load_content()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-async def run(messages: int, parents: int, concurrency: int) -> None:
-    content = load_content()
+async def run(messages: int, parents: int, concurrency: int) -> dict[str, float]:
+    content = shared_content()
     with tempfile.TemporaryDirectory() as folder:
         store = await AsyncStore.open(Path(folder) / "bench.db")
-        engine = Wiring(content=content).engine(store)
+        engine = Wiring(content=content, settings=flood.settings()).engine(store)
         latencies: list[float] = []
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(messages):
@@ -75,21 +83,23 @@ async def run(messages: int, parents: int, concurrency: int) -> None:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
         await store.close()
+    rate = {"concurrency": concurrency, "messages_per_s": messages / elapsed}
     print(
         f"direct: {messages} FAQ messages from {parents} parents, {concurrency} at a time: "
         f"{messages / elapsed:,.0f} messages/s; latency median "
         f"{statistics.median(latencies) * 1000:.2f} ms, p99 "
         f"{percentile(latencies, 0.99) * 1000:.2f} ms"
     )
+    return {**rate, **figures.latency_ms(latencies)}
 
 
-async def run_durable(messages: int, parents: int, concurrency: int) -> None:
+async def run_durable(messages: int, parents: int, concurrency: int) -> dict[str, float]:
     """The same questions through inbox, engine, outbox and courier; `concurrency` parents
     have a question waiting at any time (each asks the next once its answer is delivered)."""
-    content = load_content()
+    content = shared_content()
     with tempfile.TemporaryDirectory() as folder:
         store = await AsyncStore.open(Path(folder) / "bench.db")
-        engine = Wiring(content=content).engine(store)
+        engine = Wiring(content=content, settings=flood.settings()).engine(store)
         courier = Courier(store)
         engine.on_outbox = courier.wake
         inbox = InboxReader(engine)
@@ -126,23 +136,26 @@ async def run_durable(messages: int, parents: int, concurrency: int) -> None:
         await asyncio.gather(courier_task, return_exceptions=True)
         await inbox.stop()
         await store.close()
+    rate = {"concurrency": concurrency, "messages_per_s": messages / elapsed}
     print(
         f"durable: {messages} FAQ messages, {concurrency} at a time: "
         f"{messages / elapsed:,.0f} messages/s; latency median "
         f"{statistics.median(latencies) * 1000:.2f} ms, p99 "
         f"{percentile(latencies, 0.99) * 1000:.2f} ms"
     )
+    return {**rate, **figures.latency_ms(latencies)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--parents", type=int, default=200)
+    figures.add_option(parser)
     args = parser.parse_args()
-    for concurrency in (1, 50):
-        asyncio.run(run(args.messages, args.parents, concurrency))
-    for concurrency in (1, 50):
-        asyncio.run(run_durable(args.messages, args.parents, concurrency))
+    direct = [asyncio.run(run(args.messages, args.parents, c)) for c in (1, 50)]
+    durable = [asyncio.run(run_durable(args.messages, args.parents, c)) for c in (1, 50)]
+    out = {"messages": args.messages, "parents": args.parents}
+    figures.write(args.json, {**out, "direct": direct, "durable": durable})
 
 
 if __name__ == "__main__":

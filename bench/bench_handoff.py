@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import figures
 from bot.app import Wiring, load_content
 from bot.core.engine import Engine
 from bot.core.messages import Inbound
@@ -324,7 +325,15 @@ def line(label: str, outcomes: Sequence[Outcome], unit: str = "claim") -> str:
     )
 
 
-async def run(runs: int, handoffs: int, volunteers: int, contended: int) -> None:
+def medians(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    """What `line` prints, as numbers for `--json`: claims/s, wall, per-claim p50/p95 in ms."""
+    med, lat = statistics.median, [o.latencies for o in outcomes]
+    p50, p95 = med(med(x) for x in lat) * 1000, med(percentile(x, 0.95) for x in lat) * 1000
+    return {"claims_per_s": med(o.rate for o in outcomes), "wall_s": med(o.wall for o in outcomes),
+            "p50_ms": p50, "p95_ms": p95}  # fmt: skip
+
+
+async def run(runs: int, handoffs: int, volunteers: int, contended: int) -> dict[str, object]:
     """Every scenario `runs` times on fresh files; print each run and then the medians."""
     build = engine_factory()
     hurry = sum(1 for i in range(handoffs) if urgent(i))
@@ -364,6 +373,9 @@ async def run(runs: int, handoffs: int, volunteers: int, contended: int) -> None
         f"exact queue order (all {hurry} urgent first); contention: exactly one winner per "
         f"handoff, {volunteers - 1} × '{LOST}'"
     )
+    sizes = {"runs": runs, "handoffs": handoffs, "volunteers": volunteers, "contended": contended}
+    parts = {"engine": medians(engine), "store": medians(store), "contention": medians(contention)}
+    return sizes | parts | {"engine_over_store": slower}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -373,9 +385,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--handoffs", type=int, default=1000)
     parser.add_argument("--volunteers", type=int, default=50)
     parser.add_argument("--contended", type=int, default=200, help="handoffs in `contention`")
+    figures.add_option(parser)
     args = parser.parse_args(argv)
     try:
-        asyncio.run(run(args.runs, args.handoffs, args.volunteers, args.contended))
+        out = asyncio.run(run(args.runs, args.handoffs, args.volunteers, args.contended))
+        figures.write(args.json, out)
     except AssertionError as failure:
         print(f"\nVERIFICATION FAILED: {failure}", file=sys.stderr)
         sys.exit(1)

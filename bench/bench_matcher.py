@@ -15,7 +15,9 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from bench import figures
 from bench.baselines import (
     best_top1,
     bm25_entry_ranker,
@@ -106,22 +108,26 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--synthetic", type=int, default=5000)
+    figures.add_option(parser)
     args = parser.parse_args()
     data: list[Labelled] = read_labelled(args.eval) if args.eval.exists() else []
     questions = [d.question for d in data] or ["wat is een opp", "mijn kind zit thuis"]
+    out: dict[str, Any] = {"rounds": args.rounds, "synthetic": args.synthetic}
 
     start = time.perf_counter()
     knowledge = load_knowledge()
+    out["load_ms"] = (time.perf_counter() - start) * 1000
     print(
-        f"load + index shipped FAQ ({len(knowledge.faq.entries)} entries): "
-        f"{(time.perf_counter() - start) * 1000:.0f} ms"
+        f"load + index shipped FAQ ({len(knowledge.faq.entries)} entries): {out['load_ms']:.0f} ms"
     )
-    print(
-        "shipped content:   ", summary(latencies(knowledge.matcher.match, questions, args.rounds))
-    )
+    shipped = latencies(knowledge.matcher.match, questions, args.rounds)
+    out["shipped"] = figures.latency_ms(shipped)
+    print("shipped content:   ", summary(shipped))
 
     long_message = (" ".join(questions) * 20)[:10_000]
-    print("10,000-char message:", summary(latencies(knowledge.matcher.match, [long_message], 20)))
+    long = latencies(knowledge.matcher.match, [long_message], 20)
+    out["long_message"] = figures.latency_ms(long)
+    print("10,000-char message:", summary(long))
 
     real = list(knowledge.faq.entries)
     big = FaqBase(tuple(real + synthetic_entries(real, args.synthetic)))
@@ -136,13 +142,24 @@ def main() -> None:
         f"index of {len(big.entries)} entries: built in {build:.1f} s, "
         f"{current / 2**20:.1f} MiB held, {peak / 2**20:.1f} MiB peak while building"
     )
-    print(f"{len(big.entries)} entries:     ", summary(latencies(big_matcher.match, questions, 3)))
+    big_samples = latencies(big_matcher.match, questions, 3)
+    print(f"{len(big.entries)} entries:     ", summary(big_samples))
+    out["big"] = {
+        "entries": len(big.entries),
+        "build_s": build,
+        "held_mib": current / 2**20,
+        "peak_mib": peak / 2**20,
+        **figures.latency_ms(big_samples),
+    }
     if data:
         big_report = evaluate(big_matcher.match, data)
+        out["big"]["top1"] = big_report.top1
         print(f"  dev top-1 with the synthetic entries mixed in: {big_report.top1:.3f}")
 
     if data:
         ours = evaluate(knowledge.matcher.match, data)
+        out["eval"] = {"set": args.eval.name, "n": len(data), "top1": ours.top1}
+        out["eval"]["confident_wrong_rate"] = ours.confident_wrong_rate
         print(f"\nTop-1 on {args.eval.name} ({len(data)} questions):")
         print(
             f"  ouderlijn matcher:   {ours.top1:.3f} "
@@ -153,25 +170,35 @@ def main() -> None:
             ("WRatio over phrasings", wratio_ranker(real)),
             ("BM25 per entry", bm25_entry_ranker(real)),
         )
+        out["baselines"] = {}
         print(f"  {'baseline':<22} {'plain':>6} {'ours +':>7}   {'best cut':>8} {'ours +':>7}")
         for name, ranker in baselines:
             plain = plain_top1(ranker, data)
             tuned, _ = best_top1(ranker, data)
+            speed = figures.latency_ms(latencies(ranker, questions, 1))
+            out["baselines"][name] = {"plain": plain, "best_cut": tuned, **speed}
             print(
                 f"  {name:<22} {plain:6.3f} {(ours.top1 - plain) * 100:+7.1f}   "
-                f"{tuned:8.3f} {(ours.top1 - tuned) * 100:+7.1f}"
+                f"{tuned:8.3f} {(ours.top1 - tuned) * 100:+7.1f}   "
+                f"median {speed['p50_ms']:.3f} ms"
             )
         no_typo = Matcher(
             knowledge.faq, load_lexicon(), replace(knowledge.matcher.settings, max_typo_edits=0)
         )
         rng = random.Random(11)
         typos = [Labelled(d.topic, with_typos(d.question, rng)) for d in data]
+        out["typos"] = {
+            "ours": evaluate(knowledge.matcher.match, typos).top1,
+            "without_correction": evaluate(no_typo.match, typos).top1,
+            "without_original_text": evaluate(no_typo.match, data).top1,
+            "bm25_phrasings": plain_top1(bm25_phrasing_ranker(real), typos),
+        }
         print("\nSame questions with injected typos (one per long word, 70% of long words):")
-        print(f"  ouderlijn matcher:        {evaluate(knowledge.matcher.match, typos).top1:.3f}")
-        print(f"  without typo correction:  {evaluate(no_typo.match, typos).top1:.3f}")
-        print(f"  without, original text:   {evaluate(no_typo.match, data).top1:.3f}")
-        bm25_typos = plain_top1(bm25_phrasing_ranker(real), typos)
-        print(f"  plain BM25 over phrasings: {bm25_typos:.3f}")
+        print(f"  ouderlijn matcher:        {out['typos']['ours']:.3f}")
+        print(f"  without typo correction:  {out['typos']['without_correction']:.3f}")
+        print(f"  without, original text:   {out['typos']['without_original_text']:.3f}")
+        print(f"  plain BM25 over phrasings: {out['typos']['bm25_phrasings']:.3f}")
+    figures.write(args.json, out)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bench import figures
 from faq.evaluate import EvalReport, evaluate, read_labelled
 from faq.knowledge import load_knowledge
 from faq.lexicon import load_lexicon
@@ -76,9 +77,24 @@ def row(name: str, report: EvalReport) -> str:
     )
 
 
+def figures_of(report: EvalReport) -> dict[str, float]:
+    """The figures of one row, for `--json`."""
+    return {
+        "n": report.total,
+        "top1": report.top1,
+        "right_confident": (report.answered - report.confident_wrong) / report.total,
+        "wrong_confident": report.confident_wrong,
+        "wrong_confident_rate": report.confident_wrong_rate,
+        "suggestion_recall": report.suggestion_recall,
+        "abstention_precision": report.abstention_precision,
+        "abstention_recall": report.abstention_recall,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", action="append", choices=sorted(SETS), help="only these sets")
+    figures.add_option(parser)
     args = parser.parse_args()
     chosen = {name: path for name, path in SETS.items() if path.exists()}
     for name in sorted(set(SETS) - set(chosen)):
@@ -88,14 +104,19 @@ def main() -> None:
     data = {name: read_labelled(path) for name, path in chosen.items()}
     faq, lexicon = load_knowledge().faq, load_lexicon()
     matchers = {name: Matcher(faq, lexicon, settings) for name, settings in VARIANTS.items()}
+    out: dict[str, dict[str, dict[str, float]]] = {}
     for set_name, labelled in data.items():
         print(f"\n== {set_name} ({chosen[set_name].relative_to(ROOT.parent)})")
         print(
             f"{'variant':<28} {'n':>4} {'top-1':>6} {'right conf.':>10} "
             f"{'wrong conf.':>11} {'sugg.R':>7} {'abst.P':>7} {'abst.R':>7}"
         )
+        out[set_name] = {}
         for name, matcher in matchers.items():
-            print(row(name, evaluate(matcher.match, labelled)))
+            report = evaluate(matcher.match, labelled)
+            out[set_name][name] = figures_of(report)
+            print(row(name, report))
+    figures.write(args.json, {"sets": out})
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
 
+from bench import figures, flood
 from bench.bench_telegram import QUESTIONS
 from tests.fake_telegram import FakeBotApi, FakeUser, SentMessage
 
@@ -132,7 +133,7 @@ class BotProcess:
     @staticmethod
     def environment(source: Path, folder: Path, api: FakeBotApi | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OUDERLIJN_")}
-        (config := folder / "ouderlijn.toml").write_text("", encoding="utf-8")
+        (config := folder / "ouderlijn.toml").write_text(flood.TOML, encoding="utf-8")
         env |= {"PYTHONPATH": str(source), "OUDERLIJN_CONFIG": str(config)}
         env |= {"OUDERLIJN_DB": str(folder / "ouderlijn.db")}
         if api is not None:
@@ -299,6 +300,19 @@ def median_outcome(outcomes: Sequence[Outcome]) -> str:
     )
 
 
+def figures_of(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    """The median row, as numbers for `--json` (latencies in ms)."""
+    med = statistics.median
+    values = {
+        "startup_s": med(o.startup for o in outcomes),
+        "replies": med(o.replies for o in outcomes),
+    }
+    values |= {"wall_s": med(o.wall for o in outcomes), "per_s": med(o.rate for o in outcomes)}
+    for name in ("p50", "p90", "p99"):
+        values[f"{name}_ms"] = med(getattr(o, name) for o in outcomes) * 1000
+    return values | {"extra": med(o.extra for o in outcomes)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -308,6 +322,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=10, help="FAQ questions per parent")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
     parser.add_argument("--source", type=Path, default=ROOT, help="checkout to run the bot from")
+    figures.add_option(parser)
     args = parser.parse_args()
     for option in ("runs", "parents", "questions"):
         if getattr(args, option) < 1:
@@ -338,6 +353,8 @@ def main() -> None:
         "start = spawn to first getUpdates (info); latency = update queued to answer recorded; "
         "extra = answers beyond one per question"
     )
+    sizes = {"runs": args.runs, "parents": args.parents, "questions": args.questions}
+    figures.write(args.json, {**sizes, "latency_ms": args.latency * 1000, **figures_of(outcomes)})
 
 
 if __name__ == "__main__":

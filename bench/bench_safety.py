@@ -12,6 +12,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
+from bench import figures
 from bot.core.safety import CrisisCheck, fold_message
 from bot.triage_training import read_corpus
 
@@ -40,6 +41,7 @@ def long_message() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    figures.add_option(parser)
     args = parser.parse_args()
     check = CrisisCheck.load()
     assert check.model is not None
@@ -60,6 +62,9 @@ def main() -> None:
         f"10,000 characters: {long_full * 1000:.2f} ms, category "
         f"{check.triage(story).category} (the dark sentence sits in the middle)"
     )
+    us = {"rules_us": rules * 1e6, "model_us": learned * 1e6, "check_us": full * 1e6}
+    long = {"long_ms": long_full * 1000, "long_category": str(check.triage(story).category)}
+    figures.write(args.json, {"messages": len(messages), "runs": args.runs, **us, **long})
 
 
 if __name__ == "__main__":

@@ -1,11 +1,10 @@
 """Scale benchmark (#14): 10,000 queued handoffs, 500 volunteers, SQLite and PostgreSQL (on
-OUDERLIJN_BENCH_POSTGRES_URL or a throwaway cluster like the tests'), the clock a minute after
-the line opened (bench/scale_world.py). Claims through Engine.handle (verified), the first, a
-steady and the escalation tick with the outbox rows each writes, parents' FAQ replies during a
-tick (target p99 < 50 ms), messages/s through inbox, engine, outbox and courier in 1 and 2
-`open_service` processes (verified exactly once). Figures: bench/README.md, "Scale (#14)".
+OUDERLIJN_BENCH_POSTGRES_URL or a throwaway cluster), the clock a minute after the line opened
+(bench/scale_world.py). Claims through Engine.handle (verified), the first, a steady and the
+escalation tick with their outbox rows, FAQ replies during a tick (target p99 < 50 ms),
+messages/s through inbox, engine, outbox and courier in 1 and 2 `open_service` processes.
 
-    .venv/bin/python -m bench.bench_scale [--quick] [--runs 3] [--tick-runs 1]
+    .venv/bin/python -m bench.bench_scale [--quick | --tiny] [--runs 3] [--tick-runs 1] [--json F]
 """
 
 from __future__ import annotations
@@ -25,16 +24,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import figures, flood, scale_figures
 from bench import scale_world as w
 from bot.app import Content, load_content, open_service
-from bot.config import Settings
 from bot.core.inbox import Arrival
 from bot.core.messages import Inbound, Outbound
 from bot.storage import AsyncStore
 from bot.storage.contract import Tx
 from bot.storage.raw import sql_of
-from faq.knowledge import KnowledgeSources
-from faq.matcher import MatcherSettings
 from handoff.settings import HandoffSettings
 
 OLD_ROWS, OLD_HANDOFFS = 26_336, 50  # issue #14: one tick, 50 handoffs, 500 volunteers
@@ -62,6 +59,7 @@ class Plan:
 
 FULL = Plan(w.Size(10_000, 500), messages=3_000, parents=499, runs=3, tick_runs=1)
 QUICK = Plan(w.Size(1_000, 100), 300, 99, 1, 1, w.Asking(50, 2.0), escalation=False)
+TINY = Plan(w.Size(300, 30), 200, 29, 1, 1, w.Asking(20, 1.0), escalation=False)  # report --quick
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ async def run_instance(database: str, index: int, of: int, messages: int, parent
     every `of`-th message, `IN_FLIGHT` at a time, like webhook requests; "stop" ends it."""
     url = database if database.startswith("postgresql://") else None
     path = Path(database) if url is None else ROOT / "unused.db"
-    settings = Settings(path, KnowledgeSources(), MatcherSettings(), database_url=url)
+    settings = dataclasses.replace(flood.settings(), db_path=path, database_url=url)
     answered: Counter[str] = Counter()
 
     async def send(message: Outbound) -> None:
@@ -170,8 +168,7 @@ async def throughput(site: w.Site, instances: int, messages: int, parents: int) 
         await asyncio.create_subprocess_exec(
             *command, str(k), str(instances), str(messages), str(parents),
             cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            # each its own delivery-lease owner (by default host:web host:web port, the same
-            # for processes on one machine with the default web settings)
+            # each its own delivery-lease owner (by default the same for processes on one host)
             env={**os.environ, "OUDERLIJN_INSTANCE": f"bench-{k}"},
         )
         for k in range(instances)
@@ -197,9 +194,8 @@ async def throughput(site: w.Site, instances: int, messages: int, parents: int) 
     answered: Counter[str] = sum((Counter(r["answered"]) for r in reports), Counter())
     wanted = Counter(message_of(j, parents).conversation_id for j in range(messages))
     w.check(answered == wanted, f"answers lost or doubled: {answered.total()} of {messages}")
-    return Throughput(
-        instances, messages, seconds, sum((Counter(r["warnings"]) for r in reports), Counter())
-    )
+    warned = sum((Counter(r["warnings"]) for r in reports), Counter())
+    return Throughput(instances, messages, seconds, warned)
 
 
 async def tick_runs(
@@ -278,6 +274,10 @@ def _ms(samples: Sequence[Sequence[float]]) -> str:
     return f"{p50:.1f} / {p99:.1f} ms"
 
 
+def _claims(claims: Sequence[w.Claims]) -> str:
+    return _ms([c.latencies for c in claims])
+
+
 def _faq(asked: Sequence[w.Asked | None], busy: bool = False) -> str:
     runs = [a for a in asked if a is not None]
     if busy:
@@ -294,10 +294,6 @@ def _ticks(ticks: Sequence[w.TickRun], what: str, n: int = 0) -> str:
     if what == "rows":
         return f"{m['rows']:,.0f} ({m['rows'] / n:.1f}/handoff; {m['to_parents']:,.0f} to parents)"
     return f"{m['most_to_one']:,.0f} to one volunteer; {m['most_about_one']:,.0f} about one parent"
-
-
-def _claims(claims: Sequence[w.Claims]) -> str:
-    return _ms([c.latencies for c in claims])
 
 
 def _warned(r: Result) -> str:
@@ -381,10 +377,12 @@ def main(argv: list[str] | None = None) -> None:
         return asyncio.run(run_instance(database, *(int(n) for n in numbers)))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000 queued / 100 volunteers")
+    parser.add_argument("--tiny", action="store_true", help="300 queued / 30 volunteers")
     parser.add_argument("--runs", type=int, help="repeats of the cheap parts")
     parser.add_argument("--tick-runs", type=int, help="repeats of the tick sequence")
+    figures.add_option(parser)
     args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
+    plan = TINY if args.tiny else QUICK if args.quick else FULL
     runs, tick_runs = args.runs or plan.runs, args.tick_runs or plan.tick_runs
     plan = dataclasses.replace(plan, runs=runs, tick_runs=tick_runs)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # unwind: the cluster goes too
@@ -393,6 +391,7 @@ def main(argv: list[str] | None = None) -> None:
     except AssertionError as failure:
         sys.exit(f"\nVERIFICATION FAILED: {failure}")
     print(render(report))
+    figures.write(args.json, scale_figures.figures_of(report, rows_of(report)))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench import figures
+
 ROOT = Path(__file__).resolve().parents[1]
 LONG = 10_000
 
@@ -117,13 +119,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--deduce", action="store_true", help="also measure full deduce")
     parser.add_argument("--child", choices=("cold", "warm", "deduce"), help=argparse.SUPPRESS)
+    figures.add_option(parser)
     args = parser.parse_args()
     if args.child:
         result = deduce_child() if args.child == "deduce" else child(args.child, args.runs)
         print(json.dumps(result))
         return
+    out: dict[str, dict[str, float]] = {}
     for mode in ("cold", "warm"):
-        r = spawn("--child", mode, "--runs", str(args.runs))
+        r = out[mode] = spawn("--child", mode, "--runs", str(args.runs))
         print(
             f"{mode}: load {r['load_s']:.2f} s; VmRSS {r['rss_before']:.0f} MB before, "
             f"{r['rss_loaded']:.0f} MB loaded, {r['rss_after']:.0f} MB after "
@@ -134,12 +138,13 @@ def main() -> None:
             f"{LONG:,} characters: {r['long_ms']:.1f} ms"
         )
     if args.deduce:
-        d = spawn("--child", "deduce")
+        d = out["deduce"] = spawn("--child", "deduce")
         print(
             f"deduce: load {d['load_s']:.1f} s; VmRSS {d['rss_before']:.0f} -> "
             f"{d['rss_after']:.0f} MB; recall (any kind) {d['recall_any_kind']:.1%}; "
             f"{d['mean_us']:.0f} µs per message"
         )
+    figures.write(args.json, {"runs": args.runs, **out})
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench import figures
 from bot.app import Wiring
 from bot.stats.export import table_csv
 from bot.stats.source import Request
@@ -65,10 +66,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=5)
+    figures.add_option(parser)
     args = parser.parse_args()
     source = Wiring().report_source()
     request = Request.parse("2026-11-06", "2026-12-03", "day", date(2026, 12, 3))
     print(f"{'events':>10} {'in range':>9} {'report median':>14} {'csv all tables':>15}")
+    sizes: list[dict[str, float]] = []
     for count in args.events:
         with tempfile.TemporaryDirectory() as folder:
             store = Store(Path(folder) / "bench.db")
@@ -96,6 +99,11 @@ def main() -> None:
             f"{count:>10,} {inside:>9,} {statistics.median(times) * 1000:>11.0f} ms"
             f" {statistics.median(csv_times) * 1000:>12.1f} ms"
         )
+        report_ms, csv_ms = statistics.median(times) * 1000, statistics.median(csv_times) * 1000
+        sizes.append(
+            {"events": count, "in_range": inside, "report_ms": report_ms, "csv_ms": csv_ms}
+        )
+    figures.write(args.json, {"repeat": args.repeat, "sizes": sizes})
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import figures
 from bot.storage import AsyncStore, ConversationState, Event, TranscriptLine, hour_bucket
 from bot.storage.sqlite.store import Store
 
@@ -49,8 +50,12 @@ def make_turn(i: int, conversations: int = 200) -> Turn:
     return state, lines, [Event("tree_step", "school", None, hour_bucket(now))]
 
 
+RESULTS: dict[str, dict[str, float]] = {}  # label -> figures, for `--json`
+
+
 def summary(label: str, samples: list[float], wall: float) -> str:
     """Turns per second over the wall time, and per-call latency percentiles."""
+    RESULTS[label] = {"turns_per_s": len(samples) / wall, **figures.latency_ms(samples)}
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return (
@@ -106,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=2000, help="turns per scenario")
     parser.add_argument("--budget", type=float, default=8.0, help="seconds per scenario, at most")
+    figures.add_option(parser)
     args = parser.parse_args(argv)
     turns = [make_turn(i) for i in range(args.turns)]
     print(
@@ -116,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         print(bench_sync(Path(tmp) / "sync.db", turns, args.budget))
         print(asyncio.run(bench_async(Path(tmp) / "seq.db", turns, args.budget, 1)))
         print(asyncio.run(bench_async(Path(tmp) / "conc.db", turns, args.budget, 50)))
+    figures.write(args.json, {"turns": args.turns, "scenarios": RESULTS})
 
 
 if __name__ == "__main__":

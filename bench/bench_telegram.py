@@ -40,7 +40,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from bench import figures, flood
 from bench.bench_engine import QUESTIONS as ENGINE_QUESTIONS
 from bot.app import Content, Wiring, load_content
 from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
@@ -60,7 +62,9 @@ from tests.fake_telegram import FakeBotApi, SentMessage
 QUESTIONS = tuple(q for q in ENGINE_QUESTIONS if q != "wanneer is mijn kind leerplichtig")
 FIRST_CHAT = 10_001  # parent i has user id = chat id FIRST_CHAT + i
 RATE_LIMIT = 30.0  # PTB AIORateLimiter's overall default, messages per second
-ALWAYS_OPEN = EngineSettings(handoff=HandoffSettings(hours=OpeningHours.always_open()))
+ALWAYS_OPEN = EngineSettings(
+    handoff=HandoffSettings(hours=OpeningHours.always_open()), abuse=flood.no_flood()
+)
 
 
 def check(condition: bool, message: str) -> None:
@@ -318,6 +322,25 @@ def print_report(reports: Sequence[Report], latency: float) -> None:
     )
 
 
+def figures_of(reports: Sequence[Report], latency: float) -> dict[str, Any]:
+    """The medians print_report prints, as numbers for `--json` (latencies in ms)."""
+
+    def part(outcomes: Sequence[Outcome]) -> dict[str, float]:
+        med = statistics.median
+        first = outcomes[0]
+        values: dict[str, float] = {"parents": first.parents, "replies": first.replies}
+        values["messages"] = first.messages
+        values |= {"wall_s": med(o.wall for o in outcomes), "per_s": med(o.rate for o in outcomes)}
+        for name in ("p50", "p95", "p99"):
+            values[f"{name}_ms"] = med(getattr(o, name) for o in outcomes) * 1000
+        return values
+
+    fast, slow = part([r.concurrent for r in reports]), part([r.baseline for r in reports])
+    ratio = fast["per_s"] / slow["per_s"]
+    return {"latency_ms": latency * 1000, "runs": len(reports), "concurrent": fast,
+            "baseline": slow, "ratio": ratio, "rate_limit": RATE_LIMIT}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -327,6 +350,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3, help="FAQ questions per parent")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per API call")
     parser.add_argument("--baseline-parents", type=int, default=30)
+    figures.add_option(parser)
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -338,6 +362,7 @@ def main() -> None:
         for _ in range(args.runs)
     ]
     print_report(reports, args.latency)
+    figures.write(args.json, figures_of(reports, args.latency))
 
 
 if __name__ == "__main__":

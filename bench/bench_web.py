@@ -36,6 +36,8 @@ from typing import Any
 
 import aiohttp
 
+from bench import figures, flood
+
 ROOT = Path(__file__).resolve().parents[1]
 FAQ = [  # each answered by the FAQ; "samenwerkingsverband" gets "Bedoelt u een van deze?"
     "wat is een opp",
@@ -188,7 +190,7 @@ async def run_once(source: Path, parents: int, messages: int) -> Outcome:
     """One fresh server process from `source`, N parents x M questions: the outcome."""
     with tempfile.TemporaryDirectory(prefix="bench-web-") as name:
         folder, log = Path(name), Path(name) / "server.log"
-        (folder / "ouderlijn.toml").write_text(ALWAYS_OPEN, encoding="utf-8")
+        (folder / "ouderlijn.toml").write_text(ALWAYS_OPEN + flood.TOML, encoding="utf-8")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             host = f"127.0.0.1:{probe.getsockname()[1]}"
@@ -266,6 +268,7 @@ def main() -> None:
     parser.add_argument("--parents", type=int, default=200)
     parser.add_argument("--messages", type=int, default=5, help="questions per parent")
     parser.add_argument("--source", type=Path, default=ROOT, help="checkout to run the bot from")
+    figures.add_option(parser)
     args = parser.parse_args()
     if min(args.runs, args.parents, args.messages) < 1:
         parser.error("--runs, --parents and --messages must be at least 1")
@@ -290,7 +293,12 @@ def main() -> None:
             print(f"run {run}: server log ({len(outcome.warnings)} warnings/errors): {line}")
         for line in outcome.failures[:10]:
             print(f"FAIL run {run} ({len(outcome.failures)} parents): {line}")
-    if any(o.failures or o.figures[9] for o in outcomes):
+    failed = any(o.failures or o.figures[9] for o in outcomes)
+    names = [*COLUMNS.replace("/", "_per_").split(), "rss_before_mb", "rss_after_mb"]
+    out = dict(zip(names, medians, strict=True)) | {"runs": args.runs, "ok": not failed}
+    spread = max(rates) / min(rates) if min(rates) > 0 else 0.0
+    figures.write(args.json, out | {"per_s_max_over_min": spread})
+    if failed:
         sys.exit("FAIL: not every question got exactly one ack and a reply without errors")
     print("OK: every question got exactly one ack and at least one reply, no errors")
 

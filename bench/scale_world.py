@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench import flood
 from bot.app import Content, Wiring
 from bot.core.engine import Engine
 from bot.core.messages import Inbound
@@ -252,7 +253,7 @@ async def seed(store: AsyncStore, size: Size) -> World:
 
 def build_engine(content: Content, store: AsyncStore, clock: Clock) -> Engine:
     """The engine `ouderlijn run` builds (shipped settings: announce_limit 10, office hours)."""
-    return Wiring(content=content, clock=clock).engine(store)
+    return Wiring(content=content, clock=clock, settings=flood.settings()).engine(store)
 
 
 @dataclass(frozen=True)
