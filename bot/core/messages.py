@@ -70,18 +70,27 @@ MAX_PIECE_CHARS = 4096
 
 
 def split_text(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible."""
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible.
+    Characters are counted as Telegram counts them, in UTF-16 code units (an emoji is two)."""
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
+    while _units(rest) > limit:
+        size = limit
+        while (over := _units(rest[:size]) - limit) > 0:
+            size -= (over + 1) // 2
+        window = rest[:size]
         cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        if cut < limit // 2:
-            cut = limit
+        if cut < size // 2:
+            cut = size
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     pieces.append(rest)
     return [p for p in pieces if p] or [""]
+
+
+def _units(text: str) -> int:
+    """The length in UTF-16 code units: characters beyond the BMP count twice."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def pieces(message: Outbound, limit: int = MAX_PIECE_CHARS) -> list[Outbound]:

@@ -19,9 +19,17 @@ def normalise(text: str | None) -> str | None:
     if text is None:
         return None
     safe = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
-    folded = unicodedata.normalize("NFKC", safe)
-    # format characters (zero-width, direction marks) and NUL, which no database text keeps
-    return "".join(c for c in folded if c != "\x00" and unicodedata.category(c) != "Cf")
+    # hidden characters go before NFKC too: "e", a zero-width joiner and an accent compose to
+    # "é" only once the joiner is gone, so the result is read the same a second time (#15)
+    return _visible(unicodedata.normalize("NFKC", _visible(safe)))
+
+
+def _visible(text: str) -> str:
+    """Without format characters (zero-width, direction marks) and NUL, which no database
+    text keeps."""
+    if text.isascii():
+        return text.replace("\x00", "")
+    return "".join(c for c in text if c != "\x00" and unicodedata.category(c) != "Cf")
 
 
 def ascii_number(text: str) -> int | None:
