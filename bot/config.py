@@ -120,8 +120,11 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
     sources = KnowledgeSources()
     content = env.get("OUDERLIJN_FAQ_DIR") or faq_table.get("content_dir")
     lexicon = env.get("OUDERLIJN_LEXICON_DIR") or faq_table.get("lexicon_dir")
+    catalogue = env.get("OUDERLIJN_FAQ_CATALOGUE") or faq_table.get("catalogue")
     if content:
         sources = replace(sources, content_dir=Path(content))
+    if catalogue:  # a helpline with its own content names its own required topics
+        sources = replace(sources, catalogue=Path(catalogue))
     if lexicon:
         sources = replace(sources, lexicon_dir=Path(lexicon))
     sources = _source_age(sources, faq_table)
