@@ -4,13 +4,32 @@ never limited. Runs on both backends (`line`)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.core.flood import AbuseSettings
-from tests.fakes import Helpline
+from tests.fakes import FakeChannel, FakeClock, Helpline, build_engine
 
 FLOOD = "Ik krijg veel berichten tegelijk"
+
+
+class PasteClock(FakeClock):
+    """Time as a paste or a script sends: a quarter of a second per message."""
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=0.25)
+        return self.now
+
+
+@pytest.fixture
+def line(knowledge, content, store) -> Helpline:
+    """The shipped helpline, with messages arriving four a second."""
+    tree, safety, texts = content
+    clock = PasteClock()
+    engine = build_engine(knowledge, tree, safety, texts, store, clock=clock)
+    return Helpline(engine, FakeChannel(engine), clock)
 
 
 async def _inbound_lines(line: Helpline, address: str) -> list[str]:
@@ -26,14 +45,14 @@ async def _flood_events(line: Helpline) -> int:
 async def test_a_flood_gets_one_friendly_message_and_nothing_is_lost(line: Helpline):
     parent = line.parent()
     answered = []
-    for i in range(14):  # one second apart (the fake clock): more than 8 in 20 seconds
+    for i in range(16):  # four a second: more than 10 in 10 seconds
         answered.append(await parent.says(f"hoe vraag ik een gesprek met school aan {i}"))
-    assert all(answered[:8]), "the first eight get their answers"
+    assert all(answered[:10]), "the first ten get their answers"
     flood = [r for replies in answered for r in replies if FLOOD in r.text]
-    assert len(flood) == 1 and answered[8] == flood, "one friendly message, at the ninth"
-    assert not any(answered[9:]), "then the bot stays quiet"
+    assert len(flood) == 1 and answered[10] == flood, "one friendly message, at the 11th"
+    assert not any(answered[11:]), "then the bot stays quiet"
     stored = await _inbound_lines(line, parent.name)
-    assert stored == [f"hoe vraag ik een gesprek met school aan {i}" for i in range(14)]
+    assert stored == [f"hoe vraag ik een gesprek met school aan {i}" for i in range(16)]
     assert await _flood_events(line) == 1
 
     line.clock.advance(minutes=6)  # the window has passed: answered again, no flood message
@@ -43,7 +62,7 @@ async def test_a_flood_gets_one_friendly_message_and_nothing_is_lost(line: Helpl
 
 async def test_the_crisis_check_answers_during_a_flood(line: Helpline):
     parent = line.parent()
-    for i in range(10):
+    for i in range(12):
         await parent.says(f"bericht {i} over school en huiswerk")
     assert FLOOD in parent.last
     replies = await parent.says("ik wil niet meer leven")
@@ -55,7 +74,7 @@ async def test_the_crisis_check_answers_during_a_flood(line: Helpline):
 async def test_pressed_buttons_do_not_count(line: Helpline):
     parent = line.parent()
     await parent.says("hallo")
-    for _ in range(12):  # walking menus quickly is no flood
+    for _ in range(16):  # walking menus quickly is no flood
         replies = await parent.presses("Menu") if "Menu" in parent.labels else []
         replies = replies or await parent.presses(parent.labels[-1])
         assert replies and not any(FLOOD in r.text for r in replies)
@@ -72,18 +91,29 @@ async def test_in_a_live_chat_a_flood_is_relayed_and_the_volunteer_is_never_limi
     await parent.presses(parent.labels[0])
     await sanne.presses("Oppakken")
     before = len(sanne.received)
-    for i in range(12):
+    for i in range(14):
         await parent.says(f"regel {i} van mijn verhaal")
     relayed = [m.text for m in sanne.received[before:]]
     assert [t.split(": ", 1)[1] for t in relayed] == [
-        f"regel {i} van mijn verhaal" for i in range(12)
+        f"regel {i} van mijn verhaal" for i in range(14)
     ]
     assert sum(FLOOD in m.text for m in parent.received) == 1
 
     heard = len(parent.received)
-    for i in range(15):  # a volunteer typing fast reaches the parent every time
+    for i in range(20):  # a volunteer typing fast reaches the parent every time
         await sanne.says(f"antwoord {i}")
-    assert [m.text for m in parent.received[heard:]] == [f"Sanne: antwoord {i}" for i in range(15)]
+    assert [m.text for m in parent.received[heard:]] == [f"Sanne: antwoord {i}" for i in range(20)]
+
+
+async def test_a_person_typing_quickly_is_no_flood_but_forty_in_five_minutes_is(line: Helpline):
+    parent = line.parent()
+    for i in range(40):  # one every seven seconds: a lot, but a person can
+        line.clock.advance(seconds=7)
+        replies = await parent.says(f"nog een vraag over de tlv {i}")
+        assert replies and not any(FLOOD in r.text for r in replies), i
+    line.clock.advance(seconds=7)
+    replies = await parent.says("en nog een")
+    assert [r.text for r in replies] == [line.engine.texts.say("flood")], "the 41st in 5 min"
 
 
 def test_the_abuse_section_has_sane_defaults_and_checks_its_numbers(tmp_path):

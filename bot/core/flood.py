@@ -23,10 +23,12 @@ Mark = tuple[int, tuple[Button, ...]]
 class AbuseSettings:
     """`[abuse]` in ouderlijn.toml: flood limits and how long a volunteer's block lasts."""
 
-    burst_messages: int = 8  # more than this many typed messages ...
-    burst_seconds: int = 20  # ... within this many seconds is a flood
-    window_messages: int = 30  # so is more than this many ...
-    window_seconds: int = 300  # ... within this many seconds
+    # More than one typed message a second for ten seconds is pasting or a script, not a
+    # person typing: a parent in distress sending short lines quickly stays well below it.
+    burst_messages: int = 10  # more than this many typed messages ...
+    burst_seconds: int = 10  # ... within this many seconds is a flood
+    window_messages: int = 40  # so is more than this many ...
+    window_seconds: int = 300  # ... within five minutes
     block_days: int = 30  # a block ends by itself after this many days
     blocked_notice_hours: int = 24  # a blocked parent hears the neutral text this often at most
 

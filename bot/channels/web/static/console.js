@@ -292,9 +292,11 @@
     state.awaitSince = Date.now();
   }
 
-  // Sends the text of a reply box ("say") or note box ("note") and empties the box.
+  // Sends the text of a reply box ("say"), note box ("note") or block reason ("block") and
+  // empties the box.
   function sendCompose(view, kind) {
-    var input = (kind === 'say' ? view.reply : view.note).parts.input;
+    var box = { say: view.reply, note: view.note, block: view.block }[kind] || view.note;
+    var input = box.parts.input;
     var text = input.value.trim();
     if (!text) {
       notify(t('status.empty'));

@@ -234,17 +234,23 @@
     reply.insertBefore(hint, reply.parts.row);
     var note = textForm('note', id, t('conv.note_label'), t('conv.note_save'));
     var actions = actionButtons(id, on.action);
+    // Blocking a parent: folded away, with what it does; the reason goes to the coordinators.
+    var block = textForm('block', id, t('conv.block_label'), t('conv.block_save'));
+    var blockBox = el('details', 'block-box');
+    blockBox.append(el('summary', '', t('conv.block_heading')), el('p', 'hint', t('conv.block_hint')),
+      block);
     panel.append(title, mark, meta, summary, logHeading, logEmpty, log, typing, reply, sending,
-      note, actions);
+      note, actions, blockBox);
 
     var view = {
       id: id, tab: tab, tabLabel: tabLabel, tabMark: tabMark, tabNew: tabNew, panel: panel,
       title: title, mark: mark, meta: meta, summary: summary, log: log, logEmpty: logEmpty,
-      typing: typing, sending: sending, reply: reply, note: note, picker: picker,
+      typing: typing, sending: sending, reply: reply, note: note, block: block, picker: picker,
       lastId: 0, seenId: 0, stick: true, typingTimer: null, summarySignature: null
     };
     reply.addEventListener('submit', function (event) { event.preventDefault(); on.send(view, 'say'); });
     note.addEventListener('submit', function (event) { event.preventDefault(); on.send(view, 'note'); });
+    block.addEventListener('submit', function (event) { event.preventDefault(); on.send(view, 'block'); });
     [reply.parts.input, note.parts.input].forEach(function (input) {
       input.addEventListener('keydown', function (event) { on.composeKey(view, input, event); });
     });
