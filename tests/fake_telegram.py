@@ -268,7 +268,7 @@ class FakeBotApi(DeliveryExtras):
             await self._pause(self.latency)
             if failures := self._failures.get(method):
                 raise _ApiError(*failures.pop(0))
-            result = await self._answer(self._call, method, params)  # hold_next may delay it
+            result = await self._answer(self._call, method, params, request)  # holds, faults
         except _ApiError as error:
             status, description, *retry_after = error.args
             body: Json = {"ok": False, "error_code": status, "description": description}

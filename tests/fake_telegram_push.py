@@ -14,9 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from tests.faults import FaultPlan
 
 Json = dict[str, Any]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -110,6 +114,7 @@ class DeliveryExtras:
         self._holds: dict[str, list[tuple[float, str]]] = {}
         self._held = set[asyncio.Task[Any]]()  # held calls whose effect is still to come
         self._pusher: Pusher | None = None
+        self.faults: FaultPlan | None = None  # tests/faults.py: seeded failures of calls
 
     def hold_next(
         self, method: str, seconds: float, times: int = 1, deliver: str = "after"
@@ -150,9 +155,23 @@ class DeliveryExtras:
             await asyncio.wait_for(self._stopped.wait(), seconds)
 
     async def _answer(
+        self,
+        call: Callable[[str, Json], Awaitable[Any]],
+        method: str,
+        params: Json,
+        request: web.Request | None = None,
+    ) -> Any:
+        """`call(method, params)`, held back as `hold_next` said, with the `faults` plan's
+        failures (which need the HTTP request: some close its connection)."""
+        if self.faults is not None and request is not None:
+            return await self.faults.answer(
+                method, params, request, lambda: self._holding(call, method, params)
+            )
+        return await self._holding(call, method, params)
+
+    async def _holding(
         self, call: Callable[[str, Json], Awaitable[Any]], method: str, params: Json
     ) -> Any:
-        """`call(method, params)`, held back as `hold_next` said."""
         if not (holds := self._holds.get(method)):
             return await call(method, params)
         seconds, deliver = holds.pop(0)

@@ -7,8 +7,9 @@ send was under way can go out twice (the platform cannot tell us; a rare duplica
 than a loss, and `resent_uncertain` counts them). A send that timed out after it may have
 reached the platform holds the address's next piece for `hold_seconds`, so nothing overtakes
 it. A failed address waits with growing pauses of its own, and nothing behind the failed piece
-overtakes it. A channel that reports an address as unreachable (the parent blocked the bot)
-makes the engine end or hand back the handoff.
+overtakes it; an address the platform asked to wait (`RetryLater`, a 429) waits exactly that
+long, and no other address waits with it. A channel that reports an address as unreachable
+(the parent blocked the bot) makes the engine end or hand back the handoff.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ class Undeliverable(Exception):  # noqa: N818 - reads as a verdict: the address 
 class MaybeSent(Exception):  # noqa: N818 - reads as a verdict on one send
     """Raised by a channel when a send failed after it may have reached the platform (a read
     timeout): not repeated, but the address's next message waits until it is surely out."""
+
+
+class RetryLater(Exception):  # noqa: N818 - reads as the platform's request
+    """Raised by a channel when the platform refused a send for now and named how long this
+    address must wait (Telegram's 429 retry_after): nothing went out; other addresses go on."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
 
 
 class Courier:
@@ -230,6 +240,11 @@ class Courier:
             self.held += 1
             log.warning("courier: a send timed out after reaching the platform; holding")
             await asyncio.sleep(self.hold_seconds)
+        except RetryLater as error:  # only this address waits, as long as the platform said
+            log.info("courier: rate limited on %s; waiting %.1f s", parcel.channel, error.seconds)
+            await self.store.transaction(lambda tx: tx.outbox.not_sent(parcel_id=parcel.id))
+            self._pause(address, parcel.channel, error.seconds)
+            return False
         except Exception as error:  # transient: keep it, retry later, keep the order
             log.warning("courier: delivery failed (%s); will retry", type(error).__name__)
             await self.store.transaction(lambda tx: tx.outbox.not_sent(parcel_id=parcel.id))
@@ -254,11 +269,13 @@ class Courier:
             if forget is not None:
                 forget(message.to)
 
-    def _pause(self, address: str, channel: str) -> None:
-        """This address waits before its next try: 2 s, 4 s, 8 s … up to max_retry_seconds."""
+    def _pause(self, address: str, channel: str, seconds: float | None = None) -> None:
+        """This address waits before its next try: 2 s, 4 s, 8 s … up to max_retry_seconds,
+        or the `seconds` the platform asked for (no growing pause: it said when)."""
         failures = self._failures.get(address, 0) + 1
         self._failures[address] = failures
         pause = min(self.max_retry_seconds, self.retry_seconds * 2 ** min(failures - 1, 16))
+        pause = pause if seconds is None else max(0.0, seconds)
         self._retry_at[address] = asyncio.get_running_loop().time() + pause
         self._paused[address] = channel
         self._wake.set()  # run() recomputes how long to sleep

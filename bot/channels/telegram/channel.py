@@ -4,9 +4,11 @@ Incoming updates are stored before Telegram hears they arrived: in polling mode 
 `getUpdates` offset (which confirms a batch) is only asked for once the batch is stored; in
 webhook mode the answer 200 comes after the insert. The inbox reader then feeds the engine, in
 order per chat and concurrently across chats. Every message goes out through the outbox and
-the courier, one stored piece per Bot API call: PTB's AIORateLimiter waits out 429s, 5xx and
-connection errors are retried, a chat that blocked the bot is reported as unreachable, and a
-ReadTimeout is not repeated (Telegram may have delivered it) but holds the chat's next message.
+the courier, one stored piece per Bot API call: PTB's AIORateLimiter keeps the pace, a 429
+pauses only its chat (the courier waits out retry_after for that address; PTB's own retry would
+pause every chat), 5xx and connection errors are retried, a chat that blocked the bot is
+reported as unreachable, and a ReadTimeout is not repeated (Telegram may have delivered it) but
+holds the chat's next message.
 A 401 while running stops the bot with a clear message, so a supervisor can restart it.
 """
 
@@ -36,7 +38,7 @@ from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
 from bot.channels.telegram.render import keyboard, split_text
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.updates import is_private, to_inbound
-from bot.core.courier import Courier, MaybeSent, Undeliverable
+from bot.core.courier import Courier, MaybeSent, RetryLater, Undeliverable
 from bot.core.engine import Engine
 from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Attachment, Outbound
@@ -51,6 +53,17 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
+class _HandedOn(logging.Filter):
+    """PTB logs each 429 it hands on (max_retries=0) as an error with a traceback; the courier
+    waits it out as planned, so that record is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rate limit hit after maximum")
+
+
+logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_HandedOn())
+
+
 def build_application(settings: TelegramSettings) -> TelegramApp:
     """A PTB Application for our Bot API server with the rate limiter; no PTB updater: we
     fetch updates ourselves, so none is confirmed before it is stored."""
@@ -59,7 +72,7 @@ def build_application(settings: TelegramSettings) -> TelegramApp:
         .token(settings.token)
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(max_retries=0))  # a 429 goes to the courier: one chat
         .request(
             HTTPXRequest(
                 connection_pool_size=64, read_timeout=settings.read_timeout, pool_timeout=10.0
@@ -260,8 +273,8 @@ class TelegramChannel:
             except InvalidToken as error:  # revoked while running: stop, keep the message
                 self._fail()
                 raise TokenRejectedError("telegram answered 401") from error
-            except RetryAfter as error:  # the rate limiter gave up: wait and go on
-                await asyncio.sleep(_seconds(error.retry_after))
+            except RetryAfter as error:  # this chat waits as told; the others go on
+                raise RetryLater(_seconds(error.retry_after)) from error
             except TimedOut as error:
                 if not _not_sent(error):  # it may be out: never twice, and nothing overtakes it
                     raise MaybeSent("telegram call timed out after sending") from error
