@@ -48,6 +48,10 @@ async def test_a_blocked_parent_hears_a_neutral_text_and_cannot_ask_for_a_person
     line.clock.advance(hours=25)
     await parent.says("hallo, ik wil iemand spreken")
     assert parent.last == parent.received[heard].text and parent.last.startswith(NEUTRAL)
+    told = len(parent.received)
+    replies = await parent.says("ik kan niet meer, ik ben op")
+    assert [r.text for r in replies] == [line.engine.texts.say("blocked_distress")], "distress"
+    assert len(parent.received) == told + 1 and "113" in parent.last
     assert not parent.keyboard or "Praat met een mens" not in parent.labels
     waiting = await line.engine.store.read(lambda tx: tx.queue.waiting_count())
     assert waiting == 0, "no new request"

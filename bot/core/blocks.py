@@ -70,9 +70,14 @@ class ParentBlocks:
             session.data.block_crisis = True
         return block
 
-    def tell(self, session: Session, block: Block) -> None:
+    def tell(self, session: Session, block: Block, category: str | None) -> None:
         """The neutral text, at most once per `blocked_notice_hours` (placing the block told
-        them first); otherwise the message is only stored."""
+        them first); otherwise the message is only stored. Distress always gets warm words
+        and 113 (suicide and harm got their full help before the block was looked at)."""
+        if category == "distress":
+            session.note_triage(category)
+            session.event("distress")
+            session.reply(self.texts.say("blocked_distress"))
         told = session.data.blocked_told
         last = max(told, block.created_at) if told is not None else block.created_at
         if session.now - last >= timedelta(hours=self.settings.blocked_notice_hours):

@@ -313,7 +313,7 @@ class Engine:
         if command == "link":
             return await self._link(session, inbound, route)
         if block is not None and not in_handoff and not session.data.block_crisis:
-            self.blocks.tell(session, block)  # stored; a neutral text once a day at most
+            self.blocks.tell(session, block, category)  # a neutral text once a day at most
             return await self.writer.commit(session, inbound.text, route)
         if in_handoff:
 

@@ -62,6 +62,7 @@ TEXT_KEYS = frozenset(
         "closed_parent",
         "flood",
         "blocked_parent",
+        "blocked_distress",
         "handoff_feedback_thanks",
         "handoff_feedback_sorry",
         "released_parent",
