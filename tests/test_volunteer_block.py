@@ -119,3 +119,26 @@ async def test_the_console_blocks_and_a_coordinator_sees_and_lifts_it(web_world:
     assert "Blokkade opgeheven" in review and "Carla" in review
     await parent.says("ik wil graag iemand spreken")
     assert not any(NEUTRAL in m.get("text", "") for m in await parent.messages())
+
+
+async def test_over_telegram_blokkeer_closes_and_the_parent_hears_the_neutral_text(
+    tmp_path, content, knowledge, database
+):
+    from tests.fake_telegram import FakeBotApi
+    from tests.telegram_world import TelegramWorld
+
+    async with FakeBotApi() as api:
+        world = TelegramWorld(api, database, content, knowledge)
+        await world.start()
+        try:
+            kees, parent = api.user(2001, "Kees", "Bakker"), api.user(2002, "Mila", "de Boer")
+            await world.volunteer(kees, "Kees", "advisor")
+            await world.asks_person(parent)
+            await world.presses(kees, "Oppakken", expect="Je praat nu met")
+            await world.says(kees, f"/blokkeer {REASON}", expect="geblokkeerd")
+            await world.replies(parent, 0, expect=NEUTRAL)
+            seen = len(api.messages_to(parent.id))
+            await world.says(parent, "ik wil niet meer leven", expect="113")
+            assert len(api.messages_to(parent.id)) > seen, "crisis help over Telegram too"
+        finally:
+            await world.stop()
