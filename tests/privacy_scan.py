@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,39 +80,52 @@ def mask(secret: str) -> str:
     return f"{secret[:3]}…({len(secret)})"
 
 
-def _needles(secrets: Secrets) -> Iterator[tuple[Kind, str, re.Pattern[str]]]:
-    """Each secret as a case-insensitive pattern; digits never match inside a longer number,
-    and a pseudonym's hash is also looked for without its "channel:" prefix."""
-    for kind, values in (
-        (TEXT, secrets.message_texts),
-        (PSEUDONYM, secrets.pseudonyms),
-        (PLATFORM, secrets.platform_ids),
-    ):
-        for value in values:
-            forms = {value}
-            if kind == PSEUDONYM and ":" in value and len(value.split(":", 1)[1]) >= 8:
-                forms.add(value.split(":", 1)[1])
-            for form in sorted(forms):
-                body = re.escape(form)
-                if form[:1].isdigit():
-                    body = r"(?<!\d)" + body
-                if form[-1:].isdigit():
-                    body += r"(?!\d)"
-                yield kind, value, re.compile(body, re.IGNORECASE)
+WORD = re.compile(r"\w+")
+KEY = 3  # secrets are indexed by their first three words (or fewer, if they are shorter)
 
 
-def _find(text: str, secrets: Secrets, allowed: frozenset[Kind]) -> list[tuple[Kind, str]]:
-    """Which secrets of a kind not allowed here occur in `text`."""
-    found: dict[str, Kind] = {}
-    for kind, value, pattern in _needles(secrets):
-        if kind not in allowed and value not in found and pattern.search(text):
-            found[value] = kind
-    return [(kind, value) for value, kind in found.items()]
+def words(text: str) -> list[str]:
+    return WORD.findall(text.casefold())
+
+
+class Needles:
+    """Every secret as a sequence of whole words (case-insensitive), indexed by its first
+    words, so a scan is linear in the text however many secrets there are. Whole words: an id
+    never matches inside a longer number; a pseudonym's hash is also looked for without its
+    "channel:" prefix."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        self.index: dict[tuple[str, ...], list[tuple[tuple[str, ...], Kind, str]]] = {}
+        for kind, values in (
+            (TEXT, secrets.message_texts),
+            (PSEUDONYM, secrets.pseudonyms),
+            (PLATFORM, secrets.platform_ids),
+        ):
+            for value in values:
+                forms = {value}
+                if kind == PSEUDONYM and ":" in value and len(value.split(":", 1)[1]) >= 8:
+                    forms.add(value.split(":", 1)[1])
+                for form in forms:
+                    sequence = tuple(words(form))
+                    if sequence:
+                        self.index.setdefault(sequence[:KEY], []).append((sequence, kind, value))
+
+    def find(self, text: str, allowed: frozenset[Kind]) -> list[tuple[Kind, str]]:
+        """Which secrets of a kind not allowed here occur in `text`."""
+        found: dict[str, Kind] = {}
+        seen = words(text)
+        for i in range(len(seen)):
+            for n in range(1, KEY + 1):
+                for sequence, kind, value in self.index.get(tuple(seen[i : i + n]), ()):
+                    if kind not in allowed and tuple(seen[i : i + len(sequence)]) == sequence:
+                        found.setdefault(value, kind)
+        return [(kind, value) for value, kind in found.items()]
 
 
 def scan_database(database: str | Path, secrets: Secrets) -> list[str]:
     """Every table, every column, against RULES; unknown tables are findings of their own."""
     findings: list[str] = []
+    needles = Needles(secrets)
     for table in tables(database):
         if _INTERNAL.match(table):
             continue
@@ -125,7 +138,7 @@ def scan_database(database: str | Path, secrets: Secrets) -> list[str]:
                 if cell is None:
                     continue
                 allowed = (rules or {}).get(name, frozenset())
-                for kind, value in _find(str(cell), secrets, allowed):
+                for kind, value in needles.find(str(cell), allowed):
                     findings.append(f"{table}.{name}: {kind} {mask(value)}")
     return sorted(set(findings))
 
@@ -133,8 +146,9 @@ def scan_database(database: str | Path, secrets: Secrets) -> list[str]:
 def scan_texts(named: Iterable[tuple[str, str]], secrets: Secrets) -> list[str]:
     """Texts where no secret of any kind may appear (logs, statistics)."""
     findings = []
+    needles = Needles(secrets)
     for name, text in named:
-        for kind, value in _find(text, secrets, frozenset()):
+        for kind, value in needles.find(text, frozenset()):
             findings.append(f"{name}: {kind} {mask(value)}")
     return sorted(set(findings))
 
