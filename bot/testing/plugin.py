@@ -11,6 +11,7 @@ Its content is the shipped one, or the one an `ouderlijn.toml` names: set the in
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -39,9 +40,6 @@ class Kit:
     content: Content
 
 
-_KIT = pytest.StashKey[Kit]()
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The ini option that points the kit at a helpline's own ouderlijn.toml."""
     parser.addini(
@@ -52,19 +50,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def kit(config: pytest.Config) -> Kit:
-    """The session's Kit: the configured (or shipped) settings and content, loaded once."""
-    if _KIT not in config.stash:
-        try:
-            name = str(config.getini("ouderlijn_config") or "")
-        except ValueError:  # collected through a conftest hook, the plugin not loaded
-            name = ""
-        if name:
-            path = Path(name) if Path(name).is_absolute() else config.rootpath / name
-            settings = load_settings({"OUDERLIJN_CONFIG": str(path)}, cwd=path.parent)
-        else:
-            settings = default_settings()
-        config.stash[_KIT] = Kit(settings, load_content(settings))
-    return config.stash[_KIT]
+    """The session's Kit: the configured (or shipped) settings and content."""
+    try:
+        name = str(config.getini("ouderlijn_config") or "")
+    except ValueError:  # collected through a conftest hook, the plugin not loaded
+        name = ""
+    path = (
+        "" if not name else str(Path(name) if Path(name).is_absolute() else config.rootpath / name)
+    )
+    return _load(path)
+
+
+@functools.cache
+def _load(config_path: str) -> Kit:
+    """Settings and content, loaded once per process (content is immutable; pytester runs
+    inside the same process share it)."""
+    if config_path:
+        settings = load_settings({"OUDERLIJN_CONFIG": config_path}, cwd=Path(config_path).parent)
+    else:
+        settings = default_settings()
+    return Kit(settings, load_content(settings))
 
 
 async def open_line(database: Path, parts: Kit) -> tuple[Helpline, AsyncStore]:

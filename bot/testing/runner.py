@@ -19,10 +19,13 @@ SHOWN = 30  # entries of the conversation a failure shows
 class TranscriptError(AssertionError):
     """A step that did not hold: where, what, and what was said up to there."""
 
-    def __init__(self, scenario: Scenario, step: Step, message: str, conversation: str) -> None:
+    def __init__(
+        self, scenario: Scenario, step: Step, message: str, detail: str, conversation: str
+    ) -> None:
         super().__init__(
-            f"{scenario.path}:{step.line}: {message}\n    {step.source}\n\n"
-            f"Conversation so far ({scenario.name}):\n{conversation}"
+            f"{scenario.path}:{step.line}: {message}\n    {step.source}\n"
+            + (f"\n{detail}\n" if detail else "")
+            + f"\nConversation so far ({scenario.name}):\n{conversation}"
         )
         self.path, self.line = scenario.path, step.line
 
@@ -51,13 +54,12 @@ class Run:
     last_parent: str = DEFAULT_PARENT
     log: list[str] = field(default_factory=list)
 
-    def fail(self, step: Step, message: str) -> TranscriptError:
+    def fail(self, step: Step, message: str, detail: str = "") -> TranscriptError:
         """The failure of `step`, with the latest part of the conversation."""
         shown = self.log[-SHOWN:]
         cut = ["  …"] if len(self.log) > SHOWN else []
-        return TranscriptError(
-            self.scenario, step, message, "\n".join(cut + shown) or "  (nothing yet)"
-        )
+        conversation = "\n".join(cut + shown) or "  (nothing yet)"
+        return TranscriptError(self.scenario, step, message, detail, conversation)
 
     def parent(self, name: str) -> Participant:
         """The parent with this name, created (with a platform account) on first use."""
@@ -194,10 +196,10 @@ def check(run: Run, step: Step) -> None:
         found = any(contains(t, step.text) for t in texts)
         if found != (step.kind == "see"):
             verb = "no message contains" if step.kind == "see" else "a message does contain"
-            raise run.fail(step, f"{verb} {step.text!r}; {said}")
+            raise run.fail(step, f"{verb} {step.text!r}", said)
     for wanted in step.buttons:
         there = any(label.casefold().startswith(wanted.casefold()) for label in labels)
         if there != (step.kind == "see"):
             verb = "is not" if step.kind == "see" else "is"
             shown = " ".join(f"[{label}]" for label in labels) or "no buttons at all"
-            raise run.fail(step, f"[{wanted}] {verb} on the latest keyboard: {shown}; {said}")
+            raise run.fail(step, f"[{wanted}] {verb} on the latest keyboard: {shown}", said)

@@ -1,4 +1,5 @@
-"""Collect the transcripts here even before tests/conftest.py loads `bot.testing.plugin`."""
+"""Collect the transcripts here even before tests/conftest.py loads `bot.testing.plugin`
+(with `pytest_plugins = ["bot.testing.plugin"]` there, this file does nothing)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing import plugin
+PLUGIN = "bot.testing.plugin"
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    """The plugin's collector, unless the plugin itself is loaded (then it collects)."""
-    if parent.config.pluginmanager.has_plugin("bot.testing.plugin"):
+    """Load the plugin on the first transcript (it then collects the rest itself)."""
+    manager = parent.config.pluginmanager
+    if manager.has_plugin(PLUGIN) or file_path.suffix != ".transcript":
         return None
-    return plugin.pytest_collect_file(parent, file_path)
+    manager.import_plugin(PLUGIN)
+    plugin = manager.get_plugin(PLUGIN)
+    assert plugin is not None
+    collected: pytest.Collector | None = plugin.pytest_collect_file(
+        parent=parent, file_path=file_path
+    )
+    return collected
