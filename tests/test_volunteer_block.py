@@ -133,7 +133,9 @@ async def test_over_telegram_blokkeer_closes_and_the_parent_hears_the_neutral_te
         try:
             kees, parent = api.user(2001, "Kees", "Bakker"), api.user(2002, "Mila", "de Boer")
             await world.volunteer(kees, "Kees", "advisor")
+            told = len(api.messages_to(kees.id))
             await world.asks_person(parent)
+            await world.replies(kees, told, expect="Nieuwe vraag")  # the courier is async
             await world.presses(kees, "Oppakken", expect="Je praat nu met")
             await world.says(kees, f"/blokkeer {REASON}", expect="geblokkeerd")
             await world.replies(parent, 0, expect=NEUTRAL)
