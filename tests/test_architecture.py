@@ -84,3 +84,18 @@ def test_sql_lives_in_the_storage_package(path):
     and no database library outside `bot/storage`."""
     assert not SQL_WORDS.search(path.read_text(encoding="utf-8")), path
     assert not {name.split(".")[0] for name in full_imports(path)} & DATABASE_LIBRARIES
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for folder in ("bot", "faq", "handoff", "bench")
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if p.relative_to(ROOT).parts[:2] != ("bot", "testing")
+    ],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_only_tests_import_the_testing_kit(path):
+    """`bot.testing` (fakes, pytest plugin) is for tests: the bot itself never imports it."""
+    assert not [n for n in full_imports(path) if n == "bot.testing" or n.startswith("bot.testing.")]
