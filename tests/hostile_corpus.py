@@ -5,6 +5,7 @@ and every media kind. `corpus(n)` is deterministic: the same seed gives the same
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -305,3 +306,34 @@ _MAKERS = {
 def iter_texts(messages: list[Hostile]) -> Iterator[str]:
     """Every text of the corpus (for the properties and the unit-level checks)."""
     return (m.text for m in messages if m.text is not None)
+
+
+LIMIT = 4096  # Telegram's characters per message, the smallest channel limit
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+RAW_ERROR = re.compile(r"Traceback|Exception|Error:|\bNone\b|object at 0x")
+# Words nearly every Dutch sentence of ours has; a reply with none of them is not Dutch.
+DUTCH = frozenset(
+    {
+        *("u", "uw", "ik", "de", "het", "een", "en", "is", "niet", "van", "dat", "wat", "kan"),
+        *("er", "op", "te", "met", "om", "voor", "dit", "bij", "als", "geen", "nog", "hier"),
+        *("of", "wilt", "kunt", "hulp", "typ", "vraag", "mens"),
+    }
+)
+
+
+def sensible(text: str) -> str | None:
+    """Why a reply's text is not of sensible form, or None when it is."""
+    if not text.strip():
+        return "empty"
+    if len(text) > LIMIT:
+        return f"{len(text)} characters"
+    if PLACEHOLDER.search(text):
+        return "a {placeholder}"
+    if RAW_ERROR.search(text):
+        return "raw error text"
+    if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return "NUL or a lone surrogate"
+    words = set(re.findall(r"[a-zà-ÿ]+", text.lower()))
+    if not words & DUTCH:
+        return "not Dutch"
+    return None
