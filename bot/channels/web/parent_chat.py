@@ -29,6 +29,7 @@ from bot.channels.web.live_log import LiveLog
 from bot.channels.web.security import RateLimit
 from bot.core.choices import HANDOFF
 from bot.core.inbox import Arrival
+from bot.core.keyed_locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
 from bot.core.texts import Texts
 from bot.storage.contract import Tx
@@ -92,6 +93,7 @@ class WebChat:
         self.on_parent_typing: TypingHook | None = None  # the console shows it to the volunteer
         self._queue_told: dict[str, tuple[int | None, int | None]] = {}
         self.live = LiveLog(self.store)  # what this instance's tabs were sent
+        self._resuming = KeyedLocks()  # per session: a resume and its greeting, one at a time
         service.web_notes.append(self.noted)
         service.courier.register(CHANNEL, self.deliver)
         service.inbox.serve(CHANNEL)
@@ -266,7 +268,13 @@ class WebChat:
         await ws.send_json({"type": "ack", "client_id": client_id, "duplicate": not fresh[0]})
 
     async def _resume(self, ws: web.WebSocketResponse, address: str, after: int) -> None:
-        """Send what the tab missed; a session that was never shown anything is greeted."""
+        """Send what the tab missed; a session that was never shown anything is greeted. One
+        resume per session at a time: a tab that reconnects while its greeting is still being
+        stored must find it stored, not be greeted twice."""
+        async with self._resuming.hold(address):
+            await self._resume_now(ws, address, after)
+
+    async def _resume_now(self, ws: web.WebSocketResponse, address: str, after: int) -> None:
         async with self.live.lock(address):
             missed = await self.store.read(lambda tx: tx.web.after(address=address, last_id=after))
             for message in missed:
