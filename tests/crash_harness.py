@@ -28,11 +28,11 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage.contract import Tx
+from tests.crash_checks import ANSWERED, Report, check_telegram
 from tests.fake_telegram import FakeBotApi, FakeUser, SentMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,30 +50,7 @@ QUESTIONS = (
     "wat doet een ib er",
     "hoe krijg ik extra hulp op school voor mijn kind met adhd",
 )
-ANSWERED = "Heeft dit geholpen?"
 WAIT = 90.0  # seconds any one step may take (restarts included) before it counts as lost
-
-
-@dataclass
-class Report:
-    """The figures of one crash run."""
-
-    mode: str
-    kills: int = 0
-    updates: int = 0
-    unanswered: int | None = None  # None: the schema has no inbox to check
-    lost: list[str] = field(default_factory=list)
-    duplicated: list[str] = field(default_factory=list)
-    claimed_twice: int = 0
-    handoffs: int = 0
-
-    def line(self) -> str:
-        unanswered = "n/a" if self.unanswered is None else str(self.unanswered)
-        return (
-            f"{self.mode}: {self.kills} kills, {self.updates} confirmed updates, "
-            f"{unanswered} unanswered, {len(self.lost)} lost, {len(self.duplicated)} duplicated, "
-            f"{self.handoffs} handoffs, {self.claimed_twice} claimed twice"
-        )
 
 
 def free_port() -> int:
@@ -202,22 +179,36 @@ class Load:
         self, api: FakeBotApi, titles: dict[str, str], parents: int, wait: float = WAIT
     ) -> None:
         self.api, self.titles, self.wait = api, titles, wait
-        self.faq = [api.user(31_000 + i, f"Ouder {i}") for i in range(parents)]
-        self.talkers = [api.user(32_000 + i, f"Praat {i}") for i in range(2)]
-        self.volunteers = [api.user(33_000 + i, name) for i, name in enumerate(("Anne", "Bas"))]
+        self.slots = parents  # FAQ parents asking at once (new ones keep coming)
+        self.faq: list[FakeUser] = []
+        self.talkers = [api.user(3_200_000 + i, f"Praatouder{i}") for i in range(2)]
+        self.volunteers = [api.user(3_300_000 + i, name) for i, name in enumerate(("Anne", "Bas"))]
         self.asked: Counter[tuple[int, str]] = Counter()  # (chat, title) -> times asked
         self.relayed: Counter[tuple[int, str]] = Counter()  # (chat, line) -> times sent
         self.problems: list[str] = []
 
-    async def faq_parent(self, user: FakeUser, rounds: int, offset: int) -> None:
-        for r in range(rounds):
-            burst = [QUESTIONS[(offset + r * 3 + k) % len(QUESTIONS)] for k in range(3)]
+    def newcomer(self) -> FakeUser:
+        """A parent new to the bot (who then asks a few FAQ questions)."""
+        user = self.api.user(3_100_000 + len(self.faq), f"Ouderfaq{len(self.faq):03d}")
+        self.faq.append(user)
+        return user
+
+    async def faq_stream(self, done: asyncio.Event) -> None:
+        """Parents one after another, each with one burst of three questions and a wait for
+        the answers (under the flood limit: a parent typing a dozen questions a minute gets
+        one friendly reply instead), until `done` is set; at least one parent."""
+        while True:
+            user, n = self.newcomer(), len(self.faq)
             before = count(self.api, user, ANSWERED)
-            for question in burst:
+            for k in range(3):
+                question = QUESTIONS[(n + k) % len(QUESTIONS)]
                 self.asked[(user.id, self.titles[question])] += 1
                 self.api.user_sends(user, question)
             if not await arrives(self.api, user, ANSWERED, before + 3, self.wait):
-                self.problems.append(f"chat {user.id}: burst {r} not answered in time")
+                self.problems.append(f"chat {user.id}: burst not answered in time")
+            if done.is_set():
+                return
+            await asyncio.sleep(0.5)  # the next parent comes a moment later
 
     async def conversations(self, lines: int) -> None:
         """Each talking parent is claimed by their own volunteer (one after the other, so each
@@ -247,13 +238,17 @@ class Load:
             return False
         return True
 
-    async def talk(self, parent: FakeUser, volunteer: FakeUser, lines: int) -> None:
-        """Relay numbered lines both ways, each waiting for the one before."""
+    async def talk(
+        self, parent: FakeUser, volunteer: FakeUser, lines: int, pace: float = 0.0
+    ) -> None:
+        """Relay numbered lines both ways, each waiting for the one before; the parent's
+        lines at least `pace` seconds apart (the flood limit)."""
         api = self.api
         for n in range(lines):
+            await asyncio.sleep(pace * (n > 0))
             for sender, receiver, text in (
-                (parent, volunteer, f"vraag-{parent.id}-{n}"),
-                (volunteer, parent, f"antwoord-{parent.id}-{n}"),
+                (parent, volunteer, f"vraag-van-ouder-{parent.id % 1000}-{n}"),
+                (volunteer, parent, f"antwoord-aan-ouder-{parent.id % 1000}-{n}"),
             ):
                 self.relayed[(receiver.id, text)] += 1
                 api.user_sends(sender, text)
@@ -266,9 +261,9 @@ class Load:
             await arrives(self.api, volunteer, "Welkom")
 
     async def warm_up(self) -> None:
-        for user in self.faq + self.talkers:
+        for user in self.talkers:
             self.api.user_sends(user, "/start")
-        for user in self.faq + self.talkers:
+        for user in self.talkers:
             await arrives(self.api, user, "Waar kan ik u mee helpen?")
 
 
@@ -282,8 +277,9 @@ async def calibrate() -> dict[str, str]:
         async with AsyncStore.open(Path(folder) / "c.db") as store:
             engine = Wiring().engine(store)
             found = {}
-            for question in QUESTIONS:
-                inbound = Inbound("kalibratie", "telegram", datetime.now(UTC), text=question)
+            for n, question in enumerate(QUESTIONS):  # one parent each: no flood limit
+                now = datetime.now(UTC)
+                inbound = Inbound(f"kalibratie-{n}", "telegram", now, text=question)
                 replies = await engine.handle(inbound)
                 answer = next(r.text for r in replies if ANSWERED in r.text)
                 found[question] = answer.split("\n", 1)[0]
@@ -321,12 +317,13 @@ async def crash_run(
             for _ in range(kills):
                 await asyncio.sleep(rng.uniform(0.3, 2.0))
                 bot.kill()
-                report.kills += 1
+                report.killed()
                 await asyncio.sleep(rng.uniform(0.0, 0.3))
                 bot.start()
+            done.set()
 
-        rounds = 6
-        work = [load.faq_parent(user, rounds, i) for i, user in enumerate(load.faq)]
+        done = asyncio.Event()
+        work = [load.faq_stream(done) for _ in range(parents)]
         await asyncio.gather(killer(), load.conversations(6), *work)
         await asyncio.sleep(2.0)  # the last run goes quiet; a late duplicate shows up now
         code = bot.stop()
@@ -341,23 +338,7 @@ async def crash_run(
 
 def _verify(api: FakeBotApi, load: Load, report: Report, db: Path, confirmed: set[int]) -> None:
     """Compare what arrived with what was asked and relayed; read the inbox and handoffs."""
-    for (chat, title), asked in load.asked.items():
-        got = sum(
-            (m.text or "").split("\n", 1)[0] == title and ANSWERED in (m.text or "")
-            for m in api.messages_to(chat)
-        )
-        report.lost += [f"{chat}: {title}"] * max(0, asked - got)
-        report.duplicated += [f"{chat}: {title}"] * max(0, got - asked)
-    for (chat, line), sent in load.relayed.items():
-        got = sum(
-            m.text is not None and m.text.endswith(": " + line) for m in api.messages_to(chat)
-        )
-        report.lost += [f"{chat}: {line}"] * max(0, sent - got)
-        report.duplicated += [f"{chat}: {line}"] * max(0, got - sent)
-    for parent in load.talkers:
-        told = count(api, parent, "is er nu voor u")
-        report.duplicated += [f"{parent.id}: claimed told twice"] * max(0, told - 1)
-    report.lost += load.problems
+    check_telegram(api, load, report)
     with contextlib.closing(sqlite3.connect(db)) as con:
         rows = con.execute("SELECT status, volunteer_id FROM handoffs").fetchall()
         report.handoffs = len(rows)

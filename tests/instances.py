@@ -55,10 +55,11 @@ def write_config(folder: Path, **handoff: float) -> Path:
 
 
 class Instance:
-    """One `ouderlijn run` process (cwd: `folder`, which holds the ouderlijn.toml)."""
+    """One `ouderlijn run` process (cwd: `folder`, which holds the ouderlijn.toml), on the
+    PostgreSQL at `database_url` or, given a Path, on that SQLite file."""
 
     def __init__(
-        self, name: str, api: FakeBotApi, folder: Path, database_url: str, secret: str
+        self, name: str, api: FakeBotApi, folder: Path, database_url: str | Path, secret: str
     ) -> None:
         self.name, self.folder = name, folder
         self.port = free_port()
@@ -69,7 +70,7 @@ class Instance:
         env |= {
             "PYTHONPATH": str(SOURCE),
             "PGAPPNAME": self.application_name,
-            "OUDERLIJN_DATABASE_URL": database_url,
+            "OUDERLIJN_DATABASE_URL": str(database_url),
             "OUDERLIJN_DB": str(folder / f"{name}-unused.db"),  # must stay unused
             "OUDERLIJN_LISTEN": f"127.0.0.1:{self.port}",
             "OUDERLIJN_TELEGRAM_TOKEN": api.token,
@@ -78,6 +79,9 @@ class Instance:
             "OUDERLIJN_TELEGRAM_WEBHOOK_URL": self.webhook,
             "OUDERLIJN_TELEGRAM_WEBHOOK_SECRET": secret,
         }
+        if isinstance(database_url, Path):  # SQLite: the file is the database
+            del env["OUDERLIJN_DATABASE_URL"]
+            env["OUDERLIJN_DB"] = str(database_url)
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -111,6 +115,12 @@ class Instance:
                 if loop.time() > deadline:
                     raise AssertionError(f"{self.name} not healthy in {timeout}s:\n{self.tail()}")
                 await asyncio.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would; no goodbye of any kind."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM and wait; SIGKILL if it does not end in time (then None)."""
