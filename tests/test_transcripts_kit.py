@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing import plugin
 from bot.testing.runner import contains
 from bot.testing.transcript import TranscriptSyntaxError, parse
 
-pytest_plugins = ["pytester"]
-KEEP = plugin  # imported here, so pytester's inner runs share its loaded content (a cache)
+# The plugin is loaded out here too, so pytester's inner runs share its loaded content.
+pytest_plugins = ["pytester", "bot.testing.plugin"]
 
 HERE = Path("verhaal.transcript")
 
@@ -23,6 +22,8 @@ def _quiet_asyncio(request: pytest.FixtureRequest) -> None:
     if "pytester" in request.fixturenames:
         request.getfixturevalue("pytester").makeini(
             "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+            # in-process runs: the plugin module is already imported by the outer run
+            "filterwarnings = ignore::pytest.PytestAssertRewriteWarning\n"
         )
 
 
@@ -113,16 +114,17 @@ bot: Een OPP is een soort ijsje
 
 def test_failures_name_file_and_line_and_show_the_conversation(pytester: pytest.Pytester):
     """One inner run (they are slow): a wrong `bot:` line, a missing button, an undeclared
-    volunteer, a file that does not parse, and a good file that still passes."""
+    volunteer, a `bot!:` that is said, a file that does not parse, and a good file."""
     pytester.makefile(".transcript", opp=WRONG)
     pytester.makefile(
         ".transcript",
         knoppen="## knop\nparent: /start\nparent: [Bestaat niet]\n"
-        "## vrijwilliger\nparent: /start\nvolunteer eva: /volgende\n",
+        "## vrijwilliger\nparent: /start\nvolunteer eva: /volgende\n"
+        "## verboden\nparent: wat is een opp\nbot!: WAT IS EEN OPP\n",
     )
     pytester.makefile(".transcript", kapot="parent: hallo\nouder: dag\n", heel="parent: hallo\n")
     result = pytester.runpytest("-p", "bot.testing.plugin", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=4)
+    result.assert_outcomes(passed=1, failed=5)
     output = result.stdout.str()
     assert "Traceback" not in output and "runner.py" not in output
     in_order(output, "kapot.transcript:2: unknown line 'ouder'")
@@ -132,6 +134,7 @@ def test_failures_name_file_and_line_and_show_the_conversation(pytester: pytest.
         "[Vraag stellen] [School lukt niet — wat nu?] [Praat met een mens]\n",
         "knoppen.transcript:6: volunteer 'eva' is not declared; first write: "
         "volunteer eva (buddy): /aanmelden\n",
+        "knoppen.transcript:9: a message does contain 'WAT IS EEN OPP'\n",
     )
     in_order(
         output,
