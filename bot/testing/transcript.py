@@ -17,6 +17,7 @@ One line, one step (see bot/testing/README.md for the whole format)::
     volunteer kees !<- Nieuwe vraag            ... does not contain this
     clock: +15m                                time passes (d, h, m, s), the queue watch runs
 
+Checks ignore case and look for a piece of a message; `…` (or `...`) stands for any text.
 Lines before the first `##` are a preamble that every scenario starts with. Several parents:
 `parent anna: ...` and `parent anna <- ...`; `bot:` always reads the parent who acted last.
 """
