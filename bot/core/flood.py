@@ -16,7 +16,8 @@ from bot.core.messages import Button, Inbound
 from bot.core.session import Session
 from bot.core.texts import Texts
 
-Mark = tuple[int, tuple[Button, ...]]
+# Where a turn's replies stood (count, buttons shown) and whether it announces the flood.
+Mark = tuple[int, tuple[Button, ...], bool]
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,6 @@ class FloodGate:
         """Count this message (a press does not count). Whether to hush the bot's replies
         (over a limit, and triage found nothing: distress still gets its words), and where
         the replies stand now. Only the last `window_messages + 1` times are kept."""
-        mark = self.mark(session)
         s, data = self.settings, session.data
         now = int(session.now.timestamp())
         recent = [t for t in data.recent if 0 <= now - t < s.window_seconds]
@@ -55,20 +55,18 @@ class FloodGate:
         over = burst > s.burst_messages or len(data.recent) > s.window_messages
         if not over:
             data.flood_told = False  # the flood is over: a next one is answered again
-        return over and inbound.choice is None and category is None, mark
-
-    @staticmethod
-    def mark(session: Session) -> Mark:
-        """Where the turn's replies stand now, to drop what follows (`hush`)."""
-        return len(session.replies), session.data.shown
+        hush = over and inbound.choice is None and category is None
+        announce = hush and not data.flood_told
+        if announce:  # decided here, once per turn: a retried transaction says it once too
+            data.flood_told = True
+            session.event("abuse", outcome="flood")
+        return hush, (len(session.replies), data.shown, announce)
 
     def hush(self, session: Session, mark: Mark) -> None:
         """Drop the bot's replies since `mark` (the work is done: stored, relayed; buttons
         never seen mean nothing); the first time in a flood, one friendly message instead."""
-        before, shown = mark
+        before, shown, announce = mark
         del session.replies[before:]
         session.data.shown = shown
-        if not session.data.flood_told:
-            session.data.flood_told = True
-            session.event("abuse", outcome="flood")
+        if announce:
             session.reply(self.texts.say("flood"))
