@@ -188,6 +188,8 @@ class ConsoleDesk:
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
                     await self._guarded(ws, signed, frame.data)
+                elif frame.type == WSMsgType.BINARY:  # said, not silently dropped (#15)
+                    await self._error(ws, "console_bad_frame")
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
@@ -241,7 +243,7 @@ class ConsoleDesk:
     async def _frame(self, ws: web.WebSocketResponse, signed: Signed, raw: str) -> None:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
             data = None
         if not isinstance(data, dict):
             await self._error(ws, "console_bad_frame")

@@ -31,6 +31,7 @@ from bot.core.choices import HANDOFF
 from bot.core.inbox import Arrival
 from bot.core.keyed_locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
+from bot.core.text_input import normalise
 from bot.core.texts import Texts
 from bot.storage.contract import Tx
 from bot.storage.records import WebMessage
@@ -203,7 +204,7 @@ class WebChat:
     async def _frame(self, ws: web.WebSocketResponse, address: str, raw: str) -> None:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
             data = None
         kind = data.get("type") if isinstance(data, dict) else None
         if kind == "resume" and isinstance(data, dict):
@@ -241,11 +242,14 @@ class WebChat:
             return
         if data["type"] == "text":
             text = data.get("text")
-            if not isinstance(text, str) or not text.strip():
-                await self._error(ws, "bad_frame", client_id)
-                return
-            if len(text) > MAX_TEXT_CHARS:
+            if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
                 await self._error(ws, "too_long", client_id)
+                return
+            # storable as the parent's own line too: no lone surrogate or NUL, which SQLite
+            # or PostgreSQL refuse (the tab would be told "busy" forever) (#15)
+            text = normalise(text) if isinstance(text, str) else None
+            if text is None or not text.strip():
+                await self._error(ws, "bad_frame", client_id)
                 return
             inbound = Inbound(address, CHANNEL, now, text=text)
         else:
