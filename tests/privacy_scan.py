@@ -124,14 +124,16 @@ class Needles:
 
 def scan_database(database: str | Path, secrets: Secrets) -> list[str]:
     """Every table, every column, against RULES; unknown tables are findings of their own."""
-    findings: list[str] = []
+    findings: list[tuple[str, str]] = []
     needles = Needles(secrets)
     for table in tables(database):
         if _INTERNAL.match(table):
             continue
         rules = RULES.get(table)
         if rules is None:
-            findings.append(f"unknown table {table}: classify it in tests/privacy_scan.py RULES")
+            findings.append(
+                (f"unknown table {table}: classify it in tests/privacy_scan.py RULES", "")
+            )
         names = columns(database, table)
         for row in rows(database, f"SELECT * FROM {table}"):
             for name, cell in zip(names, row, strict=True):
@@ -139,8 +141,8 @@ def scan_database(database: str | Path, secrets: Secrets) -> list[str]:
                     continue
                 allowed = (rules or {}).get(name, frozenset())
                 for kind, value in needles.find(str(cell), allowed):
-                    findings.append(f"{table}.{name}: {kind} {mask(value)}")
-    return sorted(set(findings))
+                    findings.append((f"{table}.{name}: {kind} {mask(value)}", value))
+    return _counted(findings)
 
 
 def scan_texts(named: Iterable[tuple[str, str]], secrets: Secrets) -> list[str]:
@@ -149,8 +151,19 @@ def scan_texts(named: Iterable[tuple[str, str]], secrets: Secrets) -> list[str]:
     needles = Needles(secrets)
     for name, text in named:
         for kind, value in needles.find(text, frozenset()):
-            findings.append(f"{name}: {kind} {mask(value)}")
-    return sorted(set(findings))
+            findings.append((f"{name}: {kind} {mask(value)}", value))
+    return _counted(findings)
+
+
+def _counted(findings: list[tuple[str, str]]) -> list[str]:
+    """One line per place and masked secret; "(3 secrets)" when several distinct secrets share
+    a mask there (same first letters and length), so a count is not lost to the masking."""
+    secrets: dict[str, set[str]] = {}
+    for line, value in findings:
+        secrets.setdefault(line, set()).add(value)
+    return sorted(
+        line + (f" ({len(v)} secrets)" if len(v) > 1 else "") for line, v in secrets.items()
+    )
 
 
 def stats_outputs(

@@ -206,6 +206,15 @@ class Soak:
 
         return await self.mail.wait(user.id, find, wait, what)
 
+    def forget_chat(self, chat_id: int, keep: int = 0) -> None:
+        """Let the fake Bot API drop a chat's old messages (all but the newest `keep`): it
+        numbers a new message by scanning all it keeps, which a 30-minute soak would make
+        the test's own bottleneck."""
+        kept = self.api._messages  # the fake's own bookkeeping, test side only
+        mine = sorted(m for c, m in kept if c == chat_id)
+        for message_id in mine[: max(0, len(mine) - keep)]:
+            del kept[(chat_id, message_id)]
+
     def parent(self) -> FakeUser:
         """A new Telegram parent: a distinctive id, full name and username."""
         k = next(self.ids)
@@ -226,6 +235,14 @@ class Soak:
 async def telegram_visit(soak: Soak, n: int) -> None:
     """One Telegram parent: FAQ + 👍, a tree walk, a photo, or (every third) a handoff."""
     user = soak.parent()
+    try:
+        await telegram_parent(soak, user, n)
+    finally:
+        soak.forget_chat(user.id)
+
+
+async def telegram_parent(soak: Soak, user: FakeUser, n: int) -> None:
+    """The visit of `user` (kind by `n`)."""
     k = user.id % 10_000
     seen = await soak.says(user, "/start")
     await soak.next(user, seen, "Waar kan ik u mee helpen", what="menu")
@@ -359,6 +376,7 @@ async def volunteer(soak: Soak, user: FakeUser, code: str) -> None:
         sure = await soak.next(user, seen, "Weet je het zeker?", what="confirm")
         seen = await soak.presses(user, sure, "Ja, afsluiten")
         await soak.next(user, seen, "is klaar", what="closed")
+        soak.forget_chat(user.id, keep=50)
 
 
 async def coordinator(soak: Soak, client: aiohttp.ClientSession, token: str) -> None:

@@ -46,9 +46,11 @@ VOLUNTEERS = ("Sieuwke", "Tjitske")
 TIMES: dict[str, float] = {}  # seconds the phases around the traffic took (for the figures)
 
 
-async def loop(soak: Soak, kinds: tuple[str, ...], visit: Callable[[int], Awaitable[None]]):
-    """Visits one after another until the deadline, each by a new person."""
-    n = 0
+async def loop(
+    soak: Soak, kinds: tuple[str, ...], visit: Callable[[int], Awaitable[None]], n: int
+) -> None:
+    """Visits one after another until the deadline, each by a new person; `n` picks the kind
+    of the first (so parallel loops do not all do the same thing at the same time)."""
     while soak.running():
         await soak.guarded(kinds[n % len(kinds)], functools.partial(visit, n))
         n += 1
@@ -79,37 +81,44 @@ async def run_soak(folder: Path, database: str | Path, duration: float) -> tuple
                 every = 10.0 if FULL else 2.0
                 sampler = Sampler(instance.process.pid, database, instance.application_name, every)
                 sampling = asyncio.create_task(sampler.run())
-                helpers = [
-                    api.user(7_350_000_001 + i, name, "Hoekstra-Soak")
-                    for i, name in enumerate(VOLUNTEERS)
-                ]
-                soak.traffic.people += helpers
-                work = [
-                    soak.guarded("volunteer", functools.partial(volunteer, soak, user, code))
-                    for user, (_, code) in zip(helpers, people, strict=True)
-                ]
-                work.append(
-                    soak.guarded(
-                        "dashboard", functools.partial(coordinator, soak, dashboard, token)
-                    )
-                )
-                kinds = ("telegram-handoff", "telegram-faq", "telegram-tree")
-                work += [
-                    loop(soak, kinds, functools.partial(telegram_visit, soak)) for _ in range(3)
-                ]
-                web_kinds = ("web-handoff", "web-question")
-                work += [
-                    loop(soak, web_kinds, functools.partial(web_visit, soak, web)) for _ in range(2)
-                ]
-                await asyncio.wait_for(asyncio.gather(*work), duration + 4 * WAIT)
+                work = everyone(soak, [code for _, code in people], web, dashboard, token)
+                try:
+                    await asyncio.wait_for(asyncio.gather(*work), duration + 4 * WAIT)
+                finally:
+                    sampling.cancel()
                 TIMES["drain"] = time.monotonic() - soak.until
-                sampling.cancel()
         finally:
             stopping = time.monotonic()
             code = instance.stop()
             TIMES["stop"] = time.monotonic() - stopping
         assert code == 0, f"ouderlijn run ended with {code}:\n{instance.tail()}"
     return soak, sampler
+
+
+def everyone(
+    soak: Soak,
+    codes: list[str],
+    web: aiohttp.ClientSession,
+    dashboard: aiohttp.ClientSession,
+    token: str,
+) -> list[Awaitable[None]]:
+    """The people of the soak: two Telegram volunteers, a coordinator on the dashboard, three
+    Telegram parents and two web chat parents at a time (each visit a new one)."""
+    helpers = [
+        soak.api.user(7_350_000_001 + i, name, "Hoekstra-Soak") for i, name in enumerate(VOLUNTEERS)
+    ]
+    soak.traffic.people += helpers
+    work: list[Awaitable[None]] = [
+        soak.guarded("volunteer", functools.partial(volunteer, soak, user, code))
+        for user, code in zip(helpers, codes, strict=True)
+    ]
+    work.append(soak.guarded("dashboard", functools.partial(coordinator, soak, dashboard, token)))
+    kinds = ("telegram-handoff", "telegram-faq", "telegram-tree")
+    telegram = functools.partial(telegram_visit, soak)
+    work += [loop(soak, kinds, telegram, n) for n in range(3)]
+    web_kinds = ("web-handoff", "web-question")
+    work += [loop(soak, web_kinds, functools.partial(web_visit, soak, web), n) for n in range(2)]
+    return work
 
 
 def secrets_of(soak: Soak, database: str | Path) -> Secrets:
@@ -158,6 +167,7 @@ async def test_soak_resources_stay_flat_and_nothing_leaks(tmp_path, database, fu
         "threads_warmup_max": max(threads_first),
         "threads_last_max": max(threads_last),
         "wal_max_mb": round(wal_max / MB, 2),
+        **{f"{phase}_s": round(took, 1) for phase, took in TIMES.items()},
     }
     print(f"\nsoak-{backend}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     assert traffic.failures == [], traffic.failures[:10]
@@ -170,7 +180,6 @@ async def test_soak_resources_stay_flat_and_nothing_leaks(tmp_path, database, fu
     assert max(conn_last) <= max(conn_first) + CONNECTION_SLACK, figures
     assert max(threads_last) <= max(threads_first) + THREAD_SLACK, figures
     assert wal_max <= WAL_BOUND, figures
-    scanning = time.monotonic()
     found = leaks(
         database,
         [soak.instance.log_path],
@@ -179,7 +188,4 @@ async def test_soak_resources_stay_flat_and_nothing_leaks(tmp_path, database, fu
         content=full_content,
     )
     assert found == [], found
-    print(
-        f"times: { ({k: round(v, 1) for k, v in TIMES.items()}) }, scan {time.monotonic() - scanning:.1f}"
-    )
     record(f"soak-{backend}", figures)
