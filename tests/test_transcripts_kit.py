@@ -177,3 +177,16 @@ def test_a_helpline_project_needs_only_its_conftest_line(pytester: pytest.Pytest
         "- Welkom bij Ouderlijn",
         "[👍 Ja] [👎 Nee]",
     )
+
+
+def test_a_helpline_points_the_kit_at_its_own_settings(pytester: pytest.Pytester):
+    """`ouderlijn_config` in pytest's settings: the helpline's own ouderlijn.toml is used."""
+    pytester.makefile(".toml", ouderlijn="[helpline]\nretention_days = 14\n")
+    pytester.makeini(
+        "[pytest]\nouderlijn_config = ouderlijn.toml\n"
+        "asyncio_default_fixture_loop_scope = function\n"
+        "filterwarnings = ignore::pytest.PytestAssertRewriteWarning\n"
+    )
+    pytester.makefile(".transcript", privacy="parent: /privacy\nbot: 14 dagen\nbot!: 30 dagen\n")
+    result = pytester.runpytest("-p", "bot.testing.plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

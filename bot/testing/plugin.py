@@ -14,7 +14,7 @@ import asyncio
 import functools
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ from bot.storage import AsyncStore
 from bot.testing.fakes import FakeChannel, FakeClock, Helpline
 from bot.testing.runner import TranscriptError, run_scenario
 from bot.testing.transcript import Scenario, TranscriptSyntaxError, parse_file, slug
+from faq.knowledge import KnowledgeSources
+from faq.matcher import MatcherSettings
 
 SUFFIX = ".transcript"
 
@@ -61,15 +63,22 @@ def kit(config: pytest.Config) -> Kit:
     return _load(path)
 
 
-@functools.cache
 def _load(config_path: str) -> Kit:
-    """Settings and content, loaded once per process (content is immutable; pytester runs
-    inside the same process share it)."""
+    """Settings (read every session) and content (loaded once per process for the same
+    sources: it is immutable, and pytester's in-process runs share it)."""
     if config_path:
         settings = load_settings({"OUDERLIJN_CONFIG": config_path}, cwd=Path(config_path).parent)
     else:
         settings = default_settings()
-    return Kit(settings, load_content(settings))
+    return Kit(settings, _content(settings.knowledge, settings.matcher, settings.language))
+
+
+@functools.cache
+def _content(sources: KnowledgeSources, matcher: MatcherSettings, language: str) -> Content:
+    """The content these sources give (`load_content` reads nothing else of the settings)."""
+    return load_content(
+        replace(default_settings(), knowledge=sources, matcher=matcher, language=language)
+    )
 
 
 async def open_line(database: Path, parts: Kit) -> tuple[Helpline, AsyncStore]:
