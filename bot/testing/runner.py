@@ -12,6 +12,7 @@ from bot.core.messages import Button, Outbound
 from bot.testing.expect import show
 from bot.testing.fakes import FakeParent, Helpline
 from bot.testing.transcript import DEFAULT_PARENT, Scenario, Step
+from handoff.model import HandoffError
 
 SHOWN = 30  # entries of the conversation a failure shows
 
@@ -129,7 +130,7 @@ async def join(run: Run, step: Step) -> None:
     run.log.append(f"{step.line:>4} {step.source}")
     try:
         fake = await run.line.volunteer(step.name, step.role, step.topics)
-    except (ValueError, AssertionError) as error:
+    except (HandoffError, ValueError, AssertionError) as error:
         raise run.fail(step, f"could not register {step.name!r} as {step.role}: {error}") from None
     run.volunteers[key] = Participant(f"volunteer {step.name}", fake, len(fake.received))
 
