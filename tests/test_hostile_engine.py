@@ -65,7 +65,7 @@ class Run:
 async def test_the_hostile_corpus_gets_sensible_replies_and_memory_stays_flat(line: Helpline):
     """Memory: what the messages after the first part leave allocated (traced from there on;
     tracing costs time, so the short form traces only its last third)."""
-    messages = corpus(size(360, 10_000))
+    messages = corpus(size(300, 10_000))
     run = Run(line, PARENTS)
     traced_from = 1_000 if FULL else len(messages) * 2 // 3
     started = time.perf_counter()

@@ -143,8 +143,10 @@ def test_the_matcher_never_raises_and_scores_stay_between_0_and_1(knowledge: Kno
 
 
 @pytest.fixture(scope="module")
-def crisis() -> CrisisCheck:
-    return CrisisCheck.load()
+def crisis(content) -> CrisisCheck:
+    """The session's crisis check (loading one costs seconds)."""
+    _, safety, _ = content
+    return safety  # type: ignore[no-any-return]
 
 
 @SETTINGS
