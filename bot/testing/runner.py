@@ -107,7 +107,7 @@ async def act(run: Run, step: Step) -> None:
     for person in run.everyone():
         person.mark = len(person.fake.received)
     if step.kind == "clock":
-        run.log.append(f"{step.line:>4} clock: +{step.delta}")
+        run.log.append(f"{step.line:>4} {step.source}")
         await run.line.tick(seconds=step.delta.total_seconds())
     elif step.kind == "join":
         await join(run, step)
