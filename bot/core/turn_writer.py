@@ -47,9 +47,12 @@ class TurnWriter:
         """Queue work and the parent's turn in ONE transaction: both happen or neither."""
 
         taken: list[ReviewWrite | None] = []  # once: a retried transaction writes the same
+        said = (len(session.replies), len(session.events), len(session.review))
 
         def run(tx: Tx) -> list[Outbound]:
             claim(tx, session)
+            # a retried attempt starts from the session as it was: work says things again
+            del session.replies[said[0] :], session.events[said[1] :], session.review[said[2] :]
             work(tx)  # may add review notes (a parent's question during or after a handoff)
             if not taken:
                 taken.append(ReviewWrite.of(session, self.scrub))
