@@ -163,22 +163,25 @@ def test_every_benchmark_has_prose_in_the_template_and_a_runner_entry():
 
 
 def test_one_real_benchmark_end_to_end_through_the_runner(tmp_path):
-    stats = report.Bench("stats", "bench.bench_stats", (report.Run("", (), ("--events", "3000",
-                         "--repeat", "1")),), timeout=120)  # fmt: skip
-    saved = report.save(report.run_bench(stats, quick=True, say=lambda _: None), tmp_path)
+    storage = report.Bench("storage", "bench.bench_storage", (report.Run("", (), ("--turns",
+                           "40", "--budget", "5")),), timeout=120)  # fmt: skip
+    saved = report.save(report.run_bench(storage, quick=True, say=lambda _: None), tmp_path)
     written = json.loads(saved.read_text())
     assert written["mode"] == "quick" and written["machine"]["cores"] >= 1
     assert len(written["commit"]) >= 7
     run = written["runs"][0]
-    assert run["returncode"] == 0 and run["command"].endswith(
-        "bench_stats --events 3000 --repeat 1"
+    assert run["returncode"] == 0 and run["command"].endswith("bench_storage --turns 40 --budget 5")
+    scenarios = run["figures"]["scenarios"]
+    assert len(scenarios) == 3 and all(
+        s["n"] == 40 and s["turns_per_s"] > 0 for s in scenarios.values()
     )
-    (size,) = run["figures"]["sizes"]
-    assert size["events"] == 3000 and 0 < size["in_range"] <= 3000 and size["report_ms"] > 0
+    sync = scenarios["Store (sync, sequential)"]
     readme = report_render.render(tmp_path)
-    assert f"| 3,000 | {size['in_range']:,} |" in section(readme, "Coordinators")
+    assert f"| Store (sync, sequential) | {sync['turns_per_s']:,.0f} |" in section(
+        readme, "Storage"
+    )
 
-    broken = report.Bench("stats", "bench.bench_stats", (report.Run("", (), ("--events", "x")),))
+    broken = report.Bench("stats", "bench.no_such_benchmark", (report.Run(""),))
     failed = report.run_bench(broken, quick=True, say=lambda _: None)["runs"][0]
-    assert failed["returncode"] == 2 and failed["figures"] is None
-    assert any("invalid int value" in line for line in failed["error"])
+    assert failed["returncode"] == 1 and failed["figures"] is None
+    assert any("No module named bench.no_such_benchmark" in line for line in failed["error"])
