@@ -8,6 +8,10 @@ import pytest
 
 from faq.knowledge import Knowledge, load_knowledge
 
+# The transcript kit (bot/testing): `*.transcript` files and the `helpline` fixture, loaded the
+# way a helpline's own project loads it.
+pytest_plugins = ["bot.testing.plugin"]
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

@@ -7,8 +7,6 @@ import pytest
 
 from bot.testing.fakes import Helpline
 
-pytest_plugins = ["bot.testing.plugin"]
-
 
 async def test_expect_takes_a_fragment_or_a_list_and_ignores_case(helpline: Helpline):
     parent = helpline.parent()

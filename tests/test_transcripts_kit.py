@@ -11,7 +11,7 @@ from bot.testing.runner import contains
 from bot.testing.transcript import TranscriptSyntaxError, parse
 
 # The plugin is loaded out here too, so pytester's inner runs share its loaded content.
-pytest_plugins = ["pytester", "bot.testing.plugin"]
+pytest_plugins = ["pytester"]
 
 HERE = Path("verhaal.transcript")
 
