@@ -159,8 +159,7 @@ class WebChat:
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=25.0)
         await ws.prepare(request)
         address = self.address_for(token)
-        self.sockets.setdefault(address, set()).add(ws)
-        try:
+        try:  # live messages only once its resume is done (see _resume_now)
             if fresh_token:
                 await ws.send_json({"type": "session", "token": token})
             await ws.send_json(self.status_frame())
@@ -283,6 +282,9 @@ class WebChat:
             missed = await self.store.read(lambda tx: tx.web.after(address=address, last_id=after))
             for message in missed:
                 await ws.send_json(message_frame(message))
+            # Pushed to from now on, not before: a live message must never reach a tab ahead
+            # of what it missed (it shows only ids above the last one it has).
+            self.sockets.setdefault(address, set()).add(ws)
             self.live.seen(address, max([after, *(m.id for m in missed)]))
         if any(m.ends for m in missed):  # a tab that missed the farewell has it now
             await self.store.transaction(lambda tx: tx.web.drop_log(address=address))
