@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 ANSWERED = "Heeft dit geholpen?"  # under every FAQ answer
 SESSION_SECRET_KEY = "web_session_secret"  # bot/channels/web/server.py
 CLAIM_NOTICE = "is er nu voor u"
-WINDOW = 5.0  # seconds from a send to its outbox row's deletion on a loaded machine
+WINDOW = 15.0  # seconds from a send to its outbox row's deletion on a (very) loaded machine
 
 
 @dataclass
@@ -48,6 +48,7 @@ class Report:
     kill_clock: dict[str, list[float]] = field(default_factory=lambda: {"mono": [], "wall": []})
     repeats: list[tuple[str, str, list[float], int]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # how long the phases took
+    late: list[str] = field(default_factory=list)  # answers that came, but after `wait` s
 
     def killed(self) -> None:
         """Count a kill (of one or more processes), and note when it happened."""
@@ -62,6 +63,7 @@ class Report:
             f"{self.mode}: {self.kills} kills, {self.updates} confirmed updates, {web}"
             f"{unanswered} unanswered, {len(self.lost)} lost, {len(self.duplicated)} duplicated, "
             f"{self.handoffs} handoffs, {self.claimed_twice} claimed twice"
+            + (f", {len(self.late)} late" if self.late else "")
             + (f", {len(self.other)} other problems" if self.other else "")
         )
 
@@ -77,6 +79,7 @@ class Report:
             "duplicated_unexplained": len(explain(self)),
             "handoffs": self.handoffs,
             "claimed_twice": self.claimed_twice,
+            "late": len(self.late),
             "other_problems": len(self.other),
         }
 
@@ -130,6 +133,7 @@ def check_telegram(api: FakeBotApi, load: Load, report: Report) -> None:
         times = [m.at for m in api.messages_to(parent.id) if CLAIM_NOTICE in (m.text or "")]
         tally(report, f"{parent.id}: told who came", times, 1, "mono")
     report.lost += load.problems
+    report.late += load.late
 
 
 def web_address(secret: str, token: str) -> str:
@@ -165,6 +169,7 @@ def check_web(web: WebLoad, api: FakeBotApi, report: Report) -> None:
     notices = [m for m in web.talker.shown if CLAIM_NOTICE in str(m.get("text", ""))]
     tally(report, f"{web.talker.name}: told who came", [_wall(m) for m in notices], 1, "wall")
     report.lost += web.problems
+    report.late += web.late
     report.lost += [f"{t.name}: error {code}" for t in web.tabs for code in t.errors]
     report.messages = sum(len(t.acked) for t in web.tabs)
     report.reconnects = sum(t.reconnects for t in web.tabs)

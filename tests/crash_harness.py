@@ -3,11 +3,16 @@ claim per volunteer, relays both ways) against the fake Bot API in this process,
 SIGKILL at random moments and restarted. Black-box: it reads only what Telegram saw (the
 fake) and, where the schema has them, the inbox and handoff rows.
 
-What it counts, at the end, once the last run has gone quiet:
+The FAQ parents come one after another (each asks three questions at once and waits for the
+answers), as many at a time as `parents`, until the last kill: no one parent types so much
+that the flood limit answers instead.
+
+What it counts, at the end, once the last run has gone quiet (tests/crash_checks.py):
   updates     every parent and volunteer message Telegram considers received (`confirmed`);
   unanswered  confirmed updates with no handled inbox row (schema with an inbox only);
   lost        FAQ answers and relayed lines that never arrived, and claims never told;
-  duplicated  FAQ answers, relayed lines and "is er nu voor u" that arrived more than once;
+  duplicated  FAQ answers, relayed lines and "is er nu voor u" that arrived more than once
+              (`explain`: each must have had its first copy out just before a kill);
   claimed     handoffs with more than one claimer, or handoffs that vanished.
 Short form in the suite (tests/test_crash.py); the full form, also against another checkout:
     .venv/bin/python -m tests.crash_harness --kills 20 --mode polling [--source DIR]
@@ -186,6 +191,7 @@ class Load:
         self.asked: Counter[tuple[int, str]] = Counter()  # (chat, title) -> times asked
         self.relayed: Counter[tuple[int, str]] = Counter()  # (chat, line) -> times sent
         self.problems: list[str] = []
+        self.late: list[str] = []  # waited longer than `wait` (slow, not lost: the end counts)
 
     def newcomer(self) -> FakeUser:
         """A parent new to the bot (who then asks a few FAQ questions)."""
@@ -205,7 +211,7 @@ class Load:
                 self.asked[(user.id, self.titles[question])] += 1
                 self.api.user_sends(user, question)
             if not await arrives(self.api, user, ANSWERED, before + 3, self.wait):
-                self.problems.append(f"chat {user.id}: burst not answered in time")
+                self.late.append(f"chat {user.id}: burst not answered in time")
             if done.is_set():
                 return
             await asyncio.sleep(0.5)  # the next parent comes a moment later
@@ -253,7 +259,7 @@ class Load:
                 self.relayed[(receiver.id, text)] += 1
                 api.user_sends(sender, text)
                 if not await arrives(api, receiver, text, wait=self.wait):
-                    self.problems.append(f"relay {text} not delivered in time")
+                    self.late.append(f"relay {text} not delivered in time")
 
     async def link(self, codes: list[str]) -> None:
         for volunteer, code in zip(self.volunteers, codes, strict=True):

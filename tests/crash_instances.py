@@ -103,6 +103,7 @@ class WebLoad:
         self.asked: dict[tuple[str, str], int] = {}  # (tab, title) -> times asked
         self.relayed: dict[tuple[str, str], int] = {}  # (volunteer chat or tab, line) -> sent
         self.problems: list[str] = []
+        self.late: list[str] = []  # waited longer than `wait` (slow, not lost: the end counts)
 
     @property
     def tabs(self) -> list[WebTab]:
@@ -143,7 +144,7 @@ class WebLoad:
                 self.asked[key] = self.asked.get(key, 0) + 1
                 await tab.says(QUESTIONS[(n + k) % len(QUESTIONS)])
             if not await tab.arrives(ANSWERED, before + 3, self.wait, "bot"):
-                self.problems.append(f"{tab.name}: burst not answered in time")
+                self.late.append(f"{tab.name}: burst not answered in time")
             if done.is_set():
                 return
             await asyncio.sleep(2.0)  # the next parent comes a moment later
@@ -180,12 +181,12 @@ class WebLoad:
             self.relayed[(str(volunteer.id), line)] = 1
             await tab.says(line)
             if not await arrives(load.api, volunteer, line, wait=self.wait):
-                self.problems.append(f"relay {line} not delivered in time")
+                self.late.append(f"relay {line} not delivered in time")
             line = f"webantwoord-aan-de-ouder-{n}"
             self.relayed[(tab.name, line)] = 1
             load.api.user_sends(volunteer, line)
             if not await tab.arrives(line, wait=self.wait, sender="volunteer"):
-                self.problems.append(f"relay {line} not delivered in time")
+                self.late.append(f"relay {line} not delivered in time")
 
 
 async def sample_jobs(database_url: str, seen: list[Holders]) -> None:
@@ -213,13 +214,15 @@ async def crash_run_instances(
     rng = random.Random(seed)
     titles = await calibrate()
     backend = "sqlite" if isinstance(database, Path) else "postgresql"
-    report = Report(f"run-{backend}-{instances}")
+    report = Report(f"run-{backend}" + (f"-{instances}" if instances > 1 else ""))
     write_config(folder, watch_seconds=1)
     codes = await asyncio.to_thread(invite, folder, database, ["Anne", "Bas"])
     samples: list[Holders] = []
     async with FakeBotApi() as api:
         api.latency = 0.02
         cluster = [Instance(n, api, folder, database, SECRET) for n in "AB"[:instances]]
+        for instance in cluster:  # as deploy/ouderlijn@.service does: the same name each start
+            instance.env["OUDERLIJN_INSTANCE"] = f"crash-{instance.name}"
         began = time.monotonic()
         for instance in cluster:
             instance.start()

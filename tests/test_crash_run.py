@@ -41,9 +41,10 @@ def secrets_of(database: str | Path, load: Load, web: WebLoad) -> Secrets:
 def check(report: Report, database: str | Path, logs: list[Path], world: dict[str, object]) -> None:
     """The figures line, the record, and every promise of the issue."""
     print("\n" + report.line())
+    print("\n".join([*report.other, *report.lost][:20]))
     unexplained = explain(report)
     figures = report.figures() | {"web_reconnects": report.reconnects, "leases": report.leases}
-    stress.record(f"crash-{report.mode.removeprefix('run-')}", figures)
+    stress.record(f"crash-{report.mode}", figures)  # crash-run-sqlite, crash-run-postgresql-2
     load, web = world["load"], world["web"]
     assert isinstance(load, Load) and isinstance(web, WebLoad)
     found = leaks(database, logs, secrets_of(database, load, web))
