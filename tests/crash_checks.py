@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ANSWERED = "Heeft dit geholpen?"  # under every FAQ answer
 SESSION_SECRET_KEY = "web_session_secret"  # bot/channels/web/server.py
 CLAIM_NOTICE = "is er nu voor u"
+LAG = 3.0  # a request the killed process had sent may reach the (busy) fake just after the kill
 WINDOW = 15.0  # seconds from a send to its outbox row's deletion on a (very) loaded machine
 
 
@@ -95,8 +96,8 @@ def tally(report: Report, where: str, times: list[float], expected: int, clock: 
 
 def explain(report: Report, window: float = WINDOW) -> list[str]:
     """The duplicates a kill does not explain. A piece may go out twice only when its first
-    send was under way at a kill: a kill at most `window` seconds after the first copy and
-    before the next; each kill explains at most one duplicate per chat."""
+    send was under way at a kill: a kill at most `window` seconds after the first copy (or
+    `LAG` before it) and before the next; each kill explains at most one duplicate per chat."""
     used: set[tuple[str, str, int]] = set()
     unexplained = []
     for clock, chat, times, expected in report.repeats:
@@ -106,12 +107,12 @@ def explain(report: Report, window: float = WINDOW) -> list[str]:
             if extra == 0:
                 break
             for k, at in enumerate(kills):
-                if first <= at <= min(later, first + window) and (clock, chat, k) not in used:
+                if first - LAG <= at <= min(later, first + window) and (clock, chat, k) not in used:
                     used.add((clock, chat, k))
                     extra -= 1
                     break
         if extra > 0:
-            gaps = [round(at - first, 1) for at in kills for first in times if at >= first]
+            gaps = [round(at - first, 1) for at in kills for first in times if at >= first - LAG]
             unexplained.append(f"{chat}: {extra} duplicate(s) no kill explains (gaps {gaps[:6]})")
     return unexplained
 
