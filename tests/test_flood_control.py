@@ -126,3 +126,22 @@ def test_the_abuse_section_has_sane_defaults_and_checks_its_numbers(tmp_path):
         config.write_text(f"[abuse]\n{wrong}\n")
         with pytest.raises(ConfigError, match=r"\[abuse\]"):
             load_settings({"OUDERLIJN_CONFIG": str(config)})
+
+
+async def test_a_parent_who_types_stop_during_a_flood_is_answered(line: Helpline):
+    sanne = await line.volunteer("Sanne", "buddy")
+    parent = line.parent()
+    await parent.says("hallo")
+    await parent.presses("Praat met een mens")
+    await parent.presses("Ervaren ouder")
+    await parent.presses(parent.labels[0])
+    await sanne.presses("Oppakken")
+    for i in range(12):
+        await parent.says(f"regel {i} van mijn verhaal")
+    assert FLOOD in parent.last
+    for typed in ("/stop", "stop"):  # the way out is never hushed, typed with or without "/"
+        replies = await parent.says(typed)
+        assert replies and "Ja, stoppen" in parent.labels, typed
+    await parent.presses("Ja, stoppen")
+    latest = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
+    assert latest is not None and not latest.is_open

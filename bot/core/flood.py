@@ -5,13 +5,15 @@ stored and relayed, and the crisis check runs on each one before this gate (engi
 The counts live in the conversation's state (`ConversationData.recent`), which every turn
 writes, so the limit holds per pseudonym on every channel and across instances. Volunteers
 are never limited (the engine only asks for parents' turns); pressed buttons do not count
-(a parent walking the tree quickly is no flood).
+(a parent walking the tree quickly is no flood). Typing "stop" is always answered: it is the
+parent's way out of a chat.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.choices import split_command
 from bot.core.messages import Button, Inbound
 from bot.core.session import Session
 from bot.core.texts import Texts
@@ -55,12 +57,21 @@ class FloodGate:
         over = burst > s.burst_messages or len(data.recent) > s.window_messages
         if not over:
             data.flood_told = False  # the flood is over: a next one is answered again
-        hush = over and inbound.choice is None and category is None
+        hush = over and inbound.choice is None and category is None and not self._stop(inbound)
         announce = hush and not data.flood_told
         if announce:  # decided here, once per turn: a retried transaction says it once too
             data.flood_told = True
             session.event("abuse", outcome="flood")
         return hush, (len(session.replies), data.shown, announce)
+
+    def _stop(self, inbound: Inbound) -> bool:
+        """Whether the parent typed the stop command ("/stop", or "stop" alone): its question
+        is answered even in a flood, so a parent can always leave a chat."""
+        parsed = split_command(inbound.text)
+        if parsed is not None:
+            return self.texts.commands.get(parsed[0]) == "stop"
+        bare = (inbound.text or "").strip().rstrip("!.").lower()
+        return self.texts.bare_commands.get(bare) == "stop"
 
     def hush(self, session: Session, mark: Mark) -> None:
         """Drop the bot's replies since `mark` (the work is done: stored, relayed; buttons
