@@ -144,3 +144,21 @@ async def test_over_telegram_blokkeer_closes_and_the_parent_hears_the_neutral_te
             assert len(api.messages_to(parent.id)) > seen, "crisis help over Telegram too"
         finally:
             await world.stop()
+
+
+async def test_a_crisis_under_an_old_block_does_not_open_a_later_block(line: Helpline):
+    kees, parent = await _live(line)
+    await kees.says(f"/blokkeer {REASON}")
+    await parent.says("ik wil niet meer leven", expect="113")  # may ask for a person once ...
+    line.clock.advance(days=31)  # ... but does not; the block ends by itself
+    await parent.says("hallo", expect="Waar kan ik u mee helpen")
+    await parent.presses("Praat met een mens")
+    await kees.says("/wachtrij")
+    await kees.presses("Oppakken")
+    await kees.says(f"/blokkeer {REASON}", expect="geblokkeerd")
+    heard = len(parent.received)
+    await parent.says("hallo")
+    await parent.says("Praat met een mens")
+    assert len(parent.received) == heard, "the new block holds: told once, then quiet"
+    waiting = await line.engine.store.read(lambda tx: tx.queue.waiting_count())
+    assert waiting == 0

@@ -60,8 +60,10 @@ class ParentBlocks:
         category: str | None,
     ) -> Block | None:
         """The block if it is in force for this turn, else None (an expired one does nothing).
-        A blocked parent's closed case is left; a crisis lets them ask for a person once."""
+        A blocked parent's closed case is left; a crisis lets them ask for a person once (an
+        unused allowance ends with the block, so it never opens a later one)."""
         if block is None or not block.in_force(session.now):
+            session.data.block_crisis = False
             return None
         if not (latest is not None and latest.is_open):
             session.state = "menu" if session.state == "handoff" else session.state
