@@ -253,7 +253,7 @@ class WebChat:
             inbound = Inbound(address, CHANNEL, now, text=text)
         else:
             choice = data.get("id")
-            if not isinstance(choice, str) or not 0 < len(choice.encode()) <= 64:
+            if not isinstance(choice, str) or not 0 < len(choice.encode("utf-8", "replace")) <= 64:
                 await self._error(ws, "bad_frame", client_id)
                 return
             inbound = Inbound(address, CHANNEL, now, choice=choice)
@@ -347,7 +347,9 @@ class WebChat:
 
 def _keep_own_words(tx: Tx, key: str, inbound: Inbound, client: str) -> None:
     """Keep the parent's own line for a reloaded page, in the transaction that stores their
-    message, once (a resend with the same client_id adds nothing)."""
+    message, once (a resend with the same client_id adds nothing; the lock makes a resend
+    on a new socket wait while the old socket's store of it commits, on PostgreSQL)."""
+    tx.lock(f"web-own:{key}")
     if tx.inbox.known(CHANNEL, key):
         return
     address = inbound.conversation_id
