@@ -271,3 +271,18 @@ async def test_an_emoji_flood_relayed_to_a_volunteer_arrives_whole(
     got = "".join(m.text or "" for m in api.messages_to(sanne.id)[seen:])
     assert got.count("😭") == 2048, "the relayed message was refused or cut short"
     assert "refused" not in caplog.text
+
+
+async def test_a_forged_press_with_a_lone_surrogate_is_stored_with_its_batch(
+    world: TelegramWorld, api: FakeBotApi, caplog
+):
+    parent, other = api.user(3960, "Ouder"), api.user(3961, "Ander")
+    await world.says(parent, "hallo", expect="Waar kan ik u mee helpen?")
+    seen = len(api.messages_to(parent.id))
+    with caplog.at_level(logging.WARNING):
+        forged_press(api, parent, "m:ask\ud800", True)  # JSON "\ud800": no database stores it
+        api.user_sends(other, "wat is een opp")  # in the same batch
+        await world.replies(other, 0, "Heeft dit geholpen?")
+        await world.replies(parent, seen, "")
+    assert "storing updates failed" not in caplog.text  # not a minute of retries for everyone
+    assert not sensible(api.messages_to(parent.id)[-1].text or "")

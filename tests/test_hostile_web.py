@@ -14,7 +14,9 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import WSCloseCode
 
+from bot.channels.web.parent_chat import MAX_FRAME_BYTES
 from tests.hostile_corpus import corpus, sensible
 from tests.stress import record, size
 from tests.web_world import Console, Tab, WebParent, WebWorld
@@ -63,7 +65,10 @@ def shapes(rng: random.Random, other: int) -> list[str | bytes]:
 
 def foreign_buttons(other: int) -> list[str]:
     """Button ids of another parent's handoff and of volunteers."""
-    return [f"h:stop:{other}", f"h:reopen:{other}", f"h:fb:n:{other}", f"v:claim:{other}"]
+    return [
+        *(f"h:stop:{other}", f"h:reopen:{other}", f"h:fb:n:{other}", f"v:claim:{other}"),
+        "m:ask\ud800",  # a lone surrogate: stored as a harmless unknown press
+    ]
 
 
 async def answer(tab: Tab, since: int, timeout: float = 20.0) -> Frame | None:
@@ -82,13 +87,20 @@ async def answer(tab: Tab, since: int, timeout: float = 20.0) -> Frame | None:
 
 
 async def send(tab: Tab, frame: str | bytes) -> Frame | None:
-    """Send one raw frame and wait for what answers it."""
+    """Send one raw frame and wait for what answers it. A frame over the server's limit
+    closes the socket (1009, a clean close): then `{"type": "closed"}` and a new socket."""
     since = len(tab.frames)
+    raw = frame if isinstance(frame, bytes) else frame.encode("utf-8", "surrogatepass")
     if isinstance(frame, bytes):
         await tab.ws.send_bytes(frame)
     else:
         await tab.ws.send_str(frame)
-    return await answer(tab, since)
+    got = await answer(tab, since)
+    if got is None and isinstance(tab, WebParent) and len(raw) > MAX_FRAME_BYTES:
+        code = tab.ws.close_code
+        await tab.connect()
+        return {"type": "closed", "code": code}
+    return got
 
 
 class Tally:
@@ -107,6 +119,9 @@ class Tally:
         self.answers[key] = self.answers.get(key, 0) + 1
         if got is None:
             self.problems.append(f"{what}: socket closed")
+        elif got["type"] == "closed":
+            if got["code"] != WSCloseCode.MESSAGE_TOO_BIG:
+                self.problems.append(f"{what}: closed with {got['code']}")
         elif got["type"] == "error":
             if got.get("code") not in ERROR_CODES or sensible(got.get("text", "")):
                 self.problems.append(f"{what}: unclear error {got}")
@@ -132,6 +147,10 @@ async def test_malformed_frames_get_clear_answers_and_the_server_stays_up(web_wo
     tally = Tally()
     started = time.perf_counter()
     with caplog.at_level(logging.WARNING):
+        for n, tab in enumerate(tabs):  # lone surrogates: a page that cut an emoji in half
+            for kind, field, value in (("button", "id", "m:ask\ud800"), ("text", "text", "\udc00")):
+                body = json.dumps({"type": kind, field: value, "client_id": f"s{kind}{n}"})
+                tally.note(f"{kind} {value!r}", await send(tab, body), tab)
         for i in range(size(60, 1500)):
             tab = tabs[i % TABS]
             step = rng.random()

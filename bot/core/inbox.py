@@ -225,5 +225,9 @@ class InboxReader:
 
 
 def _cleaned(inbound: Inbound) -> Inbound:
-    """Text as the engine reads it, and storable (no lone surrogates)."""
-    return replace(inbound, text=normalise(inbound.text))
+    """Text as the engine reads it, and storable (no lone surrogates, also not in a forged
+    button id: one such id would stop a whole Telegram batch from being stored) (#15)."""
+    choice = inbound.choice
+    if choice is not None and not choice.isascii():
+        choice = choice.encode("utf-8", "replace").decode("utf-8")
+    return replace(inbound, text=normalise(inbound.text), choice=choice)
