@@ -50,8 +50,10 @@ class Drops:
         self._random = random.Random(seed)
 
     def draw(self, kinds: tuple[str, ...]) -> str | None:
-        """One of `kinds` with probability `rate` (while on), else None."""
-        if not self.on or self._random.random() >= self.rate:
+        """One of `kinds` with probability `rate` / 2 (while on), else None: a frame is
+        looked at twice (when the server sends it, when the tab reads it), so `rate` of the
+        frames end their connection."""
+        if not self.on or self._random.random() >= self.rate / 2:
             return None
         kind = self._random.choice(kinds)
         self.injected[kind] += 1
