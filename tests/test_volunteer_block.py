@@ -38,6 +38,8 @@ async def test_a_blocked_parent_hears_a_neutral_text_and_cannot_ask_for_a_person
     assert "geblokkeerd" in kees.last and "30 dagen" in kees.last
     assert parent.last.startswith(NEUTRAL) and "112" in parent.last and "113" in parent.last
     assert REASON in carla.last and "Kees" in carla.last
+    label = re.search(r"\(B-[0-9A-F]{6}\)", carla.last)
+    assert label is not None and label.group() in kees.last, "both name the block alike"
     latest = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert latest is not None and latest.status == "closed" and latest.outcome == "blocked"
 

@@ -46,7 +46,8 @@ class ParentBlocks:
         assert closed is not None
         self.notices.to_parent(tx, closed, t.say("blocked_parent"), now)
         days = str(self.settings.block_days)
-        out.say(t.tell("blocked", label=self.notices.label(handoff), days=days))
+        label = self.notices.label(handoff)  # `block`: the label coordinators see, for both
+        out.say(t.tell("blocked", label=label, block=placed.label, days=days))
         text = t.tell("blocked_coordinator", name=v.name, block=placed.label, reason=reason)
         for coordinator in routing.coordinators(tx.registry.reachable()):
             if coordinator.id != v.id:
