@@ -102,7 +102,10 @@ class Courier:
         `forget` drops a cached address once an erased parent's farewell is out.
         """
         self.channels[channel] = send
-        self.wake()  # what waited for this channel (a previous run's messages) goes out now
+        # what waited for this channel (a previous run's, a killed instance's) goes out now:
+        # a full look, even where wakes only follow notes (several instances)
+        self._scan = True
+        self._wake.set()
         if accepts is not None:
             self.accepts[channel] = accepts
         if forget is not None:
@@ -308,6 +311,8 @@ class Courier:
         `poll_seconds` also looks every so often, for messages written by another process.
         """
         self._wake.set()  # whatever a previous run left behind goes out first
+        loop = asyncio.get_running_loop()
+        looked = loop.time()
         try:
             while True:
                 # asyncio.timeout, not wait_for: on Python 3.11 a cancel that lands while
@@ -316,6 +321,11 @@ class Courier:
                     async with asyncio.timeout(self._next_timeout(poll_seconds)):
                         await self._wake.wait()
                 self._wake.clear()
+                if poll_seconds is not None and loop.time() - looked >= poll_seconds:
+                    # the poll looks at the whole outbox: a lost note, or an address whose
+                    # lease a dead instance held until it ran out
+                    looked = loop.time()
+                    self._scan = True
                 try:
                     await self._dispatch()
                 except Exception as error:  # e.g. storage busy: try again on the next wake
