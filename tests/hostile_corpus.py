@@ -1,6 +1,7 @@
 """A seeded corpus of hostile messages (#15): real Dutch questions with hostile mutations,
 unicode edge cases, huge and control-character texts, markup, emoji floods, forged button ids
-and every media kind. `corpus(n)` is deterministic: the same seed gives the same messages."""
+and every media kind. `corpus(n)` is deterministic: the same seed gives the same messages.
+`sensible(text)` says why a reply is not of sensible form (every channel's suite uses it)."""
 
 from __future__ import annotations
 
