@@ -97,7 +97,8 @@ async def test_in_a_live_chat_a_flood_is_relayed_and_the_volunteer_is_never_limi
     assert [t.split(": ", 1)[1] for t in relayed] == [
         f"regel {i} van mijn verhaal" for i in range(14)
     ]
-    assert sum(FLOOD in m.text for m in parent.received) == 1
+    # a person is reading along: the parent pouring out their story is never told to wait
+    assert sum(FLOOD in m.text for m in parent.received) == 0
 
     heard = len(parent.received)
     for i in range(20):  # a volunteer typing fast reaches the parent every time
@@ -136,9 +137,8 @@ async def test_a_parent_who_types_stop_during_a_flood_is_answered(line: Helpline
     await parent.presses("Ervaren ouder")
     await parent.presses(parent.labels[0])
     await sanne.presses("Oppakken")
-    for i in range(12):
+    for i in range(12):  # a flood, unannounced in a live chat; the bot's own replies hush
         await parent.says(f"regel {i} van mijn verhaal")
-    assert FLOOD in parent.last
     for typed in ("/stop", "stop"):  # the way out is never hushed, typed with or without "/"
         replies = await parent.says(typed)
         assert replies and "Ja, stoppen" in parent.labels, typed

@@ -68,11 +68,14 @@ async def test_a_blocked_parent_hears_a_neutral_text_and_cannot_ask_for_a_person
 async def test_a_blocked_parent_in_crisis_gets_help_and_may_reach_an_advisor(line: Helpline):
     kees, parent = await _live(line)
     await kees.says(f"/blokkeer {REASON}")
+    seen = len(parent.received)
     replies = await parent.says("ik wil niet meer leven")
     assert replies and "113" in replies[0].text, "the crisis check comes first, blocked or not"
     await parent.presses("Praat met een mens")
     handoff = await line.engine.store.read(lambda tx: tx.queue.latest_for(parent.name))
     assert handoff is not None and handoff.is_open and handoff.urgent
+    # the volunteer who blocked them is not asked first, nor named to the parent
+    assert handoff.preferred_volunteer is None and "Kees" not in parent.texts_since(seen)
     await kees.says("/wachtrij")
     await kees.presses("Oppakken")
     assert "eerder geblokkeerd" in kees.last and REASON in kees.last, "the advisor is told"

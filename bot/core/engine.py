@@ -320,7 +320,7 @@ class Engine:
             def relay(tx: Tx) -> None:
                 self._handoff_turn(tx, session, inbound, command, category)
                 if hush:  # relayed and stored; only the bot's own replies wait
-                    self.flood.hush(session, mark)
+                    self.flood.hush(session, mark, ctx.handoff)
 
             return await self.writer.with_work(session, inbound.text, relay, route)
         if hush:

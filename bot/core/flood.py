@@ -17,6 +17,7 @@ from bot.core.choices import split_command
 from bot.core.messages import Button, Inbound
 from bot.core.session import Session
 from bot.core.texts import Texts
+from handoff.model import Handoff
 
 # Where a turn's replies stood (count, buttons shown) and whether it announces the flood.
 Mark = tuple[int, tuple[Button, ...], bool]
@@ -73,11 +74,13 @@ class FloodGate:
         bare = (inbound.text or "").strip().rstrip("!.").lower()
         return self.texts.bare_commands.get(bare) == "stop"
 
-    def hush(self, session: Session, mark: Mark) -> None:
+    def hush(self, session: Session, mark: Mark, handoff: Handoff | None = None) -> None:
         """Drop the bot's replies since `mark` (the work is done: stored, relayed; buttons
-        never seen mean nothing); the first time in a flood, one friendly message instead."""
+        never seen mean nothing); the first time in a flood, one friendly message instead,
+        unless a person is talking with the parent (their story must not be told to wait)."""
         before, shown, announce = mark
         del session.replies[before:]
         session.data.shown = shown
-        if announce:
+        talking = handoff is not None and handoff.status == "active"
+        if announce and not talking:
             session.reply(self.texts.say("flood"))

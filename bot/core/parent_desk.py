@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.blocks import OUTCOME as BLOCKED
 from bot.core.buttons import HandoffFeedback, Leave, Menu, QueueStep, Reopen
 from bot.core.choices import parse_button
 from bot.core.handoff_notices import Notices
@@ -71,7 +72,7 @@ class ParentDesk:
             self._tell_wait(tx, session, open_now)
             return
         reachable = tx.registry.reachable()
-        earlier = open_now.volunteer_id if open_now is not None else None
+        earlier = _asked_first(open_now)
         previous = routing.previous_volunteer(earlier, reachable, role)
         handoff = tx.queue.create(
             session.conversation_id,
@@ -207,7 +208,7 @@ class ParentDesk:
         A new row (not the old one requeued) keeps last week's buttons from acting on it.
         """
         reachable = tx.registry.reachable()
-        previous = routing.previous_volunteer(closed.volunteer_id, reachable, closed.role)
+        previous = routing.previous_volunteer(_asked_first(closed), reachable, closed.role)
         again = tx.queue.create(
             closed.conversation_id,
             closed.channel,
@@ -287,3 +288,11 @@ class ParentDesk:
         again = tx.queue.requeue(handoff.id, session.now)
         self.notices.announce_waiting(tx, again, tx.registry.reachable(), session.now)
         self._tell_wait(tx, session, again)
+
+
+def _asked_first(earlier: Handoff | None) -> int | None:
+    """The volunteer of the parent's previous case, asked first again; never the one who
+    blocked them (a crisis under a block still reaches a person, but another one)."""
+    if earlier is None or earlier.outcome == BLOCKED:
+        return None
+    return earlier.volunteer_id
