@@ -35,6 +35,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
+from bot.channels.telegram.raw_updates import read_singly
 from bot.channels.telegram.render import keyboard, split_text
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.updates import is_private, to_inbound
@@ -160,6 +161,12 @@ class TelegramChannel:
                 except RetryAfter as error:  # getUpdates is not rate limited by PTB
                     await asyncio.sleep(_seconds(error.retry_after))
                     continue
+                except (TypeError, ValueError, KeyError, AttributeError):  # PTB cannot read it
+                    updates, after = await self._read_singly(offset)
+                    if updates:
+                        await self._store_until_done(updates)
+                    offset = after if after is not None else offset
+                    continue
                 except Exception as error:  # network, 5xx, 409 (a webhook or a second bot)
                     failures += 1
                     log.warning("telegram: getUpdates failed (%s); retrying", type(error).__name__)
@@ -175,6 +182,17 @@ class TelegramChannel:
             log.error("telegram: polling stopped unexpectedly")
             self.failed.set()  # never alive but deaf: stop, so a supervisor restarts us
             raise
+
+    async def _read_singly(self, offset: int | None) -> tuple[list[Update], int | None]:
+        """The batch PTB could not read, update by update (none on a failure: poll again)."""
+        try:
+            return await read_singly(
+                self.app.bot, offset, ALLOWED_UPDATES, self.settings.poll_timeout + 10.0
+            )
+        except Exception as error:
+            log.warning("telegram: reading updates one by one failed (%s)", type(error).__name__)
+            await asyncio.sleep(POLL_BACKOFF_S[0])
+            return [], None
 
     async def _store_until_done(self, updates: Sequence[Update]) -> None:
         """Keep trying to store a batch (the database may be busy); nothing is confirmed first.
