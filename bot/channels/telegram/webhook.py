@@ -40,11 +40,17 @@ class WebhookServer:
         if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook: request with a wrong or missing secret refused")
             return web.Response(status=403, text="forbidden")
+        data: object = None
         try:
             data = await request.json(loads=json.loads)
             update = Update.de_json(data, self.channel.app.bot) if isinstance(data, dict) else None
         except Exception:  # anything that is not a valid update, whatever PTB makes of it
             update = None
+        if update is None and isinstance(data, dict) and isinstance(data.get("update_id"), int):
+            # Telegram's own update that PTB cannot read (a field it does not know yet): a
+            # retry would never help and would hold the updates behind it back
+            log.warning("webhook: an update could not be read; skipped")
+            return web.Response(text="skipped")
         if update is None:
             log.warning("webhook: a request that is not an update was refused")
             return web.Response(status=400, text="bad update")
