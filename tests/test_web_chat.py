@@ -311,3 +311,18 @@ async def test_a_tab_that_missed_the_farewell_gets_it_on_resume_and_then_it_is_g
     assert shown[-1]["end"] is True
     await asyncio.sleep(0.2)
     assert web_world.rows("SELECT 1 FROM web_messages WHERE address = ?", parent.address) == []
+
+
+async def test_replies_to_closed_tabs_keep_no_state_in_memory(web_world):
+    """A parent who closed the tab before the answer came: the answer waits in the web log
+    for the next visit, and the server keeps nothing per such address (a soak found it)."""
+    from bot.core.messages import Outbound
+
+    chat = web_world.surfaces.chat
+    for n in range(20):
+        await chat.deliver(Outbound(f"web:gesloten-{n}", "Het antwoord op uw vraag."))
+    assert len(chat.live) == 0
+    parent = await web_world.parent()
+    await parent.connect()
+    await parent.says("wat is een opp")
+    assert len(chat.live) == 1  # an open tab is followed

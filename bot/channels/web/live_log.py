@@ -54,3 +54,7 @@ class LiveLog:
         """The last socket of `address` closed."""
         self._pushed.pop(address, None)
         self._locks.pop(address, None)
+
+    def __len__(self) -> int:
+        """Addresses this instance keeps state for (only those with a socket open here)."""
+        return len(self._pushed.keys() | self._locks.keys())

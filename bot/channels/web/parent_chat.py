@@ -121,9 +121,11 @@ class WebChat:
                 ends=message.farewell,
             )
         )
-        async with self.live.lock(message.to):
-            fresh = self.live.fresh(message.to, stored.id)
-            reached = await self.push(message.to, message_frame(stored)) if fresh else 0
+        reached = 0
+        if message.to in self.sockets:  # no tab here: its resume reads the log (and no entry
+            async with self.live.lock(message.to):  # is kept for an address never open here)
+                fresh = self.live.fresh(message.to, stored.id)
+                reached = await self.push(message.to, message_frame(stored)) if fresh else 0
         if message.farewell and reached:  # the tab wipes itself: the farewell row goes too
             await self.store.transaction(lambda tx: tx.web.drop_log(address=message.to))
         elif message.to in self.sockets:
