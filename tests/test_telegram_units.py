@@ -204,3 +204,17 @@ def test_captions_of_any_kind_reach_the_engine_for_the_crisis_check():
     )
     assert inbound is not None and inbound.kind == "video"
     assert inbound.text == "ik wil niet meer leven"
+
+
+async def test_the_chat_cache_keeps_the_most_recent_and_reads_older_ones_again(
+    store, monkeypatch
+):
+    from bot.channels.telegram import accounts as module
+
+    monkeypatch.setattr(module, "CACHED_CHATS", 3)
+    accounts = await TelegramAccounts.open(store)
+    for n in range(5):
+        await accounts.remember(accounts.address_for(n), 1000 + n)
+    assert len(accounts._chats) == 3  # bounded: a purged parent's chat id does not linger
+    assert await accounts.chat_for(accounts.address_for(0)) == 1000  # read from the database
+    assert len(accounts._chats) == 3

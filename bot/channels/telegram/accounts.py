@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import OrderedDict
 
 from bot.storage import AsyncStore
 from bot.storage.contract import Tx
 
 CHANNEL = "telegram"
 PREFIX = "tg:"
+CACHED_CHATS = 10_000  # the most recent chats kept in memory; older ones are read again
 _SECRET_KEY = "pseudonym_secret"
 
 
@@ -29,7 +31,7 @@ class TelegramAccounts:
     def __init__(self, store: AsyncStore, secret: str) -> None:
         self.store = store
         self._key = secret.encode()
-        self._chats: dict[str, int] = {}
+        self._chats: OrderedDict[str, int] = OrderedDict()  # least recently used first
 
     @classmethod
     async def open(cls, store: AsyncStore, secret: str | None = None) -> TelegramAccounts:
@@ -54,8 +56,13 @@ class TelegramAccounts:
         tx.accounts.remember(CHANNEL, {address: str(chat) for address, chat in chats.items()})
 
     def cache(self, chats: dict[str, int]) -> None:
-        """Remember stored chats in memory (after their transaction committed)."""
-        self._chats.update(chats)
+        """Remember stored chats in memory (after their transaction committed), at most
+        CACHED_CHATS: a purged parent's chat id does not stay in memory for ever."""
+        for address, chat in chats.items():
+            self._chats[address] = chat
+            self._chats.move_to_end(address)
+        while len(self._chats) > CACHED_CHATS:
+            self._chats.popitem(last=False)
 
     def forget(self, address: str) -> None:
         """The parent asked to be forgotten (the row is gone): the next message links anew."""
@@ -64,9 +71,10 @@ class TelegramAccounts:
     async def chat_for(self, address: str) -> int | None:
         """The Telegram chat of a pseudonym, or None if this bot never saw it."""
         if address in self._chats:
+            self._chats.move_to_end(address)
             return self._chats[address]
         found = await self.store.read(lambda tx: tx.accounts.platform_id(address, CHANNEL))
         if found is None:
             return None
-        self._chats[address] = int(found)
-        return self._chats[address]
+        self.cache({address: int(found)})
+        return int(found)
