@@ -53,7 +53,7 @@ def content():
 
 @pytest.fixture
 def engine(knowledge, content, store):
-    from tests.fakes import FakeClock, build_engine
+    from bot.testing.fakes import FakeClock, build_engine
 
     tree, safety, texts = content
     return build_engine(knowledge, tree, safety, texts, store, clock=FakeClock())
@@ -62,7 +62,7 @@ def engine(knowledge, content, store):
 @pytest.fixture
 def line(knowledge, content, store):
     """A helpline with the shipped content, open hours by default, on a fresh SQLite file."""
-    from tests.fakes import FakeChannel, FakeClock, Helpline, build_engine
+    from bot.testing.fakes import FakeChannel, FakeClock, Helpline, build_engine
 
     tree, safety, texts = content
     clock = FakeClock()

@@ -15,10 +15,10 @@ from bot.core.courier import Courier
 from bot.core.engine import EngineSettings
 from bot.core.inbox import InboxReader
 from bot.storage import AsyncStore
+from bot.testing.fakes import build_engine
 from handoff.hours import OpeningHours
 from handoff.settings import HandoffSettings
 from tests.fake_telegram import FakeBotApi, FakeUser, SentMessage
-from tests.fakes import build_engine
 
 ALWAYS_OPEN = EngineSettings(handoff=HandoffSettings(hours=OpeningHours.always_open()))
 

@@ -12,7 +12,7 @@ from bot.core.courier import Courier, MaybeSent
 from bot.core.inbox import Arrival, InboxReader
 from bot.core.messages import Inbound, Outbound
 from bot.storage import AsyncStore, StorageBusy
-from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
+from bot.testing.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
 from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 

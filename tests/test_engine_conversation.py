@@ -7,7 +7,7 @@ import logging
 import re
 
 from bot.core.engine import Engine
-from tests.fakes import FakeParent, build_engine, someone_there
+from bot.testing.fakes import FakeParent, build_engine, someone_there
 
 
 async def test_start_gives_welcome_privacy_line_and_menu(engine: Engine):
@@ -202,7 +202,7 @@ async def test_locked_database_gets_a_friendly_answer_and_nothing_breaks(
     import sqlite3
 
     from bot.storage import AsyncStore
-    from tests.fakes import FakeClock
+    from bot.testing.fakes import FakeClock
 
     tree, safety, texts = content
     path = tmp_path / "op-slot.db"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.core.engine import Engine
+from bot.testing.fakes import FakeParent
 from faq.knowledge import Knowledge
-from tests.fakes import FakeParent
 
 
 async def test_an_answer_ends_with_its_one_source_link(engine: Engine, knowledge: Knowledge):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.testing.fakes import FakeClock, FakeParent, build_engine
 from faq.decision_tree import load_tree
-from tests.fakes import FakeClock, FakeParent, build_engine
 
 TREE = load_tree()
 

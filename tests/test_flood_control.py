@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.core.flood import AbuseSettings
-from tests.fakes import FakeChannel, FakeClock, Helpline, build_engine
+from bot.testing.fakes import FakeChannel, FakeClock, Helpline, build_engine
 
 FLOOD = "Ik krijg veel berichten tegelijk"
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from bot.core.messages import Inbound
 from bot.storage import Tx
+from bot.testing.fakes import FakeParent, Helpline
 from handoff.model import Handoff
-from tests.fakes import FakeParent, Helpline
 
 
 async def ask_person(parent: FakeParent, role: str = "Maakt niet uit", topic: str = "Iets anders"):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.core.courier import Courier, Undeliverable
 from bot.core.messages import Inbound, Outbound
 from bot.storage import StorageBusy
-from tests.fakes import FakeParent, Helpline
+from bot.testing.fakes import FakeParent, Helpline
 from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 

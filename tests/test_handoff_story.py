@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakes import Helpline
+from bot.testing.fakes import Helpline
 
 
 async def test_request_claim_relay_pass_close_feedback_reopen(line: Helpline):

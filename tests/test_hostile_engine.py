@@ -10,7 +10,7 @@ import tracemalloc
 import pytest
 
 from bot.core.messages import Inbound
-from tests.fakes import FakeParent, Helpline
+from bot.testing.fakes import FakeParent, Helpline
 from tests.hostile_corpus import Hostile, by_category, corpus, sensible
 from tests.stress import FULL, record, size
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core import engine as engine_module
 from bot.storage.records import StaleTurn
-from tests.fakes import Helpline
+from bot.testing.fakes import Helpline
 
 
 async def test_a_stale_turn_is_refused_by_the_version_check(store):

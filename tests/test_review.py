@@ -14,11 +14,11 @@ from bot.app import Wiring, default_settings
 from bot.review.grouping import group_items
 from bot.storage import AsyncStore
 from bot.storage.records import ReviewItem
+from bot.testing.fakes import FakeChannel, FakeClock, Helpline
 from faq.content_check import check_content
 from faq.knowledge import KnowledgeSources
 from faq.loader import DEFAULT_CONTENT_DIR
 from faq.matcher import Outcome
-from tests.fakes import FakeChannel, FakeClock, Helpline
 
 QUESTION = "mag mijn kind een hulphond meenemen naar de klas"
 

@@ -12,7 +12,7 @@ from bot.stats.export import report_text, table_csv
 from bot.stats.labels import load_labels
 from bot.stats.model import SUPPRESSED, Report
 from bot.stats.source import RangeError, Request
-from tests.fakes import Helpline
+from bot.testing.fakes import Helpline
 
 DAY = date(2026, 11, 27)  # the fake clock's Friday
 L = load_labels()

@@ -206,9 +206,7 @@ def test_captions_of_any_kind_reach_the_engine_for_the_crisis_check():
     assert inbound.text == "ik wil niet meer leven"
 
 
-async def test_the_chat_cache_keeps_the_most_recent_and_reads_older_ones_again(
-    store, monkeypatch
-):
+async def test_the_chat_cache_keeps_the_most_recent_and_reads_older_ones_again(store, monkeypatch):
     from bot.channels.telegram import accounts as module
 
     monkeypatch.setattr(module, "CACHED_CHATS", 3)

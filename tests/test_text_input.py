@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.text_input import ascii_number, normalise
-from tests.fakes import FakeParent
+from bot.testing.fakes import FakeParent
 
 
 @pytest.mark.parametrize("text", ["²", "①", "₂", "9" * 5000, "٣", "1.5", "", " 3"])

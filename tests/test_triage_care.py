@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.engine import Engine
-from tests.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
+from bot.testing.fakes import FakeChannel, FakeClock, FakeParent, Helpline, build_engine
 from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 from tests.test_urgent_routing import urgent_request

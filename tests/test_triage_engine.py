@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.engine import Engine, EngineSettings
 from bot.core.faq_flow import Helpline as HelplineFacts
-from tests.fakes import FakeClock, FakeParent, build_engine, someone_there
+from bot.testing.fakes import FakeClock, FakeParent, build_engine, someone_there
 from tests.test_handoff_queue import ask_person
 
 SUICIDE = "onze zoon van 14 zei gisteravond dat het voor hem allemaal niet meer hoeft"

@@ -40,8 +40,8 @@ from bot.core.messages import Button
 from bot.core.session import Session
 from bot.core.state import STATES, TRIAGE_CATEGORIES, ConversationData, State, parse_state
 from bot.storage import ConversationState
+from bot.testing.fakes import FakeParent
 from handoff import model
-from tests.fakes import FakeParent
 from tests.test_handoff_regressions import ODD_CHOICES
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import sqlite3
 
 from bot.storage import SCHEMA_VERSION
 from bot.storage.sqlite.store import Store
-from tests.fakes import FakeParent, Helpline, build_engine
+from bot.testing.fakes import FakeParent, Helpline, build_engine
 from tests.raw_sql import sql_of
 from tests.test_handoff_queue import ask_person
 
@@ -202,8 +202,8 @@ def test_migration_ranks_old_urgent_requests_first(tmp_path):
 
 async def test_the_buddy_window_follows_the_configuration(knowledge, content, store):
     from bot.core.engine import EngineSettings
+    from bot.testing.fakes import FakeChannel, FakeClock
     from handoff.settings import HandoffSettings
-    from tests.fakes import FakeChannel, FakeClock
 
     tree, safety, texts = content
     clock = FakeClock()

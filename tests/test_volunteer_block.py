@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 from bot.storage.sql.blocks import SALT_KEY, block_key
-from tests.fakes import FakeParent, Helpline
+from bot.testing.fakes import FakeParent, Helpline
 from tests.test_web_console import talking
 from tests.test_web_dashboard import signed_in
 from tests.web_world import WebWorld
