@@ -1,6 +1,6 @@
 """Soak (#15): `ouderlijn run` under mixed traffic (tests/soak.py) keeps RSS, open fds,
 threads and database connections flat after warm-up, and SQLite's WAL bounded; afterwards the
-privacy scan finds nothing in the database, the log or the statistics. Short form 45 s per
+privacy scan finds nothing in the database, the log or the statistics. Short form 30 s per
 backend, full form 30 minutes (OUDERLIJN_STRESS=full); `-s` prints the figures line."""
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def secrets_of(soak: Soak, database: str | Path) -> Secrets:
 @pytest.mark.stress
 async def test_soak_resources_stay_flat_and_nothing_leaks(tmp_path, database, full_content):
     backend = "postgresql" if is_postgres(database) else "sqlite"
-    soak, sampler = await run_soak(tmp_path, database, seconds(45, 1800))
+    soak, sampler = await run_soak(tmp_path, database, seconds(30, 1800))
     samples, traffic = sampler.samples, soak.traffic
     rss_first, rss_last = (median(part) for part in sampler.thirds("rss"))
     fds_first, fds_last = sampler.thirds("fds")
