@@ -11,6 +11,19 @@ from bot.core.courier import Courier
 from bot.core.messages import Outbound
 
 
+async def until_delivered(runner: asyncio.Task[None], got: list[str]) -> None:
+    """Wait until something arrived (at most 10 s), then stop the courier."""
+    try:
+        for _ in range(500):
+            if got:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+
+
 async def test_registering_a_channel_sends_what_waited_for_it(store):
     now = datetime.now(UTC)
     await store.transaction(lambda tx: tx.outbox.put("tg", Outbound("tg:p", "van vóór"), now))
@@ -24,15 +37,7 @@ async def test_registering_a_channel_sends_what_waited_for_it(store):
         got.append(message.text)
 
     courier.register("tg", send)
-    try:
-        for _ in range(500):
-            if got:
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
+    await until_delivered(runner, got)
     assert got == ["van vóór"]
 
 
@@ -50,13 +55,5 @@ async def test_a_poll_finds_a_message_no_note_named(store):
     now = datetime.now(UTC)
     # written by another instance whose note got lost
     await store.transaction(lambda tx: tx.outbox.put("tg", Outbound("tg:p", "zonder note"), now))
-    try:
-        for _ in range(500):
-            if got:
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
+    await until_delivered(runner, got)
     assert got == ["zonder note"]
