@@ -114,8 +114,8 @@ class ResilientTab:
             with contextlib.suppress(aiohttp.ClientError, ConnectionError, TimeoutError):
                 self.ws = await self.client.ws_connect(url)
                 await self.ws.send_json({"type": "resume", "after": self.last_id})
-                for frame in list(self.pending.values()):
-                    await self.ws.send_json(frame)
+                if self.pending:  # like chat.js: one at a time, the oldest first
+                    await self.ws.send_json(next(iter(self.pending.values())))
                 async for message in self.ws:
                     if message.type != aiohttp.WSMsgType.TEXT:
                         break
@@ -140,7 +140,8 @@ class ResilientTab:
                 return
             self.view[number], self.last_id = frame, number
         elif kind == "ack":
-            self.pending.pop(frame["client_id"], None)
+            if self.pending.pop(frame["client_id"], None) is not None and self.pending:
+                self._again(next(iter(self.pending)))  # the next in line
         elif kind == "error" and frame.get("code") in ("busy", "rate_limited"):
             asyncio.get_running_loop().call_later(0.5, self._again, frame.get("client_id"))
 
@@ -163,7 +164,8 @@ class ResilientTab:
         frame = frame | {"client_id": client_id}
         self.pending[client_id] = frame
         self.sent.add(client_id)
-        await self._send(frame)
+        if len(self.pending) == 1:  # otherwise it goes when the one before it is acked
+            await self._send(frame)
         return client_id
 
     def texts(self, sender: str | None = None) -> list[str]:

@@ -147,7 +147,7 @@
     state.connected = true;
     state.retryMs = RETRY_MIN_MS;
     send({ type: 'resume', after: state.lastId });
-    state.pending.forEach(function (entry) { send(entry.frame); });
+    sendHead();
     if (!state.lost) return;
     state.lost = false;
     setNotice(t('conn_back'), 'back');
@@ -329,14 +329,20 @@
     return node;
   }
 
-  // Sends a text or button frame reliably: shown at once, kept until its ack arrives.
+  // Sends a text or button frame reliably: shown at once, kept until its ack arrives. One
+  // at a time, in order: a message refused for a moment (busy, too fast) is never overtaken.
   function sendReliable(frame, label) {
     frame.client_id = uuid();
     state.pending.push({ frame: frame, label: label });
     savePending();
     addOwn(label, frame.client_id);
     if (state.noticeKind === 'error') setNotice('', '');
-    send(frame);
+    if (state.pending.length === 1) send(frame);
+  }
+
+  // Sends the oldest message that is not acked yet (the next goes when its ack arrives).
+  function sendHead() {
+    if (state.pending.length) send(state.pending[0].frame);
   }
 
   // Keeps the un-acked messages in sessionStorage, so a reload can send them again.
@@ -355,7 +361,7 @@
 
   // The server stored our message: no longer "sending".
   function onAck(frame) {
-    takePending(frame.client_id);
+    if (takePending(frame.client_id)) sendHead();
     if (state.noticeKind === 'error') setNotice('', '');
     var node = state.bubbles[frame.client_id];
     if (!node) return;
@@ -371,6 +377,7 @@
     var entry = frame.client_id ? takePending(frame.client_id) : null;
     var node = entry && state.bubbles[frame.client_id];
     if (!entry) return;
+    sendHead();
     delete state.bubbles[frame.client_id];
     if (entry.frame.type === 'text' && entry.frame.text !== '/vergeet') putBack(entry.frame.text);
     if (!node) return;
