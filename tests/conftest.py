@@ -129,3 +129,24 @@ def pg_empty_url(pg_test_server):
     name = server.create_database(migrated=False)
     yield server.database_url(name)
     server.drop_database(name)
+
+
+# Telegram: the fake Bot API over HTTP, and the real PTB Application talking to it.
+@pytest.fixture
+async def api():
+    """A fake Bot API server on 127.0.0.1 for this test."""
+    from tests.fake_telegram import FakeBotApi
+
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def world(api, content, knowledge, database):
+    """The Telegram bot (polling) on the fake Bot API, on either backend."""
+    from tests.telegram_world import TelegramWorld
+
+    bot = TelegramWorld(api, database, content, knowledge)
+    await bot.start()
+    yield bot
+    await bot.stop()

@@ -33,12 +33,6 @@ FAQ_PARENTS, TALKS, LINES = size(4, 40), size(2, 20), size(3, 6)
 WAIT = 60.0 if TALKS > 2 else 30.0  # seconds for everything to arrive
 
 
-@pytest.fixture
-async def api():
-    async with FakeBotApi() as fake:
-        yield fake
-
-
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The channel's pauses after a failed call, shortened (their growth stays the same)."""

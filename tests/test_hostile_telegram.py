@@ -31,20 +31,6 @@ ROUNDS = size(12, 35)
 GROUP, SUPERGROUP, CHANNEL = -1001, -100200300, -100400500
 
 
-@pytest.fixture
-async def api():
-    async with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def world(api, content, knowledge, database):
-    bot = TelegramWorld(api, database, content, knowledge)
-    await bot.start()
-    yield bot
-    await bot.stop()
-
-
 def media(api: FakeBotApi, kind: str, caption: str | None) -> Json:
     """A message's content of one media kind, as the Bot API sends it."""
     file = api._file()

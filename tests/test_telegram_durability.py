@@ -6,24 +6,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import pytest
-
 from tests.fake_telegram import FakeBotApi
 from tests.telegram_world import TelegramWorld
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def world(api, tmp_path, content, knowledge, database):
-    bot = TelegramWorld(api, database, content, knowledge)
-    await bot.start()
-    yield bot
-    await bot.stop()
 
 
 def answers(world: TelegramWorld, user) -> int:

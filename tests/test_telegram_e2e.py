@@ -5,25 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-import pytest
 
 from tests.fake_telegram import FakeBotApi
 from tests.raw_sql import sql_of
 from tests.telegram_world import TelegramWorld
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def world(api, tmp_path, content, knowledge, database):
-    bot = TelegramWorld(api, database, content, knowledge)
-    await bot.start()
-    yield bot
-    await bot.stop()
 
 
 async def test_first_message_gets_welcome_and_menu(world: TelegramWorld, api: FakeBotApi):

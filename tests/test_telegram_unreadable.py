@@ -6,26 +6,10 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from tests.fake_telegram import FakeBotApi
 from tests.telegram_world import TelegramWorld
 
 SECRET_WORDS = "mijn dochter Fenna zit thuis"
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def world(api, content, knowledge, database):
-    bot = TelegramWorld(api, database, content, knowledge)
-    await bot.start()
-    yield bot
-    await bot.stop()
 
 
 def answered(world: TelegramWorld, user) -> int:
