@@ -11,6 +11,7 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.core.flood import AbuseSettings
 from bot.testing.fakes import FakeChannel, FakeClock, Helpline, build_engine
+from tests.test_handoff_robustness import connected
 
 FLOOD = "Ik krijg veel berichten tegelijk"
 
@@ -83,13 +84,7 @@ async def test_pressed_buttons_do_not_count(line: Helpline):
 async def test_in_a_live_chat_a_flood_is_relayed_and_the_volunteer_is_never_limited(
     line: Helpline,
 ):
-    sanne = await line.volunteer("Sanne", "buddy")
-    parent = line.parent()
-    await parent.says("hallo")
-    await parent.presses("Praat met een mens")
-    await parent.presses("Ervaren ouder")
-    await parent.presses(parent.labels[0])
-    await sanne.presses("Oppakken")
+    parent, sanne = await connected(line)
     before = len(sanne.received)
     for i in range(14):
         await parent.says(f"regel {i} van mijn verhaal")
@@ -130,13 +125,7 @@ def test_the_abuse_section_has_sane_defaults_and_checks_its_numbers(tmp_path):
 
 
 async def test_a_parent_who_types_stop_during_a_flood_is_answered(line: Helpline):
-    sanne = await line.volunteer("Sanne", "buddy")
-    parent = line.parent()
-    await parent.says("hallo")
-    await parent.presses("Praat met een mens")
-    await parent.presses("Ervaren ouder")
-    await parent.presses(parent.labels[0])
-    await sanne.presses("Oppakken")
+    parent, _ = await connected(line)
     for i in range(12):  # a flood, unannounced in a live chat; the bot's own replies hush
         await parent.says(f"regel {i} van mijn verhaal")
     for typed in ("/stop", "stop"):  # the way out is never hushed, typed with or without "/"
