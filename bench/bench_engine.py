@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import figures, flood
+from bench.figures import nearest as percentile
 from bot.app import Content, Wiring, load_content
 from bot.core.courier import Courier
 from bot.core.inbox import Arrival, InboxReader
@@ -49,11 +50,6 @@ ANSWERED_QUESTIONS = tuple(q for q in QUESTIONS if q != "wanneer is mijn kind le
 def shared_content() -> Content:
     """The shipped content, loaded once for all four scenarios (loading is not timed)."""
     return load_content()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 async def run(messages: int, parents: int, concurrency: int) -> dict[str, float]:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import figures
+from bench.figures import nearest as percentile
 from bot.app import Wiring, load_content
 from bot.core.engine import Engine
 from bot.core.messages import Inbound
@@ -90,11 +91,6 @@ class Outcome:
     @property
     def rate(self) -> float:
         return self.claims / self.wall
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def check(condition: bool, message: str) -> None:

@@ -41,6 +41,7 @@ from typing import IO, TypeVar
 
 from bench import figures, flood
 from bench.bench_telegram import QUESTIONS
+from bench.figures import nearest as percentile
 from tests.fake_telegram import FakeBotApi, FakeUser, SentMessage
 
 T = TypeVar("T")
@@ -54,12 +55,6 @@ START_TIMEOUT, REPLY_TIMEOUT, STOP_TIMEOUT = 60.0, 60.0, 20.0
 
 class BenchError(Exception):
     """A run that cannot be measured: the bot died, hung, or answered twice."""
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest rank, as in bench.bench_telegram."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 @dataclass(frozen=True)

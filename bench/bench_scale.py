@@ -270,7 +270,7 @@ def _ms(samples: Sequence[Sequence[float]]) -> str:
     """Median over the runs of p50 / p99, in ms."""
     if not samples or not all(samples):
         return "-"
-    p50, p99 = (med(w.percentile(s, f) * 1000 for s in samples) for f in (0.5, 0.99))
+    p50, p99 = (med(figures.nearest(s, f) * 1000 for s in samples) for f in (0.5, 0.99))
     return f"{p50:.1f} / {p99:.1f} ms"
 
 

@@ -44,6 +44,7 @@ from typing import Any
 
 from bench import figures, flood
 from bench.bench_engine import QUESTIONS as ENGINE_QUESTIONS
+from bench.figures import nearest as percentile
 from bot.app import Content, Wiring, load_content
 from bot.channels.telegram.accounts import CHANNEL, TelegramAccounts
 from bot.channels.telegram.channel import TelegramChannel
@@ -71,11 +72,6 @@ def check(condition: bool, message: str) -> None:
     """Abort the benchmark with `message` (an AssertionError that survives `python -O`)."""
     if not condition:
         raise AssertionError(message)
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def title(text: str | None) -> str:

@@ -37,6 +37,7 @@ from typing import Any
 import aiohttp
 
 from bench import figures, flood
+from bench.figures import nearest as percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 FAQ = [  # each answered by the FAQ; "samenwerkingsverband" gets "Bedoelt u een van deze?"
@@ -66,12 +67,6 @@ HEADER = f"{'run':<7}" + "".join(f"{c:>10}" for c in COLUMNS.split()) + f"{'rss 
 
 class BenchError(Exception):
     """A run that cannot be measured: the server did not start, or did not stop."""
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest rank, as in bench.bench_reply_latency; 0.0 when there are no values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
 
 
 @dataclass

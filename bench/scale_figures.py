@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bench import scale_world as w
+from bench.figures import nearest
 
 if TYPE_CHECKING:
     from bench.bench_scale import Report, Result
@@ -19,7 +20,7 @@ def _pct(samples: Sequence[Sequence[float]]) -> dict[str, float] | None:
     """Median over the runs of p50 and p99 (ms); None when a part did not run."""
     if not samples or not all(samples):
         return None
-    p50, p99 = (med(w.percentile(s, f) * 1000 for s in samples) for f in (0.5, 0.99))
+    p50, p99 = (med(nearest(s, f) * 1000 for s in samples) for f in (0.5, 0.99))
     return {"p50_ms": p50, "p99_ms": p99}
 
 

@@ -59,12 +59,6 @@ QUESTIONS = (
 )
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """The value below which `fraction` of `values` lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
 def check(condition: bool, message: str) -> None:
     """Abort with `message` (an AssertionError that survives `python -O`)."""
     if not condition:
