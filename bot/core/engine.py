@@ -295,14 +295,14 @@ class Engine:
         category = None if inbound.choice else self.safety.triage(inbound.text).category
         session.helpers_there = ctx.helpers_there
         block = self.blocks.holds(ctx.block, ctx.handoff, session, category)
-        hush, mark = self.flood.count(session, inbound, category)  # every message counts
+        command = None if category in CRISIS_CATEGORIES else self._command(inbound)
+        hush, mark = self.flood.count(session, inbound, category, command)  # every one counts
         in_handoff = session.state == "handoff"
         if category in CRISIS_CATEGORIES and not in_handoff:
             # The command waits: help comes first. A plain question may get its answer too.
             question = None if split_command(inbound.text) else inbound.text
             self.parents.crisis(session, str(category), question)
             return await self.writer.commit(session, inbound.text, route)
-        command = None if category in CRISIS_CATEGORIES else self._command(inbound)
         if command == "forget":
             return await self.forgetting.ask(session, route)
         forget = self.forgetting.choice(session, inbound)

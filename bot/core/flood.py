@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.choices import split_command
 from bot.core.messages import Button, Inbound
 from bot.core.session import Session
 from bot.core.texts import Texts
@@ -44,10 +43,13 @@ class FloodGate:
         self.texts = texts
         self.settings = settings
 
-    def count(self, session: Session, inbound: Inbound, category: str | None) -> tuple[bool, Mark]:
+    def count(
+        self, session: Session, inbound: Inbound, category: str | None, command: str | None
+    ) -> tuple[bool, Mark]:
         """Count this message (a press does not count). Whether to hush the bot's replies
-        (over a limit, and triage found nothing: distress still gets its words), and where
-        the replies stand now. Only the last `window_messages + 1` times are kept."""
+        (over a limit, triage found nothing: distress still gets its words, and not the stop
+        `command`: a parent can always leave), and where the replies stand now. Only the last
+        `window_messages + 1` times are kept."""
         s, data = self.settings, session.data
         now = int(session.now.timestamp())
         recent = [t for t in data.recent if 0 <= now - t < s.window_seconds]
@@ -58,21 +60,12 @@ class FloodGate:
         over = burst > s.burst_messages or len(data.recent) > s.window_messages
         if not over:
             data.flood_told = False  # the flood is over: a next one is answered again
-        hush = over and inbound.choice is None and category is None and not self._stop(inbound)
+        hush = over and inbound.choice is None and category is None and command != "stop"
         announce = hush and not data.flood_told
         if announce:  # decided here, once per turn: a retried transaction says it once too
             data.flood_told = True
             session.event("abuse", outcome="flood")
         return hush, (len(session.replies), data.shown, announce)
-
-    def _stop(self, inbound: Inbound) -> bool:
-        """Whether the parent typed the stop command ("/stop", or "stop" alone): its question
-        is answered even in a flood, so a parent can always leave a chat."""
-        parsed = split_command(inbound.text)
-        if parsed is not None:
-            return self.texts.commands.get(parsed[0]) == "stop"
-        bare = (inbound.text or "").strip().rstrip("!.").lower()
-        return self.texts.bare_commands.get(bare) == "stop"
 
     def hush(self, session: Session, mark: Mark, handoff: Handoff | None = None) -> None:
         """Drop the bot's replies since `mark` (the work is done: stored, relayed; buttons
