@@ -4,9 +4,10 @@ here; a database note makes the instance holding the tab catch up from the log."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 
+from bot.core.keyed_locks import KeyedLocks
 from bot.storage import AsyncStore
 from bot.storage.records import WebMessage
 
@@ -19,11 +20,11 @@ class LiveLog:
     def __init__(self, store: AsyncStore) -> None:
         self.store = store
         self._pushed: dict[str, int] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()  # dropped by itself once nobody holds or waits
 
-    def lock(self, address: str) -> asyncio.Lock:
+    def lock(self, address: str) -> AbstractAsyncContextManager[None]:
         """Held while pushing to `address`, so a catch-up and a direct push never overlap."""
-        return self._locks.setdefault(address, asyncio.Lock())
+        return self._locks.hold(address)
 
     def fresh(self, address: str, message_id: int) -> bool:
         """Whether `message_id` is newer than what `address`'s sockets were sent (call with
@@ -46,15 +47,14 @@ class LiveLog:
                 return  # no socket here was ever sent anything: nothing to continue
             missed = await self.store.read(lambda tx: tx.web.after(address=address, last_id=after))
             for message in missed:
-                self._pushed[address] = max(self._pushed.get(address, 0), message.id)
+                self.seen(address, message.id)
                 if message.sender != "parent":
                     await send(message)
 
     def forget(self, address: str) -> None:
         """The last socket of `address` closed."""
         self._pushed.pop(address, None)
-        self._locks.pop(address, None)
 
     def __len__(self) -> int:
-        """Addresses this instance keeps state for (only those with a socket open here)."""
-        return len(self._pushed.keys() | self._locks.keys())
+        """How many addresses this instance keeps state for (a push mark, or a lock in use)."""
+        return max(len(self._pushed), len(self._locks))
